@@ -1,0 +1,128 @@
+//! Composes the auth mails, keeps a copy in the dev mailbox and, when an SMTP URL is set, sends them.
+
+use std::sync::Arc;
+
+use lettre::message::{Mailbox as Address, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::crypto::new_id;
+use crate::store::{MailRow, Store, StoreResult};
+use crate::time::now_iso;
+
+/// What a mail is about; decides its words. The link's redirect `action` is [`MailKind::action`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailKind {
+    EmailConfirm,
+    MagicLink,
+    ResetPwd,
+    ChangeEmail,
+    /// Someone signed up with an address that already has an account: the owner gets a sign-in link.
+    AccountExists,
+}
+
+impl MailKind {
+    pub fn action(self) -> &'static str {
+        match self {
+            MailKind::EmailConfirm => "email-confirm",
+            MailKind::MagicLink | MailKind::AccountExists => "magic-link",
+            MailKind::ResetPwd => "reset-pwd",
+            MailKind::ChangeEmail => "change-email",
+        }
+    }
+
+    fn words(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            MailKind::EmailConfirm => ("Confirm your e-mail address", "Thanks for signing up! Confirm your e-mail address to finish creating your account.", "Confirm e-mail"),
+            MailKind::MagicLink => ("Your sign-in link", "Use this link to sign in. If you did not ask for it, you can ignore this mail.", "Sign in"),
+            MailKind::ResetPwd => ("Reset your password", "Someone asked to reset the password of your account. If it was you, choose a new password with this link.", "Reset password"),
+            MailKind::ChangeEmail => ("Confirm your new e-mail address", "Confirm that this is the new e-mail address of your account.", "Confirm new address"),
+            MailKind::AccountExists => ("You already have an account", "Someone tried to create an account with this address, which already has one. If it was you, sign in with this link, or reset your password from the app.", "Sign in"),
+        }
+    }
+}
+
+pub struct Mailer {
+    store: Arc<dyn Store>,
+    keep_copy: bool,
+    from: Address,
+    smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
+}
+
+impl Mailer {
+    pub fn new(store: Arc<dyn Store>, keep_copy: bool, from: &str, smtp_url: Option<&str>) -> anyhow_like::Result<Self> {
+        let from: Address = from.parse().map_err(|e| format!("invalid --mail-from: {e}"))?;
+        let smtp = match smtp_url {
+            Some(url) => Some(AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| format!("invalid --smtp-url: {e}"))?.build()),
+            None => None,
+        };
+        Ok(Mailer { store, keep_copy, from, smtp })
+    }
+
+    /// Composes and delivers one mail. SMTP runs in the background: a slow mail server must not
+    /// slow the request, and its failure is logged (without the link, which is a credential).
+    pub async fn send(&self, kind: MailKind, to: &str, link: &str, code: &str) -> StoreResult<()> {
+        let (subject, intro, button) = kind.words();
+        let text = format!(
+            "{intro}\n\n{button}: {link}\n\nIf the link does not open the app, enter this code instead: {code}\n\nThe link and the code expire in one hour.\n"
+        );
+        let esc = |s: &str| html_escape::encode_double_quoted_attribute(s).into_owned();
+        let html = format!(
+            "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;max-width:480px;margin:auto;padding:24px\">\
+             <h1 style=\"font-size:20px\">{subject}</h1><p>{intro}</p>\
+             <p><a href=\"{href}\" style=\"display:inline-block;padding:12px 20px;background:#3b5bdb;color:#fff;border-radius:8px;text-decoration:none\">{button}</a></p>\
+             <p>If the link does not open the app, enter this code instead:</p>\
+             <p style=\"font-size:28px;letter-spacing:6px;font-weight:bold\">{code}</p>\
+             <p style=\"color:#666;font-size:13px\">The link and the code expire in one hour.</p></body></html>",
+            subject = esc(subject),
+            intro = esc(intro),
+            href = esc(link),
+            button = esc(button),
+            code = esc(code),
+        );
+        if self.keep_copy {
+            self.store
+                .insert_mail(&MailRow {
+                    id: new_id(),
+                    to: to.to_string(),
+                    subject: subject.to_string(),
+                    action: kind.action().to_string(),
+                    link: link.to_string(),
+                    code: code.to_string(),
+                    text: text.clone(),
+                    html: html.clone(),
+                    created_at: now_iso(),
+                })
+                .await?;
+        }
+        if let Some(smtp) = &self.smtp {
+            let message = match to.parse::<Address>() {
+                Ok(recipient) => Message::builder()
+                    .from(self.from.clone())
+                    .to(recipient)
+                    .subject(subject)
+                    .multipart(MultiPart::alternative_plain_html(text, html)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "recipient address refused by the mail builder");
+                    return Ok(());
+                }
+            };
+            match message {
+                Ok(message) => {
+                    let smtp = smtp.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = smtp.send(message).await {
+                            tracing::warn!(error = %e, "SMTP delivery failed");
+                        }
+                    });
+                }
+                Err(e) => tracing::warn!(error = %e, "could not build the mail"),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Setup errors are plain strings: they are printed and the process exits.
+pub mod anyhow_like {
+    pub type Result<T> = std::result::Result<T, String>;
+}

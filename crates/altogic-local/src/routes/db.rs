@@ -1,0 +1,58 @@
+//! `/_api/rest/v1/db/object/get|update` on the `users` model: a user reads and changes only their
+//! own object, and never the fields the auth flows own.
+
+use altogic::{DbObjectRequest, User};
+use axum::extract::State;
+use axum::Json;
+use serde_json::Value;
+
+use crate::accounts::{user_to_wire, validate_extra, validate_name, validate_picture, PROTECTED_FIELDS};
+use crate::error::{AppError, AppResult};
+use crate::extract::{ApiJson, AuthSession};
+use crate::AppState;
+
+/// The model must be `users` and the id the caller's own. Another user's id and an unknown id get
+/// the same answer, so ids cannot be probed.
+fn own_object(auth: &AuthSession, request: &DbObjectRequest) -> AppResult<()> {
+    if request.model != "users" {
+        return Err(AppError::not_found("model_not_found", format!("No model named '{}' is available.", request.model)));
+    }
+    if request.id != auth.user.id {
+        return Err(AppError::permission_denied("You can only access your own user object."));
+    }
+    Ok(())
+}
+
+pub async fn get_object(auth: AuthSession, ApiJson(request): ApiJson<DbObjectRequest>) -> AppResult<Json<User>> {
+    own_object(&auth, &request)?;
+    Ok(Json(user_to_wire(&auth.user)))
+}
+
+pub async fn update_object(State(state): State<AppState>, auth: AuthSession, ApiJson(request): ApiJson<DbObjectRequest>) -> AppResult<Json<User>> {
+    own_object(&auth, &request)?;
+    let values = request.values.unwrap_or_default();
+    if let Some(field) = values.keys().find(|k| PROTECTED_FIELDS.contains(&k.as_str())) {
+        return Err(AppError::permission_denied(format!("The field '{field}' cannot be changed through the database API."))
+            .with_details(serde_json::json!({ "field": field })));
+    }
+    let mut user = auth.user;
+    for (key, value) in values {
+        match (key.as_str(), value) {
+            ("name", Value::String(name)) => user.name = Some(validate_name(&name)?),
+            ("name", Value::Null) => user.name = None,
+            ("name", _) => return Err(AppError::validation("name", "The name must be a string.")),
+            ("profilePicture", Value::String(url)) => user.profile_picture = Some(validate_picture(&url)?),
+            ("profilePicture", Value::Null) => user.profile_picture = None,
+            ("profilePicture", _) => return Err(AppError::validation("profilePicture", "profilePicture must be a URL string.")),
+            (_, Value::Null) => {
+                user.extra.remove(&key);
+            }
+            (_, value) => {
+                user.extra.insert(key, value);
+            }
+        }
+    }
+    validate_extra(&user.extra)?;
+    state.store.update_user(&user).await?;
+    Ok(Json(user_to_wire(&user)))
+}

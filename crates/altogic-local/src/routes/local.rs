@@ -1,0 +1,31 @@
+//! `/_local/v1/*`: altogic-local's own endpoints (dev mailbox, health).
+
+use std::collections::HashMap;
+
+use altogic::{MailMessage, Mailbox};
+use axum::extract::{Query, State};
+use axum::Json;
+
+use crate::error::AppResult;
+use crate::AppState;
+
+/// `GET /_local/v1/mail?to=ADDR`: captured mails, newest first.
+pub async fn list_mail(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> AppResult<Json<Mailbox>> {
+    let to = q.get("to").map(|t| t.trim().replace(' ', "+").to_lowercase()).filter(|t| !t.is_empty());
+    let rows = state.store.mails(to.as_deref()).await?;
+    let messages = rows
+        .into_iter()
+        .map(|m| MailMessage { id: m.id, to: m.to, subject: m.subject, action: m.action, link: m.link, code: m.code, text: m.text, html: m.html, created_at: m.created_at })
+        .collect();
+    Ok(Json(Mailbox { messages }))
+}
+
+/// `DELETE /_local/v1/mail`.
+pub async fn clear_mail(State(state): State<AppState>) -> AppResult<Json<serde_json::Value>> {
+    let deleted = state.store.clear_mails().await?;
+    Ok(Json(serde_json::json!({ "deleted": deleted })))
+}
+
+pub async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}

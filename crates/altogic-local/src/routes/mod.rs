@@ -1,0 +1,118 @@
+//! The HTTP surface: routes, CORS, body limits, and the guarantee that every error is JSON.
+
+mod auth;
+mod db;
+mod local;
+mod storage;
+
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderName, HeaderValue, Method, Request, StatusCode};
+use axum::middleware::{from_fn_with_state, map_response};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::AppError;
+use crate::extract::require_client_key;
+use crate::AppState;
+
+/// JSON bodies of the API are small; uploads get their own limit.
+const JSON_BODY_LIMIT: usize = 64 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    let upload_limit = DefaultBodyLimit::max(state.config.max_upload_bytes + 64 * 1024);
+    let rest = Router::new()
+        .route("/auth/signup-email", post(auth::signup_email))
+        .route("/auth/signin-email", post(auth::signin_email))
+        .route("/auth/send-magic", post(auth::send_magic))
+        .route("/auth/send-reset", post(auth::send_reset))
+        .route("/auth/resend", post(auth::resend))
+        .route("/auth/verify-code", post(auth::verify_code))
+        .route("/auth/grant", get(auth::grant))
+        .route("/auth/reset-pwd", post(auth::reset_pwd))
+        .route("/auth/signout", post(auth::signout))
+        .route("/auth/signout-all", post(auth::signout_all))
+        .route("/auth/signout-all-except", post(auth::signout_all_except))
+        .route("/auth/sessions", get(auth::sessions))
+        .route("/auth/user", get(auth::user))
+        .route("/auth/change-pwd", post(auth::change_pwd))
+        .route("/auth/change-email", post(auth::change_email))
+        .route("/db/object/get", post(db::get_object))
+        .route("/db/object/update", post(db::update_object))
+        .route("/storage/bucket/upload-formdata", post(storage::upload_formdata).layer(upload_limit))
+        .route("/storage/bucket/upload-object", post(storage::upload_object).layer(upload_limit))
+        .route_layer(from_fn_with_state(state.clone(), require_client_key))
+        // Opened from a mail in a browser: no client key there.
+        .route("/auth/verify", get(auth::verify_link));
+
+    let local = Router::new()
+        .route("/mail", get(local::list_mail).delete(local::clear_mail))
+        .route_layer(from_fn_with_state(state.clone(), require_client_key))
+        .route("/health", get(local::health));
+
+    Router::new()
+        .nest("/_api/rest/v1", rest)
+        .nest("/_local/v1", local)
+        .route("/_storage/{env}/{bucket}/{id}", get(storage::public_file))
+        .fallback(|| async { AppError::not_found("resource_not_found", "No such endpoint.") })
+        .method_not_allowed_fallback(|| async { AppError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This method is not allowed here.") })
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .with_state(state.clone())
+        .layer(CatchPanicLayer::custom(|_| AppError::internal().into_response()))
+        .layer(map_response(ensure_json_error))
+        .layer(SetResponseHeaderLayer::if_not_present(HeaderName::from_static("x-content-type-options"), HeaderValue::from_static("nosniff")))
+        // Logs method and path only: query strings carry access tokens and link keys.
+        .layer(TraceLayer::new_for_http().make_span_with(|r: &Request<_>| tracing::info_span!("request", method = %r.method(), path = %r.uri().path())))
+        .layer(cors(&state.config.cors_origins))
+}
+
+/// altogic-js reads credentials-included responses, so CORS echoes the origin (never `*`).
+fn cors(origins: &[String]) -> CorsLayer {
+    let allow = if origins.iter().any(|o| o.trim() == "*") {
+        AllowOrigin::mirror_request()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o.trim()).ok()))
+    };
+    CorsLayer::new()
+        .allow_origin(allow)
+        .allow_credentials(true)
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS])
+        .allow_headers([
+            HeaderName::from_static("x-client"),
+            HeaderName::from_static("x-client-key"),
+            HeaderName::from_static("session"),
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+        ])
+        .max_age(Duration::from_secs(600))
+}
+
+/// The last line of defence: an error that some layer produced without a JSON body (a body limit,
+/// a bad query string, …) is rewritten into the Altogic form, because altogic-js hangs otherwise.
+async fn ensure_json_error(response: Response) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_json = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return response;
+    }
+    let code = match status {
+        StatusCode::NOT_FOUND => "resource_not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "request_body_size_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::TOO_MANY_REQUESTS => "rate_limit_exceeded",
+        s if s.is_server_error() => "internal_server_error",
+        _ => "invalid_request",
+    };
+    let message = status.canonical_reason().unwrap_or("Request failed").to_string();
+    AppError::new(status, code, message).into_response()
+}

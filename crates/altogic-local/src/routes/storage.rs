@@ -1,0 +1,234 @@
+//! `/_api/rest/v1/storage/bucket/upload-formdata|upload-object` and public files at
+//! `/_storage/<envId>/<bucketId>/<fileId>` (spec §8). Only the `root` bucket exists; only images are
+//! accepted (this backend stores avatars), checked by their bytes, within the size limit.
+
+use std::collections::HashMap;
+
+use altogic::{FileInfo, UploadOptions};
+use axum::body::Bytes;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use crate::crypto::{new_id, split_token, verifier_matches};
+use crate::error::{AppError, AppResult};
+use crate::extract::{too_large, AuthSession};
+use crate::store::FileRow;
+use crate::time::{now_iso, unix_now};
+use crate::AppState;
+
+/// The image types accepted, recognized by their first bytes (never by the name or the header alone).
+pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+/// Letters, digits, `.`, `_` and `-`, at most 128, not starting with a dot: safe in URLs and paths.
+pub fn sanitize_file_name(name: &str) -> AppResult<String> {
+    let name = name.trim();
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let clean: String = base.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
+    let clean = clean.trim_start_matches('.').to_string();
+    if clean.is_empty() || clean.len() > 128 {
+        return Err(AppError::validation("fileName", "The file name must have 1 to 128 characters."));
+    }
+    Ok(clean)
+}
+
+struct UploadTarget {
+    file_name: String,
+    options: UploadOptions,
+}
+
+fn target(query: &HashMap<String, String>) -> AppResult<UploadTarget> {
+    let bucket = query.get("bucket").map(String::as_str).unwrap_or("root");
+    if bucket != "root" {
+        return Err(AppError::not_found("bucket_not_found", format!("No bucket named '{bucket}' exists.")));
+    }
+    let file_name = sanitize_file_name(query.get("fileName").map(String::as_str).unwrap_or(""))?;
+    let options = match query.get("options").filter(|o| !o.trim().is_empty()) {
+        Some(json) => serde_json::from_str(json).map_err(|_| AppError::validation("options", "options must be a JSON object of upload options."))?,
+        None => UploadOptions::default(),
+    };
+    Ok(UploadTarget { file_name, options })
+}
+
+fn generic(content_type: &str) -> bool {
+    let base = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    base.is_empty() || base == "application/octet-stream"
+}
+
+async fn store_upload(state: &AppState, auth: &AuthSession, target: UploadTarget, declared: &str, bytes: Vec<u8>) -> AppResult<FileInfo> {
+    if bytes.is_empty() {
+        return Err(AppError::bad_request("file_upload_error", "The uploaded file is empty."));
+    }
+    if bytes.len() > state.config.max_upload_bytes {
+        return Err(too_large());
+    }
+    let Some(detected) = sniff_image(&bytes) else {
+        return Err(unsupported());
+    };
+    let declared_base = declared.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let declared_ok = generic(declared) || declared_base == detected || (detected == "image/jpeg" && declared_base == "image/jpg");
+    if !declared_ok {
+        return Err(AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", format!("The file is {detected}, not {declared_base}.")));
+    }
+    let tags = match &target.options.tags {
+        Some(serde_json::Value::Array(list)) => list.iter().filter_map(|t| t.as_str().map(str::to_string)).collect(),
+        Some(serde_json::Value::String(s)) => vec![s.clone()],
+        _ => vec![],
+    };
+    let now = now_iso();
+    let row = state
+        .store
+        .put_file(&FileRow {
+            id: new_id(),
+            bucket: "root".into(),
+            owner_id: Some(auth.user.id.clone()),
+            file_name: target.file_name,
+            mime_type: detected.into(),
+            size: bytes.len() as i64,
+            is_public: target.options.is_public.unwrap_or(true),
+            tags,
+            data: bytes,
+            uploaded_at: now.clone(),
+            updated_at: now,
+        })
+        .await?;
+    Ok(file_info(state, &row))
+}
+
+fn unsupported() -> AppError {
+    AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Only PNG, JPEG, GIF and WebP images can be uploaded.")
+}
+
+pub fn file_info(state: &AppState, row: &FileRow) -> FileInfo {
+    FileInfo {
+        id: row.id.clone(),
+        bucket_id: state.env_id.clone(),
+        file_name: row.file_name.clone(),
+        size: row.size as u64,
+        encoding: "7bit".into(),
+        mime_type: row.mime_type.clone(),
+        public_path: format!("{}/_storage/{}/{}/{}", state.public_url, state.env_id, state.env_id, row.id),
+        is_public: row.is_public,
+        uploaded_at: row.uploaded_at.clone(),
+        updated_at: row.updated_at.clone(),
+        user_id: row.owner_id.clone(),
+        tags: row.tags.clone(),
+    }
+}
+
+pub async fn upload_formdata(
+    State(state): State<AppState>,
+    auth: AuthSession,
+    Query(query): Query<HashMap<String, String>>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> AppResult<Json<FileInfo>> {
+    let target = target(&query)?;
+    let mut multipart = multipart.map_err(|e| AppError::bad_request("file_upload_error", format!("Expected a multipart/form-data body: {}", e.body_text())))?;
+    let bad_part = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            AppError::bad_request("file_upload_error", "The multipart body is malformed.")
+        }
+    };
+    // The first part with a file in it (altogic-js names it `file`).
+    while let Some(mut field) = multipart.next_field().await.map_err(bad_part)? {
+        if field.file_name().is_none() && field.name() != Some("file") {
+            continue;
+        }
+        let declared = field.content_type().map(str::to_string).unwrap_or_else(|| target.options.content_type.clone());
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(bad_part)? {
+            if bytes.len() + chunk.len() > state.config.max_upload_bytes {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        return Ok(Json(store_upload(&state, &auth, target, &declared, bytes).await?));
+    }
+    Err(AppError::bad_request("file_upload_error", "The multipart body has no file part."))
+}
+
+/// Raw bytes, plus altogic-js 2.3.9's quirk: it JSON-encodes non-Blob bodies, so a JSON string or a
+/// Node `{"type":"Buffer","data":[…]}` is decoded back to bytes.
+pub async fn upload_object(State(state): State<AppState>, auth: AuthSession, Query(query): Query<HashMap<String, String>>, headers: HeaderMap, body: Bytes) -> AppResult<Json<FileInfo>> {
+    let target = target(&query)?;
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let (bytes, declared) = if content_type.starts_with("application/json") {
+        let decoded = match serde_json::from_slice::<serde_json::Value>(&body) {
+            Ok(serde_json::Value::String(s)) => s.into_bytes(),
+            Ok(serde_json::Value::Object(o)) if o.get("type").and_then(|t| t.as_str()) == Some("Buffer") => o
+                .get("data")
+                .and_then(|d| d.as_array())
+                .map(|a| a.iter().map(|b| b.as_u64().filter(|b| *b < 256).map(|b| b as u8)).collect::<Option<Vec<u8>>>())
+                .flatten()
+                .ok_or_else(|| AppError::bad_request("file_upload_error", "The Buffer body is malformed."))?,
+            _ => return Err(AppError::bad_request("file_upload_error", "A JSON upload body must be a string or a Buffer object.")),
+        };
+        (decoded, target.options.content_type.clone())
+    } else {
+        (body.to_vec(), content_type)
+    };
+    Ok(Json(store_upload(&state, &auth, target, &declared, bytes).await?))
+}
+
+/// Public files by URL; a private file only for its owner's session.
+pub async fn public_file(State(state): State<AppState>, Path((env, bucket, id)): Path<(String, String, String)>, headers: HeaderMap) -> AppResult<Response> {
+    let missing = || AppError::not_found("file_not_found", "No such file.");
+    if env != state.env_id || bucket != state.env_id {
+        return Err(missing());
+    }
+    let file = state.store.file(&id).await?.ok_or_else(missing)?;
+    if !file.is_public && !owner_session(&state, &headers, file.owner_id.as_deref()).await? {
+        return Err(missing());
+    }
+    let mut response = (StatusCode::OK, file.data).into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&file.mime_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    // A new upload gets a new id, so a URL's bytes never change.
+    let cache = if file.is_public { "public, max-age=31536000, immutable" } else { "private, no-store" };
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    h.insert("cross-origin-resource-policy", HeaderValue::from_static("cross-origin"));
+    Ok(response)
+}
+
+async fn owner_session(state: &AppState, headers: &HeaderMap, owner: Option<&str>) -> AppResult<bool> {
+    let Some(token) = headers.get("session").and_then(|v| v.to_str().ok()) else { return Ok(false) };
+    let Some((selector, verifier)) = split_token(token.trim()) else { return Ok(false) };
+    let Some(session) = state.store.session(selector).await? else { return Ok(false) };
+    Ok(verifier_matches(verifier, &session.verifier_hash) && session.expires_at > unix_now() && Some(session.user_id.as_str()) == owner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_images_and_sanitizes_names() {
+        assert_eq!(sniff_image(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(sniff_image(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
+        assert_eq!(sniff_image(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(sniff_image(b"<svg xmlns=...>"), None);
+        assert_eq!(sanitize_file_name("user_abc").unwrap(), "user_abc");
+        assert_eq!(sanitize_file_name("../../etc/passwd").unwrap(), "passwd");
+        assert_eq!(sanitize_file_name("my photo (1).png").unwrap(), "my_photo__1_.png");
+        assert!(sanitize_file_name("..").is_err());
+        assert!(sanitize_file_name("").is_err());
+    }
+}

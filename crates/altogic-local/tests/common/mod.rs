@@ -1,0 +1,113 @@
+//! Test harness: a real altogic-local on a random loopback port, in a temp data dir, driven over
+//! HTTP by the real Rust client.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use altogic::{AltogicClient, ClientOptions, MailMessage, Mailbox, RedirectParams};
+use altogic_local::{Config, RunningServer};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestServer {
+    pub server: RunningServer,
+    pub http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn server(configure: impl FnOnce(&mut Config)) -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::new(dir.path());
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.client_key = Some("test-client-key".into());
+    config.redirect_url = "altogic-auth://auth-redirect".into();
+    config.auth_rate_limit = 0;
+    config.mail_rate_limit = 0;
+    configure(&mut config);
+    let server = altogic_local::start(config).await.expect("server starts");
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    TestServer { server, http, _dir: dir }
+}
+
+pub async fn verifying() -> TestServer {
+    server(|_| {}).await
+}
+
+pub async fn open() -> TestServer {
+    server(|c| c.email_verification = false).await
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A fresh address per call.
+pub fn email(tag: &str) -> String {
+    format!("{tag}{}-{}@example.com", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+impl TestServer {
+    pub fn client(&self) -> AltogicClient {
+        self.client_with(ClientOptions::default())
+    }
+
+    pub fn client_with(&self, options: ClientOptions) -> AltogicClient {
+        AltogicClient::new(&self.server.url, &self.server.client_key, options).unwrap()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.server.url, path)
+    }
+
+    pub async fn mails(&self, to: &str) -> Vec<MailMessage> {
+        let resp = self.http.get(self.url("/_local/v1/mail")).query(&[("to", to)]).header("X-Client-Key", &self.server.client_key).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        resp.json::<Mailbox>().await.unwrap().messages
+    }
+
+    pub async fn latest_mail(&self, to: &str) -> MailMessage {
+        self.mails(to).await.into_iter().next().unwrap_or_else(|| panic!("no mail to {to}"))
+    }
+
+    /// Opens a mail link like a browser and returns where it redirects to.
+    pub async fn open_link(&self, link: &str) -> RedirectParams {
+        let resp = self.http.get(link).send().await.unwrap();
+        assert_eq!(resp.status(), 302, "a mail link redirects");
+        let location = resp.headers()["location"].to_str().unwrap().to_string();
+        assert!(location.starts_with("altogic-auth://auth-redirect?"), "{location}");
+        RedirectParams::parse(&location).unwrap()
+    }
+
+    /// Signs a new verified user up and in; returns the client holding the session.
+    pub async fn signed_in_user(&self, tag: &str) -> (AltogicClient, String) {
+        let email = email(tag);
+        let client = self.client();
+        let grant = client.auth().sign_up_with_name(&email, PASSWORD, "Test User").await.unwrap();
+        if grant.session.is_none() {
+            let mail = self.latest_mail(&email).await;
+            let redirect = self.open_link(&mail.link).await;
+            client.auth().get_auth_grant(redirect.access_token.as_deref().unwrap()).await.unwrap();
+        }
+        (client, email)
+    }
+
+    /// A raw request with the client key, for the bad-input tests.
+    pub fn raw(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, self.url(path)).header("X-Client-Key", &self.server.client_key)
+    }
+}
+
+/// Counts calls of the session-invalidated hook.
+pub fn counting_hook() -> (Arc<AtomicUsize>, Arc<dyn Fn() + Send + Sync>) {
+    let count = Arc::new(AtomicUsize::new(0));
+    let c = count.clone();
+    (count, Arc::new(move || {
+        c.fetch_add(1, Ordering::SeqCst);
+    }))
+}
+
+/// A valid 1×1 PNG.
+pub const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06,
+    0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0, 0x1F, 0x00, 0x05, 0x00,
+    0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];

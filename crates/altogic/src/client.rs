@@ -1,0 +1,292 @@
+//! The HTTP core: base URL, Altogic headers, session attachment and the response rules of
+//! altogic-js's `Fetcher` (spec §1), without its failure modes: every answer becomes a value or a
+//! typed [`Error`], never a hang or a panic.
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use reqwest::{header::HeaderMap, Method, RequestBuilder};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::{ApiError, ErrorEntry};
+use crate::session_store::{MemoryStore, SessionStore, SESSION_KEY, USER_KEY};
+use crate::types::{Session, User};
+use crate::{user_agent, Auth, Bucket, Model};
+
+/// Largest response body the client reads; anything bigger is refused, not buffered.
+const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The server answered with a non-2xx status.
+    #[error("{0}")]
+    Api(ApiError),
+    /// The server could not be reached or the connection broke.
+    #[error("network error: {0}")]
+    Network(String),
+    /// A 2xx answer the client cannot use (wrong shape, not JSON, too large, cut short).
+    #[error("invalid response from the server: {0}")]
+    InvalidResponse(String),
+    /// Refused locally before any request, like altogic-js's `ClientError`.
+    #[error("{code}: {message}")]
+    Client { code: &'static str, message: String },
+}
+
+impl Error {
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+    pub fn has_code(&self, code: &str) -> bool {
+        self.api().is_some_and(|e| e.has_code(code))
+    }
+    /// The error as Altogic error entries, for showing a list of messages.
+    pub fn entries(&self) -> Vec<ErrorEntry> {
+        match self {
+            Error::Api(e) => e.items.clone(),
+            Error::Network(m) => vec![ErrorEntry::new("client_error", "network_error", m.clone())],
+            Error::InvalidResponse(m) => vec![ErrorEntry::new("client_error", "invalid_response", m.clone())],
+            Error::Client { code, message } => vec![ErrorEntry::new("client_error", code, message.clone())],
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+type Hook = Arc<dyn Fn() + Send + Sync>;
+
+pub struct ClientOptions {
+    /// Sent raw as `Authorization`, like altogic-js.
+    pub api_key: Option<String>,
+    /// Where `session` and `user` persist; in memory by default.
+    pub storage: Arc<dyn SessionStore>,
+    /// Called after a `missing_session_token`/`invalid_session_token` answer cleared the session
+    /// (altogic-js's `signInRedirect`).
+    pub on_session_invalidated: Option<Hook>,
+    /// Defaults to [`user_agent::default_user_agent`]; apps should name themselves with [`user_agent::build`].
+    pub user_agent: String,
+    /// Whole-request timeout.
+    pub timeout: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            api_key: None,
+            storage: Arc::new(MemoryStore::default()),
+            on_session_invalidated: None,
+            user_agent: user_agent::default_user_agent(),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A cheap-to-clone handle; clones share the session.
+#[derive(Clone)]
+pub struct AltogicClient {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    http: reqwest::Client,
+    rest_url: String,
+    client_key: String,
+    api_key: Option<String>,
+    storage: Arc<dyn SessionStore>,
+    session: RwLock<Option<Session>>,
+    on_session_invalidated: Option<Hook>,
+}
+
+/// What a request sends as its body (altogic-js sends no body and no Content-Type for body-less POSTs).
+pub(crate) enum Body<'a, B: Serialize> {
+    None,
+    Json(&'a B),
+    Multipart(reqwest::multipart::Form),
+}
+
+impl AltogicClient {
+    /// `createClient(envUrl, clientKey, options)`. Restores a stored session, like the JS client.
+    pub fn new(env_url: &str, client_key: &str, options: ClientOptions) -> Result<Self> {
+        let env_url = env_url.trim();
+        if !(env_url.starts_with("https://") || env_url.starts_with("http://")) {
+            return Err(Error::Client {
+                code: "missing_required_value",
+                message: "envUrl is a required parameter and needs to start with https://".into(),
+            });
+        }
+        if client_key.trim().is_empty() {
+            return Err(Error::Client { code: "missing_required_value", message: "clientKey is a required parameter".into() });
+        }
+        let rest_url = env_url.strip_suffix('/').unwrap_or(env_url).to_string();
+        let http = reqwest::Client::builder()
+            .user_agent(options.user_agent.clone())
+            .timeout(options.timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| Error::Client { code: "invalid_client_options", message: e.to_string() })?;
+        let session = options
+            .storage
+            .get_item(SESSION_KEY)
+            .and_then(|s| serde_json::from_str::<Session>(&s).ok())
+            .filter(|s| !s.token.is_empty());
+        Ok(AltogicClient {
+            inner: Arc::new(Inner {
+                http,
+                rest_url,
+                client_key: client_key.to_string(),
+                api_key: options.api_key,
+                storage: options.storage,
+                session: RwLock::new(session),
+                on_session_invalidated: options.on_session_invalidated,
+            }),
+        })
+    }
+
+    pub fn auth(&self) -> Auth<'_> {
+        Auth { client: self }
+    }
+
+    /// `db.model(name)`.
+    pub fn model(&self, name: &str) -> Model<'_> {
+        Model { client: self, name: name.to_string() }
+    }
+
+    /// `storage.bucket(name)`.
+    pub fn bucket(&self, name: &str) -> Bucket<'_> {
+        Bucket { client: self, name: name.to_string() }
+    }
+
+    pub fn env_url(&self) -> &str {
+        &self.inner.rest_url
+    }
+
+    /// The current session, if any.
+    pub fn session(&self) -> Option<Session> {
+        self.inner.session.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The stored user (as last returned by sign-in, grant or [`AltogicClient::set_user`]).
+    pub fn user(&self) -> Option<User> {
+        self.inner.storage.get_item(USER_KEY).and_then(|s| serde_json::from_str(&s).ok())
+    }
+
+    /// `auth.setSession`: attach and persist a session.
+    pub fn set_session(&self, session: Session) {
+        if let Ok(json) = serde_json::to_string(&session) {
+            self.inner.storage.set_item(SESSION_KEY, &json);
+        }
+        *self.inner.session.write().unwrap_or_else(|e| e.into_inner()) = Some(session);
+    }
+
+    /// `auth.setUser`: persist the user (after a name or picture change, say).
+    pub fn set_user(&self, user: &User) {
+        if let Ok(json) = serde_json::to_string(user) {
+            self.inner.storage.set_item(USER_KEY, &json);
+        }
+    }
+
+    /// Drops session and user from memory and storage (`deleteLocalData` + `clearSession`).
+    pub fn clear_local_data(&self) {
+        self.inner.storage.remove_item(SESSION_KEY);
+        self.inner.storage.remove_item(USER_KEY);
+        *self.inner.session.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    pub(crate) fn save_grant(&self, user: &User, session: &Session) {
+        self.clear_local_data();
+        self.set_user(user);
+        self.set_session(session.clone());
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.inner.rest_url, path)
+    }
+
+    fn headers(&self) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        let mut put = |name: &'static str, value: &str| {
+            if let Ok(v) = value.parse() {
+                headers.insert(name, v);
+            }
+        };
+        put("X-Client", "altogic-rs");
+        put("X-Client-Key", &self.inner.client_key);
+        if let Some(key) = &self.inner.api_key {
+            put("Authorization", key);
+        }
+        if let Some(session) = self.session() {
+            put("Session", &session.token);
+        }
+        headers
+    }
+
+    /// Sends a request and returns the raw success body (possibly empty).
+    pub(crate) async fn send<B: Serialize>(&self, method: Method, path: &str, query: &[(&str, &str)], body: Body<'_, B>) -> Result<Vec<u8>> {
+        let mut request: RequestBuilder = self.inner.http.request(method, self.url(path)).headers(self.headers());
+        if !query.is_empty() {
+            request = request.query(query);
+        }
+        request = match body {
+            Body::None => request,
+            Body::Json(b) => request.json(b),
+            Body::Multipart(form) => request.multipart(form),
+        };
+        let response = request.send().await.map_err(|e| Error::Network(describe(&e)))?;
+        let status = response.status();
+        let bytes = read_limited(response).await?;
+        if status.is_success() {
+            return Ok(bytes);
+        }
+        let error = ApiError::from_response(status.as_u16(), status.canonical_reason().unwrap_or(""), &bytes);
+        if error.invalidates_session() {
+            self.invalidate_session();
+        }
+        Err(Error::Api(error))
+    }
+
+    /// A request whose success body is JSON of type `T`.
+    pub(crate) async fn json<T: DeserializeOwned, B: Serialize>(&self, method: Method, path: &str, query: &[(&str, &str)], body: Body<'_, B>) -> Result<T> {
+        let bytes = self.send(method, path, query, body).await?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            let what = if bytes.is_empty() { "an empty body".to_string() } else { format!("{} bytes that do not parse ({e})", bytes.len()) };
+            Error::InvalidResponse(format!("expected JSON from {path}, got {what}"))
+        })
+    }
+
+    /// altogic-js `invalidateSession`: clear local data and call the sign-in hook.
+    fn invalidate_session(&self) {
+        self.clear_local_data();
+        if let Some(hook) = &self.inner.on_session_invalidated {
+            hook();
+        }
+    }
+}
+
+async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>> {
+    if response.content_length().is_some_and(|len| len as usize > MAX_RESPONSE_BYTES) {
+        return Err(Error::InvalidResponse(format!("the response is larger than {MAX_RESPONSE_BYTES} bytes")));
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| Error::InvalidResponse(format!("the response was cut short: {}", describe(&e))))? {
+        if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(Error::InvalidResponse(format!("the response is larger than {MAX_RESPONSE_BYTES} bytes")));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+/// reqwest's Display hides the cause ("error sending request"); the chain says what happened.
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
