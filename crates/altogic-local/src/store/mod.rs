@@ -131,7 +131,8 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes the token; false if another request already did (single use under concurrency).
     async fn burn_access_token(&self, selector: &str) -> StoreResult<bool>;
 
-    /// Inserts the file, or replaces the owner's file of the same bucket and name (keeping its id).
+    /// Inserts the file, or replaces the owner's file of the same bucket and name. A replacement
+    /// gets the new id, so a file URL's bytes never change and caches stay correct.
     async fn put_file(&self, file: &FileRow) -> StoreResult<FileRow>;
     async fn file(&self, id: &str) -> StoreResult<Option<FileRow>>;
 

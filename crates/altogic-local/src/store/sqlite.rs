@@ -332,7 +332,7 @@ impl Store for SqliteStore {
             "INSERT INTO files (id, bucket, owner_id, file_name, mime_type, size, is_public, tags, data, uploaded_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT(bucket, owner_id, file_name) DO UPDATE SET
-               mime_type = excluded.mime_type, size = excluded.size, is_public = excluded.is_public,
+               id = excluded.id, uploaded_at = excluded.uploaded_at, mime_type = excluded.mime_type, size = excluded.size, is_public = excluded.is_public,
                tags = excluded.tags, data = excluded.data, updated_at = excluded.updated_at
              RETURNING *",
         )

@@ -1,0 +1,121 @@
+//! The `altogic-local` binary: its command line, its generated client key, and durability when
+//! killed mid-write.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use altogic::{AltogicClient, ClientOptions};
+
+struct Proc {
+    child: Child,
+    url: String,
+    lines: Vec<String>,
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn(args: &[&str]) -> Proc {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_altogic-local"))
+        .args(args)
+        .env_remove("ALTOGIC_LOCAL_CLIENT_KEY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn altogic-local");
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut lines = Vec::new();
+    let mut url = String::new();
+    for _ in 0..4 {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        if let Some(u) = line.trim().strip_prefix("altogic-local listening on ") {
+            url = u.to_string();
+        }
+        lines.push(line.trim().to_string());
+    }
+    assert!(!url.is_empty(), "no listening line: {lines:?}");
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in reader.lines() {});
+    Proc { child, url, lines }
+}
+
+#[tokio::test]
+async fn generates_and_keeps_a_client_key_and_survives_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let args = ["serve", "--listen", "127.0.0.1:0", "--data-dir", data, "--email-verification", "false", "--auth-rate-limit", "0"];
+    let server = spawn(&args);
+    let key_line = server.lines.iter().find(|l| l.starts_with("clientKey:")).expect("prints the generated key").clone();
+    let key = key_line.split_whitespace().nth(1).unwrap().to_string();
+    assert!(key.len() >= 40, "{key}");
+
+    let client = AltogicClient::new(&server.url, &key, ClientOptions::default()).unwrap();
+    let mut emails = Vec::new();
+    for i in 0..20 {
+        let email = format!("durable{i}@example.com");
+        client.auth().sign_up_with_name(&email, "durable password", "D").await.unwrap();
+        emails.push(email);
+    }
+    // Every acknowledged sign-up is on disk: SIGKILL gives SQLite no chance to flush anything more.
+    let mut server = server;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+
+    let restarted = spawn(&args);
+    let again = restarted.lines.iter().find(|l| l.starts_with("clientKey:")).unwrap();
+    assert_eq!(again.split_whitespace().nth(1).unwrap(), key, "the key is kept in the data dir");
+    let client = AltogicClient::new(&restarted.url, &key, ClientOptions::default()).unwrap();
+    for email in &emails {
+        client.auth().sign_in_with_email(email, "durable password").await.unwrap_or_else(|e| panic!("{email} lost: {e}"));
+    }
+}
+
+#[tokio::test]
+async fn takes_every_setting_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = spawn(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--client-key",
+        "given-key",
+        "--redirect-url",
+        "https://app.example/auth-redirect?from=mail",
+        "--email-verification",
+        "true",
+        "--public-url",
+        "https://auth.example/",
+    ]);
+    assert!(server.lines.iter().any(|l| l == "clientKey: (as given)"), "the given key is not printed: {:?}", server.lines);
+    let client = AltogicClient::new(&server.url, "given-key", ClientOptions::default()).unwrap();
+    let grant = client.auth().sign_up_with_name("cli@example.com", "cli password", "C").await.unwrap();
+    assert!(grant.session.is_none(), "--email-verification true");
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mailbox: altogic::Mailbox =
+        http.get(format!("{}/_local/v1/mail?to=cli@example.com", server.url)).header("X-Client-Key", "given-key").send().await.unwrap().json().await.unwrap();
+    let link = &mailbox.messages[0].link;
+    assert!(link.starts_with("https://auth.example/_api/rest/v1/auth/verify?key="), "{link}");
+    let local_link = link.replace("https://auth.example", &server.url);
+    let resp = http.get(local_link).send().await.unwrap();
+    let location = resp.headers()["location"].to_str().unwrap();
+    assert!(location.starts_with("https://app.example/auth-redirect?from=mail&action=email-confirm&status=200&access_token="), "{location}");
+}
+
+#[test]
+fn refuses_bad_arguments_with_a_message() {
+    let out = Command::new(env!("CARGO_BIN_EXE_altogic-local")).args(["serve", "--listen", "nonsense"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--listen"));
+    let out = Command::new(env!("CARGO_BIN_EXE_altogic-local")).args(["serve", "--listen", "127.0.0.1:0", "--data-dir", "/dev/null/x"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot create data dir"));
+}
