@@ -25,7 +25,9 @@ apt_need build-essential pkg-config ca-certificates
 
 if [ "$what" = test ]; then
   # Headless Chromium runs the official altogic JS client in the compatibility test.
-  apt_need chromium nodejs npm
+  apt_need chromium
+  # The machine image ships Node.js and npm; Debian's are only the fallback.
+  command -v npm >/dev/null || apt_need nodejs npm
   if [ ! -d tests/compat/node_modules/altogic ] || [ tests/compat/package-lock.json -nt tests/compat/node_modules/.package-lock.json ]; then
     (cd tests/compat && npm ci --no-audit --no-fund --loglevel=error)
   fi
