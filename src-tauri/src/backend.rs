@@ -1,0 +1,79 @@
+//! Which Altogic backend the app talks to: one named by the environment or a config file, or else
+//! altogic-local started in-process on a free loopback port (e-mail verification and mailbox on),
+//! so the app works with no account and no network.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// Where mail links lead: the app's deep link.
+pub const REDIRECT_URL: &str = "altogic-auth://auth-redirect";
+
+pub struct Backend {
+    pub env_url: String,
+    pub client_key: String,
+    /// Set when the app runs its own altogic-local.
+    pub embedded: Option<altogic_local::RunningServer>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BackendFile {
+    env_url: String,
+    client_key: String,
+}
+
+/// `ALTOGIC_ENV_URL` + `ALTOGIC_CLIENT_KEY`, else `backend.json` (`{"envUrl", "clientKey"}`) in
+/// the app's config dir, else None.
+pub fn configured(config_dir: Option<&Path>) -> Option<(String, String)> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    if let (Some(url), Some(key)) = (env("ALTOGIC_ENV_URL"), env("ALTOGIC_CLIENT_KEY")) {
+        return Some((url, key));
+    }
+    let text = std::fs::read_to_string(config_dir?.join("backend.json")).ok()?;
+    match serde_json::from_str::<BackendFile>(&text) {
+        Ok(file) => Some((file.env_url, file.client_key)),
+        Err(e) => {
+            tracing::warn!(error = %e, "ignoring an unreadable backend.json");
+            None
+        }
+    }
+}
+
+/// Starts altogic-local in `data_dir` on 127.0.0.1 with a free port.
+pub async fn start_embedded(data_dir: &Path) -> Result<Backend, String> {
+    let mut config = altogic_local::Config::new(data_dir.join("altogic-local"));
+    config.listen = "127.0.0.1:0".parse().expect("valid address");
+    config.redirect_url = REDIRECT_URL.into();
+    config.email_verification = true;
+    config.mailbox = true;
+    config.public_url = None;
+    config.smtp_url = None;
+    let server = altogic_local::start(config).await?;
+    Ok(Backend { env_url: server.url.clone(), client_key: server.client_key.clone(), embedded: Some(server) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_backend_json_when_the_environment_is_silent() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(configured(Some(dir.path())).is_none() || std::env::var("ALTOGIC_ENV_URL").is_ok());
+        std::fs::write(dir.path().join("backend.json"), r#"{"envUrl":"https://x.example","clientKey":"k"}"#).unwrap();
+        if std::env::var("ALTOGIC_ENV_URL").is_err() {
+            assert_eq!(configured(Some(dir.path())), Some(("https://x.example".into(), "k".into())));
+        }
+    }
+
+    #[tokio::test]
+    async fn the_embedded_backend_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = start_embedded(dir.path()).await.unwrap();
+        let client = altogic::AltogicClient::new(&backend.env_url, &backend.client_key, Default::default()).unwrap();
+        let grant = client.auth().sign_up_with_name("embedded@example.com", "embedded password", "E").await.unwrap();
+        assert!(grant.session.is_none(), "verification is on in the embedded backend");
+        backend.embedded.unwrap().shutdown().await;
+    }
+}

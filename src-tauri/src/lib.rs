@@ -1,0 +1,122 @@
+//! Altogic Auth: the Tauri shell and the Rust command layer. The UI (Dioxus, in `ui/`) calls the
+//! commands of [`commands`]; the session lives here, in the app's private store, and never
+//! reaches the webview.
+
+mod backend;
+mod commands;
+mod errors;
+mod redirect;
+mod session_store;
+
+use std::sync::Arc;
+
+use altogic::{user_agent, AltogicClient, ClientOptions};
+use altogic_auth_ipc::event;
+use tauri::{Emitter, Manager};
+use tauri_plugin_deep_link::DeepLinkExt;
+
+/// What every command can reach.
+pub struct AppCtx {
+    pub client: AltogicClient,
+    pub env_url: String,
+    /// The built-in altogic-local, when no backend is configured.
+    pub embedded: Option<altogic_local::RunningServer>,
+    /// For the dev mailbox: no redirects followed (mail links answer 302 to the deep link).
+    pub http: reqwest::Client,
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ALTOGIC_AUTH_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+}
+
+fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
+    let handle = app.handle().clone();
+    let config_dir = app.path().app_config_dir().ok();
+    let backend = match backend::configured(config_dir.as_deref()) {
+        Some((env_url, client_key)) => backend::Backend { env_url, client_key, embedded: None },
+        None => {
+            let data_dir = app.path().app_data_dir()?;
+            tauri::async_runtime::block_on(backend::start_embedded(&data_dir))?
+        }
+    };
+    tracing::info!(env_url = %backend.env_url, embedded = backend.embedded.is_some(), "backend ready");
+
+    let store = session_store::PluginSessionStore::open(app)?;
+    let hook_handle = handle.clone();
+    let client = AltogicClient::new(
+        &backend.env_url,
+        &backend.client_key,
+        ClientOptions {
+            storage: Arc::new(store),
+            // The client has cleared the stored session; the UI goes to Login.
+            on_session_invalidated: Some(Arc::new(move || {
+                let _ = hook_handle.emit(event::SIGNED_OUT, ());
+            })),
+            user_agent: user_agent::build("AltogicAuth", env!("CARGO_PKG_VERSION"), &user_agent::device_name()),
+            ..Default::default()
+        },
+    )?;
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    app.manage(AppCtx { client, env_url: backend.env_url, embedded: backend.embedded, http });
+
+    // Development runs are not installed: register the scheme so the OS can open our links.
+    #[cfg(all(debug_assertions, any(target_os = "linux", windows)))]
+    if let Err(e) = app.deep_link().register_all() {
+        tracing::warn!(error = %e, "could not register the altogic-auth scheme");
+    }
+    // Cold start: the link that launched the app.
+    if let Ok(Some(urls)) = app.deep_link().get_current() {
+        redirect::deliver(&handle, urls.iter().map(|u| u.to_string()));
+    }
+    // Running instance: links opened later (forwarded by single-instance on desktop).
+    let link_handle = handle.clone();
+    app.deep_link().on_open_url(move |event| redirect::deliver(&link_handle, event.urls().iter().map(|u| u.to_string())));
+    Ok(())
+}
+
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    init_logging();
+    let mut builder = tauri::Builder::default();
+    // Must come first: a second launch hands its arguments (the deep link) to this instance and exits.
+    #[cfg(desktop)]
+    {
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+        }));
+    }
+    builder
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_store::Builder::default().build())
+        .manage(redirect::PendingRedirect::default())
+        .setup(setup)
+        .invoke_handler(tauri::generate_handler![
+            commands::app_state,
+            commands::sign_in,
+            commands::sign_up,
+            commands::send_magic_link,
+            commands::resend_verification,
+            commands::send_reset,
+            commands::pending_redirect,
+            commands::complete_redirect,
+            commands::complete_reset,
+            commands::verify_code,
+            commands::refresh_user,
+            commands::update_name,
+            commands::upload_avatar,
+            commands::list_sessions,
+            commands::revoke_session,
+            commands::sign_out_others,
+            commands::sign_out,
+            commands::change_password,
+            commands::change_email,
+            commands::dev_mailbox,
+            commands::open_mail_link,
+        ])
+        .run(tauri::generate_context!())
+        .expect("error while running the Altogic Auth application");
+}
