@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the project needs, idempotently: fast when everything is already there.
-#   scripts/setup.sh test   – what the test suite needs (browsers, npm test deps)
-#   scripts/setup.sh run    – what running needs
+#   scripts/setup.sh run    – what building and running the app needs
+#   scripts/setup.sh test   – that, plus what the tests need (Xvfb, WebDriver, Chromium, npm test deps)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-test}"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Debian packages, installed only when one is missing (dpkg is checked first: no apt-get update otherwise).
+# Debian packages, installed only when one is missing (dpkg is asked first: no apt-get update otherwise).
 apt_need() {
   local missing=()
   for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -21,13 +21,20 @@ apt_need() {
 
 command -v cargo >/dev/null || { echo "setup: cargo is missing; install Rust with rustup first" >&2; exit 1; }
 
-apt_need build-essential pkg-config ca-certificates
+# Tauri on Linux (webview, GTK) and the UI's wasm toolchain.
+apt_need build-essential pkg-config ca-certificates libssl-dev curl \
+  libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev \
+  xdg-utils desktop-file-utils binaryen
+# The machine image ships Node.js and npm (the Tauri CLI comes from npm); Debian's are the fallback.
+command -v npm >/dev/null || apt_need nodejs npm
+if [ ! -x node_modules/.bin/tauri ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
 
 if [ "$what" = test ]; then
-  # Headless Chromium runs the official altogic JS client in the compatibility test.
-  apt_need chromium
-  # The machine image ships Node.js and npm; Debian's are only the fallback.
-  command -v npm >/dev/null || apt_need nodejs npm
+  # Headless app runs (Xvfb + a private D-Bus), WebDriver, and Chromium for the altogic-js test.
+  apt_need xvfb xauth dbus-x11 webkit2gtk-driver chromium wrk
+  command -v tauri-driver >/dev/null || [ -x "$HOME/.cargo/bin/tauri-driver" ] || cargo install tauri-driver --locked --quiet
   if [ ! -d tests/compat/node_modules/altogic ] || [ tests/compat/package-lock.json -nt tests/compat/node_modules/.package-lock.json ]; then
     (cd tests/compat && npm ci --no-audit --no-fund --loglevel=error)
   fi

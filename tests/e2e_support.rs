@@ -1,0 +1,261 @@
+//! Harness for the end-to-end tests: a real altogic-local, tauri-driver + WebKitWebDriver, and the
+//! app binary under test with private XDG dirs. Run under Xvfb and a private D-Bus session
+//! (scripts/test.sh does), one test at a time (the app is single-instance).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use altogic::{AltogicClient, ClientOptions, RedirectParams};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct Harness {
+    pub server: altogic_local::RunningServer,
+    pub home: tempfile::TempDir,
+    pub http: reqwest::Client,
+    driver: Option<Child>,
+    driver_port: u16,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Ok(path) = std::env::var("TAURI_DRIVER") {
+        return path.into();
+    }
+    let home = std::env::var("HOME").unwrap_or_default();
+    let cargo_bin = Path::new(&home).join(".cargo/bin/tauri-driver");
+    if cargo_bin.exists() {
+        cargo_bin
+    } else {
+        "tauri-driver".into()
+    }
+}
+
+pub fn artifacts() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+impl Harness {
+    pub async fn new() -> Harness {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let home = tempfile::tempdir().unwrap();
+        let mut config = altogic_local::Config::new(home.path().join("server"));
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        config.client_key = Some("e2e-client-key".into());
+        config.redirect_url = "altogic-auth://auth-redirect".into();
+        config.auth_rate_limit = 0;
+        config.mail_rate_limit = 0;
+        let server = altogic_local::start(config).await.unwrap();
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let mut h = Harness { server, home, http, driver: None, driver_port: free_port() };
+        h.start_driver().await;
+        h
+    }
+
+    /// The environment the app (and a second launch of it) sees.
+    pub fn app_env(&self) -> Vec<(String, String)> {
+        let p = |d: &str| self.home.path().join(d).to_string_lossy().into_owned();
+        vec![
+            ("XDG_DATA_HOME".into(), p("data")),
+            ("XDG_CONFIG_HOME".into(), p("config")),
+            ("XDG_CACHE_HOME".into(), p("cache")),
+            ("ALTOGIC_ENV_URL".into(), self.server.url.clone()),
+            ("ALTOGIC_CLIENT_KEY".into(), self.server.client_key.clone()),
+            ("ALTOGIC_AUTH_LOG".into(), "warn".into()),
+        ]
+    }
+
+    async fn start_driver(&mut self) {
+        let child = Command::new(tauri_driver())
+            .args(["--port", &self.driver_port.to_string(), "--native-port", &free_port().to_string()])
+            .envs(self.app_env())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tauri-driver runs (cargo install tauri-driver --locked)");
+        self.driver = Some(child);
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.driver_port)).await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("tauri-driver did not start");
+    }
+
+    /// Launches the app and returns a WebDriver session on its window.
+    pub async fn launch(&self) -> App {
+        let caps = json!({ "browserName": "wry", "tauri:options": { "application": env!("CARGO_BIN_EXE_altogic-auth") } });
+        let client = ClientBuilder::rustls()
+            .expect("rustls")
+            .capabilities(caps.as_object().unwrap().clone())
+            .connect(&format!("http://127.0.0.1:{}", self.driver_port))
+            .await
+            .expect("a WebDriver session on the app");
+        let app = App { client };
+        app.wait_for("main").await;
+        app
+    }
+
+    /// Delivers a deep link the way the OS does on Linux: a second launch with the URL, which
+    /// hands it to the running instance and exits.
+    pub fn deep_link(&self, url: &str) {
+        let status = Command::new(env!("CARGO_BIN_EXE_altogic-auth")).arg(url).envs(self.app_env()).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap();
+        assert!(status.success(), "the second launch exits cleanly");
+    }
+
+    pub fn client(&self) -> AltogicClient {
+        AltogicClient::new(&self.server.url, &self.server.client_key, ClientOptions::default()).unwrap()
+    }
+
+    pub async fn latest_mail(&self, to: &str) -> altogic::MailMessage {
+        for _ in 0..50 {
+            let mailbox: altogic::Mailbox = self
+                .http
+                .get(format!("{}/_local/v1/mail", self.server.url))
+                .query(&[("to", to)])
+                .header("X-Client-Key", &self.server.client_key)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if let Some(m) = mailbox.messages.into_iter().next() {
+                return m;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no mail to {to}");
+    }
+
+    /// Opens a mail link like a browser and returns the deep link it redirects to.
+    pub async fn follow(&self, link: &str) -> String {
+        let resp = self.http.get(link).send().await.unwrap();
+        let location = resp.headers()["location"].to_str().unwrap().to_string();
+        RedirectParams::parse(&location).expect("a redirect URL");
+        location
+    }
+
+    /// A verified account made through the Rust client.
+    pub async fn account(&self, tag: &str) -> String {
+        let email = format!("{tag}-{}@example.com", std::process::id());
+        let c = self.client();
+        c.auth().sign_up_with_name(&email, PASSWORD, "Robin").await.unwrap();
+        let mail = self.latest_mail(&email).await;
+        let location = self.follow(&mail.link).await;
+        let token = RedirectParams::parse(&location).unwrap().access_token.unwrap();
+        c.auth().get_auth_grant(&token).await.unwrap();
+        email
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if let Some(mut d) = self.driver.take() {
+            let _ = d.kill();
+            let _ = d.wait();
+        }
+    }
+}
+
+pub struct App {
+    pub client: Client,
+}
+
+impl App {
+    pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        match self.client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await {
+            Ok(el) => el,
+            Err(e) => {
+                let source = self.client.source().await.unwrap_or_default();
+                self.screenshot("failure").await;
+                panic!("{css} did not appear: {e}\npage: {source}");
+            }
+        }
+    }
+
+    pub async fn gone(&self, css: &str) {
+        for _ in 0..200 {
+            if self.client.find(Locator::Css(css)).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} is still there");
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.wait_for(css).await.text().await.unwrap()
+    }
+
+    /// Waits until the element's text contains `needle`.
+    pub async fn text_contains(&self, css: &str, needle: &str) -> String {
+        let mut last = String::new();
+        for _ in 0..200 {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                last = el.text().await.unwrap_or_default();
+                if last.contains(needle) {
+                    return last;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} never contained {needle:?} (last: {last:?})");
+    }
+
+    pub async fn fill(&self, css: &str, value: &str) {
+        let el = self.wait_for(css).await;
+        el.clear().await.unwrap();
+        el.send_keys(value).await.unwrap();
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.wait_for(css).await.click().await.unwrap();
+    }
+
+    /// The router's current path.
+    pub async fn path(&self) -> String {
+        self.client.execute("return window.location.pathname", vec![]).await.unwrap().as_str().unwrap_or("").to_string()
+    }
+
+    pub async fn wait_path(&self, want: &str) {
+        let mut last = String::new();
+        for _ in 0..200 {
+            last = self.path().await;
+            if last == want {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("expected path {want}, still at {last}");
+    }
+
+    /// Client-side navigation, as a link inside the app would do it.
+    pub async fn go(&self, path: &str) {
+        self.client
+            .execute("history.pushState(null, '', arguments[0]); window.dispatchEvent(new PopStateEvent('popstate'));", vec![json!(path)])
+            .await
+            .unwrap();
+    }
+
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(artifacts().join(format!("{name}.png")), png).unwrap();
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+        // Let the instance exit before the next launch (single-instance would forward to it).
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}

@@ -1,0 +1,226 @@
+//! The only place that talks to the browser / Tauri. Native builds get inert stand-ins so the
+//! crate compiles and its logic can be tested with plain `cargo test`.
+
+use altogic_auth_ipc::UiError;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// Events from the shell, delivered into the Dioxus runtime through a channel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShellEvent {
+    AuthRedirect,
+    SignedOut,
+}
+
+/// An image ready for `upload_avatar`.
+pub struct AvatarBytes {
+    pub bytes: Vec<u8>,
+    pub mime: String,
+}
+
+fn not_in_tauri() -> UiError {
+    UiError::new(
+        UiError::BACKEND_UNREACHABLE,
+        "This page must run inside the Altogic Auth app.",
+    )
+}
+
+#[cfg(target_arch = "wasm32")]
+mod web {
+    use super::*;
+    use js_sys::{Function, Promise, Reflect};
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+
+    fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
+        Reflect::get(obj, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined() && !v.is_null())
+    }
+
+    /// `window.__TAURI__`, if the page runs inside Tauri (with `withGlobalTauri`).
+    pub fn tauri() -> Option<JsValue> {
+        get(&js_sys::global(), "__TAURI__")
+    }
+
+    fn to_ui_error(e: JsValue) -> UiError {
+        if let Ok(err) = serde_wasm_bindgen::from_value::<UiError>(e.clone()) {
+            return err;
+        }
+        if let Some(s) = e.as_string() {
+            return UiError::new("error", s);
+        }
+        if let Some(m) = get(&e, "message").and_then(|m| m.as_string()) {
+            return UiError::new("error", m);
+        }
+        UiError::new("error", "Something went wrong. Please try again.")
+    }
+
+    pub async fn invoke_raw(cmd: &str, args: &Value) -> Result<JsValue, UiError> {
+        let core = tauri().and_then(|t| get(&t, "core")).ok_or_else(not_in_tauri)?;
+        let invoke: Function = get(&core, "invoke").and_then(|f| f.dyn_into().ok()).ok_or_else(not_in_tauri)?;
+        let ser = serde_wasm_bindgen::Serializer::json_compatible();
+        let js_args = serde::Serialize::serialize(args, &ser).map_err(|e| UiError::new("error", e.to_string()))?;
+        let promise = invoke
+            .call2(&core, &JsValue::from_str(cmd), &js_args)
+            .map_err(to_ui_error)?
+            .dyn_into::<Promise>()
+            .map_err(|_| UiError::new("error", "Unexpected reply from the app."))?;
+        JsFuture::from(promise).await.map_err(to_ui_error)
+    }
+
+    pub async fn invoke<T: DeserializeOwned>(cmd: &str, args: Value) -> Result<T, UiError> {
+        let v = invoke_raw(cmd, &args).await?;
+        serde_wasm_bindgen::from_value(v).map_err(|e| UiError::new("error", format!("Unexpected reply from the app: {e}")))
+    }
+
+    /// `window.__TAURI__.event.listen(name, cb)`; the callbacks live as long as the page.
+    pub fn listen(name: &str, f: impl FnMut(JsValue) + 'static) {
+        let Some(event) = tauri().and_then(|t| get(&t, "event")) else { return };
+        let Some(listen) = get(&event, "listen").and_then(|f| f.dyn_into::<Function>().ok()) else { return };
+        let cb = Closure::<dyn FnMut(JsValue)>::new(f);
+        if let Ok(p) = listen.call2(&event, &JsValue::from_str(name), cb.as_ref()) {
+            // Swallow a rejected promise instead of an unhandled rejection.
+            if let Ok(p) = p.dyn_into::<Promise>() {
+                let noop = Closure::<dyn FnMut(JsValue)>::new(|_| {});
+                let _ = p.catch(&noop);
+                noop.forget();
+            }
+        }
+        cb.forget();
+    }
+
+    pub fn locale_date(iso: &str) -> String {
+        let d = js_sys::Date::new(&JsValue::from_str(iso));
+        if d.get_time().is_nan() {
+            return crate::logic::iso_date_part(iso);
+        }
+        let f = get(&d, "toLocaleDateString").and_then(|f| f.dyn_into::<Function>().ok());
+        f.and_then(|f| f.call0(&d).ok()).and_then(|s| s.as_string()).unwrap_or_else(|| crate::logic::iso_date_part(iso))
+    }
+
+    pub fn focus(id: &str) {
+        if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id)) {
+            if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+        }
+    }
+
+    /// Takes the file chosen in `<input type=file id=input_id>` (and clears the input), checks it,
+    /// scales it to at most 512 px and re-encodes it. `Ok(None)` when nothing was chosen.
+    pub async fn read_avatar(input_id: &str) -> Result<Option<AvatarBytes>, String> {
+        let doc = web_sys::window().and_then(|w| w.document()).ok_or("No document")?;
+        let input: web_sys::HtmlInputElement = doc
+            .get_element_by_id(input_id)
+            .and_then(|e| e.dyn_into().ok())
+            .ok_or("No file input")?;
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return Ok(None) };
+        input.set_value("");
+        let mime = file.type_();
+        crate::logic::check_avatar_file(&mime, file.size())?;
+        let original = blob_bytes(&file).await.map_err(|_| "Couldn't read that file.".to_string())?;
+        match scale(&file, &mime).await {
+            Ok(Some(scaled)) => Ok(Some(scaled)),
+            // Small enough already (keeps animated GIFs), or the webview can't decode it: send as is.
+            Ok(None) | Err(_) => Ok(Some(AvatarBytes { bytes: original, mime })),
+        }
+    }
+
+    async fn blob_bytes(blob: &web_sys::Blob) -> Result<Vec<u8>, JsValue> {
+        let buf = JsFuture::from(blob.array_buffer()).await?;
+        Ok(js_sys::Uint8Array::new(&buf).to_vec())
+    }
+
+    async fn scale(file: &web_sys::File, mime: &str) -> Result<Option<AvatarBytes>, JsValue> {
+        let window = web_sys::window().ok_or(JsValue::NULL)?;
+        let bitmap: web_sys::ImageBitmap =
+            JsFuture::from(window.create_image_bitmap_with_blob(file)?).await?.dyn_into()?;
+        let (w, h) = (bitmap.width(), bitmap.height());
+        let (tw, th) = crate::logic::scaled_size(w, h, crate::logic::AVATAR_MAX_SIDE);
+        if (tw, th) == (w, h) {
+            bitmap.close();
+            return Ok(None);
+        }
+        let doc = window.document().ok_or(JsValue::NULL)?;
+        let canvas: web_sys::HtmlCanvasElement = doc.create_element("canvas")?.dyn_into()?;
+        canvas.set_width(tw);
+        canvas.set_height(th);
+        let ctx: web_sys::CanvasRenderingContext2d =
+            canvas.get_context("2d")?.ok_or(JsValue::NULL)?.dyn_into()?;
+        ctx.set_image_smoothing_enabled(true);
+        ctx.draw_image_with_image_bitmap_and_dw_and_dh(&bitmap, 0.0, 0.0, tw as f64, th as f64)?;
+        bitmap.close();
+        let target = crate::logic::reencode_type(mime);
+        let canvas2 = canvas.clone();
+        let target2 = target.to_string();
+        let promise = Promise::new(&mut move |resolve, reject| {
+            let cb = Closure::once_into_js(move |blob: JsValue| {
+                if blob.is_null() {
+                    let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("toBlob failed"));
+                } else {
+                    let _ = resolve.call1(&JsValue::NULL, &blob);
+                }
+            });
+            let _ = canvas2.to_blob_with_type_and_encoder_options(cb.unchecked_ref(), &target2, &JsValue::from_f64(0.9));
+        });
+        let blob: web_sys::Blob = JsFuture::from(promise).await?.dyn_into()?;
+        let out_mime = if blob.type_().is_empty() { target.to_string() } else { blob.type_() };
+        Ok(Some(AvatarBytes { bytes: blob_bytes(&blob).await?, mime: out_mime }))
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+pub use web::{focus, listen, locale_date, read_avatar};
+
+/// True when the page runs inside the Tauri shell.
+pub fn in_tauri() -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web::tauri().is_some()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        false
+    }
+}
+
+/// Invokes a Tauri command with JSON (camelCase) arguments.
+pub async fn invoke<T: DeserializeOwned>(cmd: &str, args: Value) -> Result<T, UiError> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web::invoke(cmd, args).await
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = (cmd, args);
+        Err(not_in_tauri())
+    }
+}
+
+/// Subscribes to the shell's events; each one is handed to `sink`.
+pub fn listen_shell_events(sink: impl Fn(ShellEvent) + Clone + 'static) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use altogic_auth_ipc::event;
+        let s = sink.clone();
+        listen(event::AUTH_REDIRECT, move |_| s(ShellEvent::AuthRedirect));
+        listen(event::SIGNED_OUT, move |_| sink(ShellEvent::SignedOut));
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = sink;
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn locale_date(iso: &str) -> String {
+    crate::logic::iso_date_part(iso)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn focus(_id: &str) {}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn read_avatar(_input_id: &str) -> Result<Option<AvatarBytes>, String> {
+    Err("File upload needs the browser.".into())
+}

@@ -1,0 +1,283 @@
+//! Pure UI logic: no Dioxus rendering, no browser APIs. Unit-tested natively.
+
+use crate::Route;
+use altogic_auth_ipc::MailView;
+
+/// Largest accepted avatar file (before scaling).
+pub const MAX_AVATAR_BYTES: f64 = 5.0 * 1024.0 * 1024.0;
+/// Avatars are scaled so neither side exceeds this many pixels.
+pub const AVATAR_MAX_SIDE: u32 = 512;
+/// The `accept` list of the avatar file input, and the types the UI lets through.
+pub const AVATAR_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+/// Which routes a signed-in user may not see (they go to Profile).
+pub fn is_guest_only(route: &Route) -> bool {
+    matches!(
+        route,
+        Route::Home {} | Route::Login {} | Route::Register {} | Route::MagicLink {} | Route::ForgotPassword {}
+    )
+}
+
+/// Which routes a guest may not see (they go to Login).
+pub fn is_auth_only(route: &Route) -> bool {
+    matches!(route, Route::Profile {})
+}
+
+/// The original app's `router.beforeEach`: `requiresAuth` without a user → `/login`,
+/// `requiresGuest` with a user → `/profile`; everything else stays where it is.
+pub fn guard(route: &Route, signed_in: bool) -> Option<Route> {
+    if is_auth_only(route) && !signed_in {
+        return Some(Route::Login {});
+    }
+    if is_guest_only(route) && signed_in {
+        return Some(Route::Profile {});
+    }
+    None
+}
+
+/// Up to two initials of a name ("Ada Lovelace" → "AL", "ada" → "A"); "?" when there is nothing.
+pub fn initials(name: &str) -> String {
+    let name = name.split('@').next().unwrap_or("");
+    let s: String = name
+        .split(|c: char| c.is_whitespace() || c == '.' || c == '_' || c == '-')
+        .filter_map(|w| w.chars().find(|c| c.is_alphanumeric()))
+        .take(2)
+        .flat_map(|c| c.to_uppercase())
+        .collect();
+    if s.is_empty() {
+        "?".into()
+    } else {
+        s
+    }
+}
+
+/// A stable hue (0..360) for a name (FNV-1a), so each person keeps "their" colour.
+pub fn name_hue(name: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in name.trim().to_lowercase().bytes() {
+        h ^= b as u32;
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h % 360
+}
+
+/// Background colour of the initials avatar: dark enough for white text (WCAG AA at this size).
+pub fn avatar_color(name: &str) -> String {
+    format!("hsl({}, 55%, 38%)", name_hue(name))
+}
+
+/// `2024-05-01T10:20:30.000Z` → `2024-05-01`: the fallback when the locale formatter is unavailable.
+pub fn iso_date_part(iso: &str) -> String {
+    let d = iso.get(..10).unwrap_or(iso);
+    let ok = d.len() == 10
+        && d.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    if ok {
+        d.to_string()
+    } else {
+        iso.to_string()
+    }
+}
+
+/// Why an avatar file is refused, if it is.
+pub fn check_avatar_file(mime: &str, size: f64) -> Result<(), String> {
+    if !AVATAR_TYPES.contains(&mime) {
+        return Err("Please choose a PNG, JPEG, GIF or WebP image.".into());
+    }
+    if size <= 0.0 {
+        return Err("That file is empty.".into());
+    }
+    if size > MAX_AVATAR_BYTES {
+        return Err("That image is too large (at most 5 MB).".into());
+    }
+    Ok(())
+}
+
+/// The size to draw an image at so its longer side is at most `max` (never scaled up).
+pub fn scaled_size(w: u32, h: u32, max: u32) -> (u32, u32) {
+    if w == 0 || h == 0 || (w <= max && h <= max) {
+        return (w, h);
+    }
+    if w >= h {
+        (max, ((h as u64 * max as u64 + w as u64 / 2) / w as u64).max(1) as u32)
+    } else {
+        (((w as u64 * max as u64 + h as u64 / 2) / h as u64).max(1) as u32, max)
+    }
+}
+
+/// The type to re-encode a scaled avatar as: JPEG stays JPEG, the rest become PNG (keeps alpha).
+pub fn reencode_type(mime: &str) -> &'static str {
+    if mime == "image/jpeg" {
+        "image/jpeg"
+    } else {
+        "image/png"
+    }
+}
+
+/// Dev mailbox order: newest first.
+pub fn sort_mails(mut mails: Vec<MailView>) -> Vec<MailView> {
+    mails.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.id.cmp(&a.id)));
+    mails
+}
+
+/// A 6-digit mail code with spaces or dashes the user may have typed removed; None if not 6 digits.
+pub fn normalize_code(code: &str) -> Option<String> {
+    let c: String = code.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    (c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit())).then_some(c)
+}
+
+/// "OS · app" for a session line, skipping empty parts and "Other".
+pub fn session_detail(os: &str, app: &str) -> String {
+    [os, app]
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty() && *s != "Other")
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all_routes() -> Vec<Route> {
+        vec![
+            Route::Home {},
+            Route::Login {},
+            Route::Register {},
+            Route::MagicLink {},
+            Route::AuthRedirect {},
+            Route::Profile {},
+            Route::ForgotPassword {},
+            Route::Mailbox {},
+            Route::NotFound { segments: vec!["x".into()] },
+        ]
+    }
+
+    #[test]
+    fn guests_are_sent_to_login_from_profile_only() {
+        for r in all_routes() {
+            let expected = if r == (Route::Profile {}) { Some(Route::Login {}) } else { None };
+            assert_eq!(guard(&r, false), expected, "{r:?}");
+        }
+    }
+
+    #[test]
+    fn signed_in_users_are_sent_to_profile_from_guest_routes() {
+        for r in all_routes() {
+            let guest_only = matches!(
+                r,
+                Route::Home {} | Route::Login {} | Route::Register {} | Route::MagicLink {} | Route::ForgotPassword {}
+            );
+            let expected = guest_only.then_some(Route::Profile {});
+            assert_eq!(guard(&r, true), expected, "{r:?}");
+        }
+    }
+
+    #[test]
+    fn open_routes_have_no_guard() {
+        for r in [Route::AuthRedirect {}, Route::Mailbox {}] {
+            assert_eq!(guard(&r, true), None);
+            assert_eq!(guard(&r, false), None);
+        }
+    }
+
+    #[test]
+    fn route_paths_match_the_original() {
+        assert_eq!(Route::Home {}.to_string(), "/");
+        assert_eq!(Route::Login {}.to_string(), "/login");
+        assert_eq!(Route::Register {}.to_string(), "/register");
+        assert_eq!(Route::MagicLink {}.to_string(), "/login-with-magic-link");
+        assert_eq!(Route::AuthRedirect {}.to_string(), "/auth-redirect");
+        assert_eq!(Route::Profile {}.to_string(), "/profile");
+        assert_eq!(Route::ForgotPassword {}.to_string(), "/forgot-password");
+        assert_eq!(Route::Mailbox {}.to_string(), "/mailbox");
+        assert_eq!("/login-with-magic-link".parse::<Route>().ok(), Some(Route::MagicLink {}));
+    }
+
+    #[test]
+    fn initials_of_names() {
+        assert_eq!(initials("Ada Lovelace"), "AL");
+        assert_eq!(initials("ada"), "A");
+        assert_eq!(initials("  grace  brewster murray hopper "), "GB");
+        assert_eq!(initials("jane.doe@example.com"), "JD");
+        assert_eq!(initials("élodie dupont"), "ÉD");
+        assert_eq!(initials(""), "?");
+        assert_eq!(initials("   "), "?");
+        assert_eq!(initials("!!"), "?");
+    }
+
+    #[test]
+    fn colours_are_stable_and_vary() {
+        assert_eq!(avatar_color("Ada"), avatar_color("ada "));
+        assert!(name_hue("Ada") < 360);
+        let hues: std::collections::HashSet<_> = ["Ada", "Grace", "Linus", "Ken", "Barbara"].iter().map(|n| name_hue(n)).collect();
+        assert!(hues.len() >= 4);
+        assert!(avatar_color("x").starts_with("hsl("));
+    }
+
+    #[test]
+    fn iso_dates() {
+        assert_eq!(iso_date_part("2024-05-01T10:20:30.000Z"), "2024-05-01");
+        assert_eq!(iso_date_part("2024-05-01"), "2024-05-01");
+        assert_eq!(iso_date_part("yesterday"), "yesterday");
+        assert_eq!(iso_date_part(""), "");
+    }
+
+    #[test]
+    fn avatar_file_checks() {
+        assert!(check_avatar_file("image/png", 1000.0).is_ok());
+        assert!(check_avatar_file("image/jpeg", MAX_AVATAR_BYTES).is_ok());
+        assert!(check_avatar_file("image/webp", 1.0).is_ok());
+        assert!(check_avatar_file("image/gif", 1.0).is_ok());
+        assert!(check_avatar_file("image/svg+xml", 10.0).is_err());
+        assert!(check_avatar_file("application/pdf", 10.0).is_err());
+        assert!(check_avatar_file("", 10.0).is_err());
+        assert!(check_avatar_file("image/png", MAX_AVATAR_BYTES + 1.0).unwrap_err().contains("5 MB"));
+        assert!(check_avatar_file("image/png", 0.0).is_err());
+    }
+
+    #[test]
+    fn scaling_keeps_aspect_and_never_upscales() {
+        assert_eq!(scaled_size(4000, 3000, 512), (512, 384));
+        assert_eq!(scaled_size(3000, 4000, 512), (384, 512));
+        assert_eq!(scaled_size(512, 512, 512), (512, 512));
+        assert_eq!(scaled_size(100, 50, 512), (100, 50));
+        assert_eq!(scaled_size(10000, 1, 512), (512, 1));
+        assert_eq!(scaled_size(0, 0, 512), (0, 0));
+        assert_eq!(reencode_type("image/jpeg"), "image/jpeg");
+        assert_eq!(reencode_type("image/webp"), "image/png");
+    }
+
+    #[test]
+    fn mails_newest_first() {
+        let m = |id: &str, at: &str| MailView {
+            id: id.into(),
+            to: "a@b.c".into(),
+            subject: "s".into(),
+            action: "magic-link".into(),
+            link: "l".into(),
+            code: "123456".into(),
+            text: "t".into(),
+            created_at: at.into(),
+        };
+        let sorted = sort_mails(vec![m("1", "2024-01-01T00:00:00Z"), m("3", "2024-03-01T00:00:00Z"), m("2", "2024-02-01T00:00:00Z")]);
+        let ids: Vec<_> = sorted.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["3", "2", "1"]);
+    }
+
+    #[test]
+    fn codes() {
+        assert_eq!(normalize_code("123456").as_deref(), Some("123456"));
+        assert_eq!(normalize_code(" 123 456 ").as_deref(), Some("123456"));
+        assert_eq!(normalize_code("123-456").as_deref(), Some("123456"));
+        assert_eq!(normalize_code("12345"), None);
+        assert_eq!(normalize_code("12345a"), None);
+    }
+
+    #[test]
+    fn session_details() {
+        assert_eq!(session_detail("Linux", "AltogicAuth 0.1"), "Linux · AltogicAuth 0.1");
+        assert_eq!(session_detail("Other", "Chrome 120"), "Chrome 120");
+        assert_eq!(session_detail("", ""), "");
+    }
+}
