@@ -285,3 +285,40 @@ async fn guarded_routes_redirect_like_the_original() {
     }
     app.close().await;
 }
+
+#[tokio::test]
+#[ignore = "needs a display and D-Bus: run through scripts/test.sh"]
+async fn the_dev_mailbox_completes_sign_up_inside_the_app_on_the_built_in_backend() {
+    let h = Harness::with(AppBackend::Embedded).await;
+    let app = h.launch().await;
+    app.wait_for("#mailbox-link").await;
+    app.click("#home-register").await;
+    app.fill("#email", "mailbox@example.com").await;
+    app.fill("#name", "Mia").await;
+    app.fill("#password", PASSWORD).await;
+    app.click("#register-button").await;
+    app.wait_for("#success").await;
+    app.go("/mailbox").await;
+    app.text_contains("#mails", "Confirm your e-mail address").await;
+    app.text_contains("#mails", "mailbox@example.com").await;
+    app.screenshot("12-dev-mailbox").await;
+    app.click("#mails li .open-link").await;
+    app.wait_path("/profile").await;
+    app.text_contains("#hello", "Hello, Mia").await;
+    app.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a display and D-Bus: run through scripts/test.sh"]
+async fn a_backend_that_is_down_gets_a_clear_message() {
+    let h = Harness::with(AppBackend::Down).await;
+    let app = h.launch().await;
+    app.click("#home-login").await;
+    app.fill("#email", "someone@example.com").await;
+    app.fill("#password", PASSWORD).await;
+    app.click("#login-button").await;
+    app.text_contains("#offline-banner", "Can't reach the server").await;
+    app.screenshot("13-backend-down").await;
+    assert_eq!(app.path().await, "/login");
+    app.close().await;
+}

@@ -13,7 +13,19 @@ use serde_json::json;
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// Which backend the app under test is given.
+#[derive(Clone, Copy, PartialEq)]
+pub enum AppBackend {
+    /// The test's altogic-local (ALTOGIC_ENV_URL / ALTOGIC_CLIENT_KEY).
+    TestServer,
+    /// None configured: the app starts its built-in one.
+    Embedded,
+    /// A URL where nothing listens.
+    Down,
+}
+
 pub struct Harness {
+    pub backend: AppBackend,
     pub server: altogic_local::RunningServer,
     pub home: tempfile::TempDir,
     pub http: reqwest::Client,
@@ -46,6 +58,10 @@ pub fn artifacts() -> PathBuf {
 
 impl Harness {
     pub async fn new() -> Harness {
+        Self::with(AppBackend::TestServer).await
+    }
+
+    pub async fn with(backend: AppBackend) -> Harness {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let home = tempfile::tempdir().unwrap();
         let mut config = altogic_local::Config::new(home.path().join("server"));
@@ -56,7 +72,7 @@ impl Harness {
         config.mail_rate_limit = 0;
         let server = altogic_local::start(config).await.unwrap();
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let mut h = Harness { server, home, http, driver: None, driver_port: free_port() };
+        let mut h = Harness { backend, server, home, http, driver: None, driver_port: free_port() };
         h.start_driver().await;
         h
     }
@@ -64,14 +80,20 @@ impl Harness {
     /// The environment the app (and a second launch of it) sees.
     pub fn app_env(&self) -> Vec<(String, String)> {
         let p = |d: &str| self.home.path().join(d).to_string_lossy().into_owned();
-        vec![
+        let mut env = vec![
             ("XDG_DATA_HOME".into(), p("data")),
             ("XDG_CONFIG_HOME".into(), p("config")),
             ("XDG_CACHE_HOME".into(), p("cache")),
-            ("ALTOGIC_ENV_URL".into(), self.server.url.clone()),
-            ("ALTOGIC_CLIENT_KEY".into(), self.server.client_key.clone()),
             ("ALTOGIC_AUTH_LOG".into(), "warn".into()),
-        ]
+        ];
+        let (url, key) = match self.backend {
+            AppBackend::TestServer => (self.server.url.clone(), self.server.client_key.clone()),
+            AppBackend::Embedded => (String::new(), String::new()),
+            AppBackend::Down => (format!("http://127.0.0.1:{}", free_port()), "k".into()),
+        };
+        env.push(("ALTOGIC_ENV_URL".into(), url));
+        env.push(("ALTOGIC_CLIENT_KEY".into(), key));
+        env
     }
 
     async fn start_driver(&mut self) {
