@@ -97,7 +97,10 @@ impl Harness {
     }
 
     async fn start_driver(&mut self) {
+        use std::os::unix::process::CommandExt;
         let child = Command::new(tauri_driver())
+            // Its own process group: tauri-driver, WebKitWebDriver and the app all end together.
+            .process_group(0)
             .args(["--port", &self.driver_port.to_string(), "--native-port", &free_port().to_string()])
             .envs(self.app_env())
             .stdout(Stdio::null())
@@ -117,11 +120,14 @@ impl Harness {
     /// Launches the app and returns a WebDriver session on its window.
     pub async fn launch(&self) -> App {
         let caps = json!({ "browserName": "wry", "tauri:options": { "application": env!("CARGO_BIN_EXE_altogic-auth") } });
-        let client = ClientBuilder::rustls()
-            .expect("rustls")
-            .capabilities(caps.as_object().unwrap().clone())
-            .connect(&format!("http://127.0.0.1:{}", self.driver_port))
+        let mut builder = ClientBuilder::rustls().expect("rustls");
+        builder.capabilities(caps.as_object().unwrap().clone());
+        let url = format!("http://127.0.0.1:{}", self.driver_port);
+        let connect = builder.connect(&url);
+        // A session hangs if the app exits early (e.g. another instance is running): bound it.
+        let client = tokio::time::timeout(Duration::from_secs(60), connect)
             .await
+            .expect("the app started within 60 s")
             .expect("a WebDriver session on the app");
         let app = App { client };
         app.wait_for("main").await;
@@ -184,8 +190,11 @@ impl Harness {
 impl Drop for Harness {
     fn drop(&mut self) {
         if let Some(mut d) = self.driver.take() {
-            let _ = d.kill();
+            // Killing only tauri-driver would leave WebKitWebDriver and the app running, and the
+            // next launch would hand itself to that instance (single-instance) and hang.
+            let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", d.id())]).status();
             let _ = d.wait();
+            std::thread::sleep(Duration::from_millis(300));
         }
     }
 }
@@ -235,14 +244,45 @@ impl App {
         panic!("{css} never contained {needle:?} (last: {last:?})");
     }
 
+    /// Types into a field and checks the field took it: a screen that is still settling can
+    /// re-render an input under the typing. Control keys (Enter, Esc) at the end are sent after.
     pub async fn fill(&self, css: &str, value: &str) {
-        let el = self.wait_for(css).await;
-        el.clear().await.unwrap();
-        el.send_keys(value).await.unwrap();
+        let text: String = value.chars().filter(|c| !('\u{E000}'..='\u{F8FF}').contains(c)).collect();
+        let keys: String = value.chars().filter(|c| ('\u{E000}'..='\u{F8FF}').contains(c)).collect();
+        self.autofocus_settled().await;
+        let mut last = String::new();
+        for _ in 0..5 {
+            let el = self.wait_for(css).await;
+            el.clear().await.unwrap();
+            el.send_keys(&text).await.unwrap();
+            // Once typing has started on a screen, its autofocus is no longer awaited.
+            let _ = self.client.execute("const a = document.querySelector('[autofocus]'); if (a) a.dataset.typed = '1';", vec![]).await;
+            last = el.prop("value").await.unwrap().unwrap_or_default();
+            if last == text {
+                if !keys.is_empty() {
+                    el.send_keys(&keys).await.unwrap();
+                }
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("{css} holds {last:?} instead of {text:?}");
     }
 
     pub async fn click(&self, css: &str) {
         self.wait_for(css).await.click().await.unwrap();
+    }
+
+    /// WebKit applies `autofocus` a frame after a screen renders; typing before that would send
+    /// keys into the wrong field when the focus jumps. Wait until it has happened.
+    async fn autofocus_settled(&self) {
+        let script = "const a = document.querySelector('[autofocus]'); return !a || document.activeElement === a || a.dataset.typed === '1';";
+        for _ in 0..40 {
+            if self.client.execute(script, vec![]).await.ok().and_then(|v| v.as_bool()) == Some(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// The router's current path.
@@ -259,7 +299,9 @@ impl App {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("expected path {want}, still at {last}");
+        let source = self.client.source().await.unwrap_or_default();
+        self.screenshot("failure").await;
+        panic!("expected path {want}, still at {last}\npage: {source}");
     }
 
     /// Client-side navigation, as a link inside the app would do it.
