@@ -30,3 +30,8 @@ echo "== GET /auth/sessions (authenticated), 2 threads, 32 connections, 20 s"
 wrk -t2 -c32 -d20s --latency -s bench/sessions.lua "$url/_api/rest/v1/auth/sessions"
 echo "== argon2id hash cost (criterion)"
 cargo bench -p altogic-local --bench password_hash --locked 2>&1 | grep -E "time:|argon2id|error" || true
+
+echo "== app cold start to an interactive Login screen (release build, WebDriver under Xvfb)"
+scripts/build-ui.sh
+timeout 1800 xvfb-run -a dbus-run-session -- cargo bench --bench cold_start --locked 2>&1 | grep -E "launch →"
+echo "== release UI bundle (gzip): see the build-ui.sh summary above"

@@ -246,11 +246,7 @@ pub async fn dev_mailbox(ctx: State<'_, AppCtx>) -> CmdResult<Vec<MailView>> {
         .json()
         .await
         .map_err(unreachable)?;
-    Ok(mailbox
-        .messages
-        .into_iter()
-        .map(|m| MailView { id: m.id, to: m.to, subject: m.subject, action: m.action, link: m.link, code: m.code, text: m.text, created_at: m.created_at })
-        .collect())
+    Ok(mailbox.messages)
 }
 
 /// Follows a dev-mailbox link (only ones of the built-in backend) and delivers where it redirects

@@ -258,6 +258,7 @@ mod tests {
             link: "l".into(),
             code: "123456".into(),
             text: "t".into(),
+            html: "<p>t</p>".into(),
             created_at: at.into(),
         };
         let sorted = sort_mails(vec![m("1", "2024-01-01T00:00:00Z"), m("3", "2024-03-01T00:00:00Z"), m("2", "2024-02-01T00:00:00Z")]);

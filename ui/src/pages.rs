@@ -340,8 +340,19 @@ pub fn Register() -> Element {
     }
 }
 
+/// An e-mail form that asks the backend to mail a link (magic link, password reset), then offers
+/// the mail's 6-digit code for when the link cannot open the app.
 #[component]
-pub fn MagicLink() -> Element {
+fn MailLinkForm(
+    title: &'static str,
+    #[props(default)] subtitle: Option<&'static str>,
+    command: &'static str,
+    sent_message: &'static str,
+    button_id: &'static str,
+    button_label: &'static str,
+    side_link: Element,
+    footer: Option<Element>,
+) -> Element {
     let ctx = use_app();
     let mut email = use_signal(String::new);
     let mut busy = use_signal(|| false);
@@ -357,7 +368,7 @@ pub fn MagicLink() -> Element {
             errors.set(vec![]);
             sent_to.set(None);
             let addr = email.peek().trim().to_string();
-            let r = ctx.call::<()>(cmd::SEND_MAGIC_LINK, json!({ "email": addr })).await;
+            let r = ctx.call::<()>(command, json!({ "email": addr })).await;
             busy.set(false);
             match r {
                 Ok(()) => {
@@ -370,24 +381,24 @@ pub fn MagicLink() -> Element {
     };
     rsx! {
         div { class: "center-screen",
-            Card { title: "Login with magic link",
+            Card { title: title.to_string(), subtitle: subtitle.map(str::to_string),
                 form { class: "form", onsubmit: submit,
                     if sent_to().is_some() {
-                        Success { message: "Email sent! Check your inbox." }
+                        Success { message: sent_message }
                     }
                     Errors { messages: errors() }
                     Field { id: "email", label: "Email", kind: "email", value: email(), oninput: move |v| email.set(v),
                         placeholder: "Type your email", autocomplete: "email", autofocus: true, hidden_label: true }
                     div { class: "form-actions",
-                        Link { id: "register-link", class: "link", to: Route::Register {}, "Don't have an account? Register now" }
-                        SubmitButton { id: "magic-button", label: "Send magic link", busy: busy() }
+                        {side_link}
+                        SubmitButton { id: button_id, label: button_label, busy: busy() }
                     }
                 }
                 if let Some(addr) = sent_to() {
                     CodeEntry { email: addr }
                 }
-                div { class: "card-footer",
-                    Link { class: "link", to: Route::Login {}, "Login with password" }
+                if let Some(footer) = footer {
+                    {footer}
                 }
             }
         }
@@ -395,52 +406,31 @@ pub fn MagicLink() -> Element {
 }
 
 #[component]
-pub fn ForgotPassword() -> Element {
-    let ctx = use_app();
-    let mut email = use_signal(String::new);
-    let mut busy = use_signal(|| false);
-    let mut errors = use_signal(Vec::<String>::new);
-    let mut sent_to = use_signal(|| None::<String>);
-    let submit = move |e: FormEvent| {
-        e.prevent_default();
-        if *busy.peek() {
-            return;
-        }
-        spawn(async move {
-            busy.set(true);
-            errors.set(vec![]);
-            sent_to.set(None);
-            let addr = email.peek().trim().to_string();
-            let r = ctx.call::<()>(cmd::SEND_RESET, json!({ "email": addr })).await;
-            busy.set(false);
-            match r {
-                Ok(()) => {
-                    email.set(String::new());
-                    sent_to.set(Some(addr));
-                }
-                Err(m) => errors.set(m),
-            }
-        });
-    };
+pub fn MagicLink() -> Element {
     rsx! {
-        div { class: "center-screen",
-            Card { title: "Forgot your password?", subtitle: "We'll e-mail you a link to choose a new one.",
-                form { class: "form", onsubmit: submit,
-                    if sent_to().is_some() {
-                        Success { message: "Check your inbox for a link to reset your password." }
-                    }
-                    Errors { messages: errors() }
-                    Field { id: "email", label: "Email", kind: "email", value: email(), oninput: move |v| email.set(v),
-                        placeholder: "Type your email", autocomplete: "email", autofocus: true, hidden_label: true }
-                    div { class: "form-actions",
-                        Link { class: "link", to: Route::Login {}, "Back to Login" }
-                        SubmitButton { id: "reset-send-button", label: "Send reset link", busy: busy() }
-                    }
-                }
-                if let Some(addr) = sent_to() {
-                    CodeEntry { email: addr }
-                }
-            }
+        MailLinkForm {
+            title: "Login with magic link",
+            command: cmd::SEND_MAGIC_LINK,
+            sent_message: "Email sent! Check your inbox.",
+            button_id: "magic-button",
+            button_label: "Send magic link",
+            side_link: rsx! { Link { id: "register-link", class: "link", to: Route::Register {}, "Don't have an account? Register now" } },
+            footer: rsx! { div { class: "card-footer", Link { class: "link", to: Route::Login {}, "Login with password" } } },
+        }
+    }
+}
+
+#[component]
+pub fn ForgotPassword() -> Element {
+    rsx! {
+        MailLinkForm {
+            title: "Forgot your password?",
+            subtitle: "We'll e-mail you a link to choose a new one.",
+            command: cmd::SEND_RESET,
+            sent_message: "Check your inbox for a link to reset your password.",
+            button_id: "reset-send-button",
+            button_label: "Send reset link",
+            side_link: rsx! { Link { class: "link", to: Route::Login {}, "Back to Login" } },
         }
     }
 }

@@ -107,18 +107,8 @@ pub struct SessionView {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MailView {
-    pub id: String,
-    pub to: String,
-    pub subject: String,
-    pub action: String,
-    pub link: String,
-    pub code: String,
-    pub text: String,
-    pub created_at: String,
-}
+/// A captured mail of the dev mailbox: the wire type of altogic-local's `GET /_local/v1/mail`.
+pub use altogic::MailMessage as MailView;
 
 /// A failed command. `messages` are for people (the Altogic error items' messages); `code` is the
 /// first item's code. `session_invalid` means the user was signed out and the UI should go to Login;
