@@ -322,3 +322,17 @@ async fn a_backend_that_is_down_gets_a_clear_message() {
     assert_eq!(app.path().await, "/login");
     app.close().await;
 }
+
+#[tokio::test]
+#[ignore = "needs a display and D-Bus: run through scripts/test.sh"]
+async fn a_mail_link_that_starts_the_app_signs_in_on_cold_start() {
+    let h = Harness::new().await;
+    let email = format!("cold-{}@example.com", std::process::id());
+    h.client().auth().sign_up_with_name(&email, PASSWORD, "Cold Start").await.unwrap();
+    let link = h.follow(&h.latest_mail(&email).await.link).await;
+    // The OS starts the app with the link as its argument (get_current on Linux).
+    let app = h.launch_with_args(&[&link]).await;
+    app.wait_path("/profile").await;
+    app.text_contains("#hello", "Hello, Cold Start").await;
+    app.close().await;
+}

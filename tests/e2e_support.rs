@@ -119,7 +119,12 @@ impl Harness {
 
     /// Launches the app and returns a WebDriver session on its window.
     pub async fn launch(&self) -> App {
-        let caps = json!({ "browserName": "wry", "tauri:options": { "application": env!("CARGO_BIN_EXE_altogic-auth") } });
+        self.launch_with_args(&[]).await
+    }
+
+    /// Launches the app with command-line arguments (a deep link, for a cold start by link).
+    pub async fn launch_with_args(&self, args: &[&str]) -> App {
+        let caps = json!({ "browserName": "wry", "tauri:options": { "application": env!("CARGO_BIN_EXE_altogic-auth"), "args": args } });
         let mut builder = ClientBuilder::rustls().expect("rustls");
         builder.capabilities(caps.as_object().unwrap().clone());
         let url = format!("http://127.0.0.1:{}", self.driver_port);
@@ -313,6 +318,9 @@ impl App {
     }
 
     pub async fn screenshot(&self, name: &str) {
+        // Let the webview paint what the DOM already shows (WebKit can hand back an older frame).
+        let _ = self.client.execute_async("const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));", vec![]).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
         let png = self.client.screenshot().await.unwrap();
         std::fs::write(artifacts().join(format!("{name}.png")), png).unwrap();
     }
