@@ -435,6 +435,20 @@ pub fn ForgotPassword() -> Element {
     }
 }
 
+/// After a mail link: back to the profile when signed in, else to Login.
+#[component]
+fn BackLink(signed_in: bool, guest_label: &'static str) -> Element {
+    rsx! {
+        div { class: "form-actions",
+            if signed_in {
+                Link { id: "back-link", class: "btn btn-primary", to: Route::Profile {}, "Go to your profile" }
+            } else {
+                Link { id: "back-link", class: "btn btn-primary", to: Route::Login {}, "{guest_label}" }
+            }
+        }
+    }
+}
+
 #[derive(Clone, PartialEq)]
 enum Phase {
     Loading,
@@ -533,13 +547,7 @@ pub fn AuthRedirect() -> Element {
             div { class: "center-screen",
                 Card { title: "This link didn't work",
                     Errors { messages: m }
-                    div { class: "form-actions",
-                        if signed_in {
-                            Link { id: "back-link", class: "btn btn-primary", to: Route::Profile {}, "Go to your profile" }
-                        } else {
-                            Link { id: "back-link", class: "btn btn-primary", to: Route::Login {}, "Back to Login" }
-                        }
-                    }
+                    BackLink { signed_in, guest_label: "Back to Login" }
                 }
             }
         },
@@ -563,13 +571,7 @@ pub fn AuthRedirect() -> Element {
             div { class: "center-screen",
                 Card { title: "Password changed",
                     Success { message: "Your password has been changed." }
-                    div { class: "form-actions",
-                        if signed_in {
-                            Link { id: "back-link", class: "btn btn-primary", to: Route::Profile {}, "Go to your profile" }
-                        } else {
-                            Link { id: "back-link", class: "btn btn-primary", to: Route::Login {}, "Login" }
-                        }
-                    }
+                    BackLink { signed_in, guest_label: "Login" }
                 }
             }
         },
@@ -577,13 +579,7 @@ pub fn AuthRedirect() -> Element {
             div { class: "center-screen",
                 Card { title: "E-mail changed",
                     Success { message: "Your e-mail address has been changed." }
-                    div { class: "form-actions",
-                        if signed_in {
-                            Link { id: "back-link", class: "btn btn-primary", to: Route::Profile {}, "Go to your profile" }
-                        } else {
-                            Link { id: "back-link", class: "btn btn-primary", to: Route::Login {}, "Login" }
-                        }
-                    }
+                    BackLink { signed_in, guest_label: "Login" }
                 }
             }
         },
