@@ -46,7 +46,9 @@ fi
 # PATH if it is new enough, else npm's `binaryen` (a self-contained wasm build, ~1 s to install)
 # under target/ui-tools, else Debian's binaryen (then wasm-opt is tried and skipped if it fails).
 BINARYEN_NPM_VERSION=132.0.0
-TOOLS="$ROOT/target/ui-tools"
+# Cargo's target dir (CARGO_TARGET_DIR when a shared one is used).
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+TOOLS="$TARGET_DIR/ui-tools"
 WASM_OPT=""
 wasm_opt_major() { "$1" --version 2>/dev/null | grep -oE '[0-9]+' | head -1; }
 if [ "$MODE" = release ]; then
@@ -79,11 +81,11 @@ cd "$ROOT"
 if [ "$MODE" = release ]; then
   log "cargo build -p $NAME --target $TARGET --profile ui-release"
   cargo build -p "$NAME" --target "$TARGET" --profile ui-release
-  WASM="$ROOT/target/$TARGET/ui-release/$NAME.wasm"
+  WASM="$TARGET_DIR/$TARGET/ui-release/$NAME.wasm"
 else
   log "cargo build -p $NAME --target $TARGET"
   cargo build -p "$NAME" --target "$TARGET"
-  WASM="$ROOT/target/$TARGET/debug/$NAME.wasm"
+  WASM="$TARGET_DIR/$TARGET/debug/$NAME.wasm"
 fi
 
 # 5. wasm-bindgen + wasm-opt, only when the wasm changed (or the output is missing).

@@ -18,7 +18,8 @@ cargo test --workspace --locked 2>&1
 
 echo "== altogic-js 2.3.9 compatibility (headless Chromium)"
 cargo build -p altogic-local --locked --quiet
-(cd tests/compat && ALTOGIC_LOCAL_BIN="$PWD/../../target/debug/altogic-local" node --test 2>&1)
+target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+(cd tests/compat && ALTOGIC_LOCAL_BIN="$target_dir/debug/altogic-local" node --test 2>&1)
 
 echo "== app end to end (WebDriver, Xvfb)"
 home=$(mktemp -d)
