@@ -29,9 +29,14 @@ pub struct Config {
     #[arg(long, env = "ALTOGIC_LOCAL_DATA_DIR", default_value = ".altogic-local")]
     pub data_dir: PathBuf,
 
-    /// Key clients must send as X-Client-Key. Without it, one is created in the data dir and printed.
-    #[arg(long, env = "ALTOGIC_LOCAL_CLIENT_KEY", hide_env_values = true)]
+    /// Key clients must send as X-Client-Key. Without it (or --client-key-file), one is created in
+    /// the data dir and printed. It ships inside apps: it is not a secret.
+    #[arg(long, env = "ALTOGIC_LOCAL_CLIENT_KEY", hide_env_values = true, conflicts_with = "client_key_file")]
     pub client_key: Option<String>,
+
+    /// Read the client key from this file (kept out of the process list and the environment).
+    #[arg(long, env = "ALTOGIC_LOCAL_CLIENT_KEY_FILE")]
+    pub client_key_file: Option<PathBuf>,
 
     /// Where mail links redirect to, with action/status/access_token or error added.
     #[arg(long, env = "ALTOGIC_LOCAL_REDIRECT_URL", default_value = "altogic-auth://auth-redirect")]
@@ -53,9 +58,15 @@ pub struct Config {
     #[arg(long, env = "ALTOGIC_LOCAL_MAIL_FROM", default_value = "Altogic Auth <no-reply@altogic.local>")]
     pub mail_from: String,
 
-    /// Keep a copy of every mail in the dev mailbox (GET /_local/v1/mail).
-    #[arg(long, env = "ALTOGIC_LOCAL_MAILBOX", default_value_t = true, action = clap::ArgAction::Set)]
-    pub mailbox: bool,
+    /// Keep a copy of every mail in the dev mailbox (GET /_local/v1/mail with the mailbox token).
+    /// Default: on without --smtp-url, off with it. Off, no link or code is stored in plaintext.
+    #[arg(long, env = "ALTOGIC_LOCAL_MAILBOX", action = clap::ArgAction::Set)]
+    pub mailbox: Option<bool>,
+
+    /// Bearer token that reads and clears the dev mailbox. Without it, one is created in the data
+    /// dir and printed. Never the client key: that one ships inside apps.
+    #[arg(long, env = "ALTOGIC_LOCAL_MAILBOX_TOKEN", hide_env_values = true)]
+    pub mailbox_token: Option<String>,
 
     /// Lifetime of mailed links, in seconds.
     #[arg(long, env = "ALTOGIC_LOCAL_LINK_TTL", default_value_t = 3600)]
@@ -77,9 +88,65 @@ pub struct Config {
     #[arg(long, env = "ALTOGIC_LOCAL_AUTH_RATE_LIMIT", default_value_t = 60)]
     pub auth_rate_limit: u32,
 
-    /// Mails per recipient per hour (0 = no limit).
+    /// Mails per recipient per hour, whoever asks (0 = no limit).
     #[arg(long, env = "ALTOGIC_LOCAL_MAIL_RATE_LIMIT", default_value_t = 20)]
     pub mail_rate_limit: u32,
+
+    /// Mails one client network may request to one recipient per hour (0 = no limit). Lower than
+    /// --mail-rate-limit, so one anonymous caller cannot use up an owner's mail.
+    #[arg(long, env = "ALTOGIC_LOCAL_MAIL_RATE_LIMIT_PER_CLIENT", default_value_t = 5)]
+    pub mail_rate_limit_per_client: u32,
+
+    /// Password sign-in attempts per account per 15 minutes, from anywhere (0 = no limit). A
+    /// successful sign-in resets the count.
+    #[arg(long, env = "ALTOGIC_LOCAL_SIGNIN_ATTEMPTS", default_value_t = 10)]
+    pub signin_attempts: u32,
+
+    /// Code guesses per address per 15 minutes (0 = no limit); each mail's code also stops
+    /// working after 5 wrong guesses.
+    #[arg(long, env = "ALTOGIC_LOCAL_CODE_ATTEMPTS", default_value_t = 20)]
+    pub code_attempts: u32,
+
+    /// Trusted reverse proxies (IPs or CIDRs, comma separated): only requests from these have their
+    /// X-Forwarded-For read for the client address. Empty (default) trusts no one.
+    #[arg(long, env = "ALTOGIC_LOCAL_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::net::IpNet::parse)]
+    pub trusted_proxies: Vec<crate::net::IpNet>,
+
+    /// Bytes of files one user may store.
+    #[arg(long, env = "ALTOGIC_LOCAL_UPLOAD_QUOTA_BYTES", default_value_t = 20 * 1024 * 1024)]
+    pub upload_quota_bytes: u64,
+
+    /// Uploads per user per hour (0 = no limit).
+    #[arg(long, env = "ALTOGIC_LOCAL_UPLOADS_PER_HOUR", default_value_t = 60)]
+    pub uploads_per_hour: u32,
+
+    /// Password hashes that may wait for a core; past that the server answers 503 with Retry-After.
+    #[arg(long, env = "ALTOGIC_LOCAL_HASH_QUEUE", default_value_t = 32)]
+    pub hash_queue: usize,
+
+    /// Seconds a client has to send a request's head (slow heads are cut off).
+    #[arg(long, env = "ALTOGIC_LOCAL_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a request may take from its head to its answer, body upload included.
+    #[arg(long, env = "ALTOGIC_LOCAL_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Seconds a kept-alive connection may sit idle between requests.
+    #[arg(long, env = "ALTOGIC_LOCAL_IDLE_TIMEOUT", default_value_t = 60)]
+    pub idle_timeout_secs: u64,
+
+    /// Open connections at most; further clients wait in the listen backlog.
+    #[arg(long, env = "ALTOGIC_LOCAL_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// Days a pending sign-up (and an unverified account) is kept before it is purged.
+    #[arg(long, env = "ALTOGIC_LOCAL_UNVERIFIED_TTL_DAYS", default_value_t = 7)]
+    pub unverified_ttl_days: i64,
+
+    /// Days the dev mailbox keeps a mail.
+    #[arg(long, env = "ALTOGIC_LOCAL_MAIL_TTL_DAYS", default_value_t = 7)]
+    pub mail_ttl_days: i64,
 
     /// Browser origins allowed by CORS, comma separated; `*` echoes any origin.
     #[arg(long, env = "ALTOGIC_LOCAL_CORS_ORIGINS", default_value = "*", value_delimiter = ',')]
@@ -87,6 +154,11 @@ pub struct Config {
 }
 
 impl Config {
+    /// Whether the dev mailbox is on: as set, else on unless real mail is sent.
+    pub fn mailbox_on(&self) -> bool {
+        self.mailbox.unwrap_or(self.smtp_url.is_none())
+    }
+
     /// Defaults for embedding (the app, tests): everything as the command line would default it.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         let cli = Cli::parse_from(["altogic-local", "serve"]);

@@ -4,6 +4,7 @@
 //! and compared in constant time, so neither a database leak nor a timing side channel on the
 //! index lookup yields a usable token. Randomness comes from the OS CSPRNG.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -15,6 +16,8 @@ use rand::{Rng, RngCore};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
+
+use crate::domain::Password;
 
 /// A 24-hex id shaped like a MongoDB ObjectId (4 bytes of seconds, 8 random), as Altogic ids are.
 pub fn new_id() -> String {
@@ -48,16 +51,28 @@ pub fn new_token() -> NewToken {
     NewToken { value: format!("{selector}.{verifier}"), verifier_hash: sha256(verifier.as_bytes()), selector }
 }
 
-/// Splits a presented token; None when it is not shaped like ours.
-pub fn split_token(token: &str) -> Option<(&str, &str)> {
-    let (selector, verifier) = token.split_once('.')?;
-    let ok = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    (ok(selector, 16) && ok(verifier, 43)).then_some((selector, verifier))
+/// A presented `selector.verifier` token (session, mail link, access token), shape-checked.
+/// Parsing is the only way to get one, and [`TokenKey::matches`] the only way to check one.
+#[derive(Clone, Copy)]
+pub struct TokenKey<'a> {
+    pub selector: &'a str,
+    verifier: &'a str,
 }
 
-/// Constant-time check of a presented verifier against the stored hash.
-pub fn verifier_matches(verifier: &str, stored_hash: &[u8]) -> bool {
-    sha256(verifier.as_bytes()).ct_eq(stored_hash).into()
+impl<'a> TokenKey<'a> {
+    /// None when `token` is not shaped like ours.
+    pub fn parse(token: &'a str) -> Option<TokenKey<'a>> {
+        let (selector, verifier) = token.trim().split_once('.')?;
+        let ok = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        (ok(selector, 16) && ok(verifier, 43)).then_some(TokenKey { selector, verifier })
+    }
+
+    /// The row found by the selector is this token's when its stored hash is SHA-256(verifier)
+    /// (compared in constant time) and it has not expired.
+    pub fn matches(&self, stored_hash: &[u8], expires_at: i64, now: i64) -> bool {
+        let same: bool = sha256(self.verifier.as_bytes()).ct_eq(stored_hash).into();
+        same && expires_at > now
+    }
 }
 
 /// A 6-digit code for mails, uniformly drawn.
@@ -79,15 +94,28 @@ pub fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(19 * 1024, 2, 1, None).expect("valid argon2 params"))
 }
 
-/// Hashing is CPU- and memory-bound: it runs off the async workers, at most a few at a time, so a
-/// burst of sign-ins queues instead of exhausting memory.
+/// Hashing is CPU- and memory-bound: it runs off the async workers, at most one per core at a
+/// time, so a burst of sign-ins queues instead of exhausting memory. The queue is bounded: past
+/// `max_waiting` callers the pool answers [`Overloaded`] at once (a 503 with Retry-After), so
+/// latency under a flood stays near the cost of one hash instead of growing without limit.
 #[derive(Clone)]
 pub struct PasswordHasherPool {
     permits: Arc<Semaphore>,
+    waiting: Arc<AtomicUsize>,
+    max_waiting: usize,
 }
 
-/// Verified against when an e-mail is unknown, so that answer takes as long as a wrong password.
+/// The hash queue is full.
+#[derive(Debug)]
+pub struct Overloaded;
+
+/// Verified against when an e-mail is unknown (or its account has no usable password), so that
+/// answer takes as long as a wrong password.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_blocking("dummy password for timing equality"));
+
+/// Stored instead of a hash for an account whose password must not work (it was set by someone
+/// who never proved the mailbox). It never parses as a PHC string, so nothing verifies against it.
+pub const UNUSABLE_PASSWORD: &str = "!unusable";
 
 fn hash_blocking(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
@@ -101,35 +129,47 @@ fn verify_blocking(password: &str, hash: &str) -> bool {
     }
 }
 
-impl PasswordHasherPool {
-    pub fn new() -> Self {
-        let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(2);
-        LazyLock::force(&DUMMY_HASH);
-        PasswordHasherPool { permits: Arc::new(Semaphore::new(n)) }
-    }
+/// Counts a caller in the queue for as long as it lives.
+struct Waiting(Arc<AtomicUsize>);
 
-    pub async fn hash(&self, password: &str) -> String {
-        let _permit = self.permits.acquire().await.expect("semaphore never closed");
-        let password = password.to_string();
-        tokio::task::spawn_blocking(move || hash_blocking(&password)).await.expect("hashing task panicked")
-    }
-
-    /// `hash` None means "no such user": a dummy hash is verified so timing does not tell.
-    pub async fn verify(&self, password: &str, hash: Option<&str>) -> bool {
-        let _permit = self.permits.acquire().await.expect("semaphore never closed");
-        let password = password.to_string();
-        let (hash, real) = match hash {
-            Some(h) => (h.to_string(), true),
-            None => (DUMMY_HASH.clone(), false),
-        };
-        let ok = tokio::task::spawn_blocking(move || verify_blocking(&password, &hash)).await.expect("verify task panicked");
-        ok && real
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
-impl Default for PasswordHasherPool {
-    fn default() -> Self {
-        Self::new()
+impl PasswordHasherPool {
+    pub fn new(max_waiting: usize) -> Self {
+        let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(1);
+        LazyLock::force(&DUMMY_HASH);
+        PasswordHasherPool { permits: Arc::new(Semaphore::new(n)), waiting: Arc::new(AtomicUsize::new(0)), max_waiting }
+    }
+
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, Overloaded> {
+        let waiting = Waiting(self.waiting.clone());
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
+            return Err(Overloaded);
+        }
+        let _permit = self.permits.acquire().await.expect("semaphore never closed");
+        drop(waiting);
+        Ok(tokio::task::spawn_blocking(work).await.expect("hashing task panicked"))
+    }
+
+    pub async fn hash(&self, password: &Password) -> Result<String, Overloaded> {
+        let password = password.expose().to_string();
+        self.run(move || hash_blocking(&password)).await
+    }
+
+    /// `hash` None means "no such user": a dummy hash is verified so timing does not tell. An
+    /// unusable stored hash is timed the same way and never matches.
+    pub async fn verify(&self, password: &Password, hash: Option<&str>) -> Result<bool, Overloaded> {
+        let password = password.expose().to_string();
+        let (hash, real) = match hash {
+            Some(h) if PasswordHash::new(h).is_ok() => (h.to_string(), true),
+            _ => (DUMMY_HASH.clone(), false),
+        };
+        let ok = self.run(move || verify_blocking(&password, &hash)).await?;
+        Ok(ok && real)
     }
 }
 
@@ -145,12 +185,15 @@ mod tests {
     #[test]
     fn tokens_round_trip_and_reject_tampering() {
         let t = new_token();
-        let (sel, ver) = split_token(&t.value).unwrap();
-        assert_eq!(sel, t.selector);
-        assert!(verifier_matches(ver, &t.verifier_hash));
-        assert!(!verifier_matches(&ver.replace(&ver[..1], if &ver[..1] == "A" { "B" } else { "A" }), &t.verifier_hash));
-        assert!(split_token("abc").is_none());
-        assert!(split_token(&format!("{sel}.{ver}x")).is_none());
+        let key = TokenKey::parse(&t.value).unwrap();
+        assert_eq!(key.selector, t.selector);
+        assert!(key.matches(&t.verifier_hash, 10, 9));
+        assert!(!key.matches(&t.verifier_hash, 10, 10), "expired");
+        let (sel, ver) = t.value.split_once('.').unwrap();
+        let tampered = format!("{sel}.{}{}", if &ver[..1] == "A" { "B" } else { "A" }, &ver[1..]);
+        assert!(!TokenKey::parse(&tampered).unwrap().matches(&t.verifier_hash, 10, 9));
+        assert!(TokenKey::parse("abc").is_none());
+        assert!(TokenKey::parse(&format!("{sel}.{ver}x")).is_none());
         assert_ne!(new_token().value, t.value);
     }
 

@@ -6,7 +6,36 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use crate::crypto::Overloaded;
 use crate::store::StoreError;
+
+/// Every error code this server sends, in one place (the spec's codes, plus altogic-local's own).
+pub mod codes {
+    pub const VALIDATION_ERROR: &str = "validation_error";
+    pub const INVALID_CREDENTIALS: &str = "invalid_credentials";
+    pub const EMAIL_NOT_VERIFIED: &str = "email_not_verified";
+    pub const EMAIL_NOT_UNIQUE: &str = "email_not_unique";
+    pub const EMAIL_ALREADY_EXISTS: &str = "email_already_exists";
+    pub const EMAIL_VERIFICATION_DISABLED: &str = "email_verification_disabled";
+    pub const MISSING_SESSION_TOKEN: &str = "missing_session_token";
+    pub const INVALID_SESSION_TOKEN: &str = "invalid_session_token";
+    pub const SESSION_NOT_FOUND: &str = "session_not_found";
+    pub const MISSING_ACCESS_TOKEN: &str = "missing_access_token";
+    pub const INVALID_ACCESS_TOKEN: &str = "invalid_access_token";
+    pub const INVALID_CODE: &str = "invalid_code";
+    pub const MISSING_CLIENT_KEY: &str = "missing_client_key";
+    pub const INVALID_CLIENT_KEY: &str = "invalid_client_key";
+    pub const MISSING_MAILBOX_TOKEN: &str = "missing_mailbox_token";
+    pub const INVALID_MAILBOX_TOKEN: &str = "invalid_mailbox_token";
+    pub const MAILBOX_DISABLED: &str = "mailbox_disabled";
+    pub const PERMISSION_DENIED: &str = "permission_denied";
+    pub const RATE_LIMIT_EXCEEDED: &str = "rate_limit_exceeded";
+    pub const STALE_REQUEST: &str = "stale_request";
+    pub const STORAGE_QUOTA_EXCEEDED: &str = "storage_quota_exceeded";
+    pub const SERVER_BUSY: &str = "server_busy";
+    pub const REQUEST_TIMEOUT: &str = "request_timeout";
+    pub const INTERNAL_SERVER_ERROR: &str = "internal_server_error";
+}
 
 #[derive(Debug)]
 pub struct AppError {
@@ -33,23 +62,23 @@ impl AppError {
     }
 
     pub fn validation(param: &str, message: impl Into<String>) -> Self {
-        Self::bad_request("validation_error", message).with_details(serde_json::json!({ "param": param }))
+        Self::bad_request(codes::VALIDATION_ERROR, message).with_details(serde_json::json!({ "param": param }))
     }
 
     pub fn missing_session() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "missing_session_token", "No valid session token provided in 'Session' header.")
+        Self::new(StatusCode::UNAUTHORIZED, codes::MISSING_SESSION_TOKEN, "No valid session token provided in 'Session' header.")
     }
 
     pub fn invalid_session() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "invalid_session_token", "The session token was not authorized or has expired.")
+        Self::new(StatusCode::UNAUTHORIZED, codes::INVALID_SESSION_TOKEN, "The session token was not authorized or has expired.")
     }
 
     pub fn invalid_access_token() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "invalid_access_token", "Invalid or expired access token.")
+        Self::new(StatusCode::FORBIDDEN, codes::INVALID_ACCESS_TOKEN, "Invalid or expired access token.")
     }
 
     pub fn permission_denied(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "permission_denied", message)
+        Self::new(StatusCode::FORBIDDEN, codes::PERMISSION_DENIED, message)
     }
 
     pub fn not_found(code: &str, message: impl Into<String>) -> Self {
@@ -57,22 +86,44 @@ impl AppError {
     }
 
     pub fn rate_limited(retry_after: u64) -> Self {
-        let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limit_exceeded", "Too many requests. Please wait a moment and try again.")
+        let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, codes::RATE_LIMIT_EXCEEDED, "Too many requests. Please wait a moment and try again.")
             .with_details(serde_json::json!({ "retryAfter": retry_after }));
         e.retry_after = Some(retry_after);
         e
     }
 
+    /// The request's session or password changed while it was in flight: it must not apply.
+    pub fn stale() -> Self {
+        Self::new(StatusCode::CONFLICT, codes::STALE_REQUEST, "Your account changed while this request was in progress. Sign in again and retry.")
+    }
+
+    pub fn invalid_credentials(message: &str) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, codes::INVALID_CREDENTIALS, message)
+    }
+
+    pub fn busy() -> Self {
+        let mut e = Self::new(StatusCode::SERVICE_UNAVAILABLE, codes::SERVER_BUSY, "The server is busy. Please try again in a moment.");
+        e.retry_after = Some(1);
+        e
+    }
+
     pub fn internal() -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_server_error", "An internal server error occurred. Please try again.")
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL_SERVER_ERROR, "An internal server error occurred. Please try again.")
     }
 }
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
-        // The cause goes to the log, never to the client.
-        tracing::error!(error = %e, "store failure");
+        // The cause (with its source chain) goes to the log, never to the client.
+        let source = std::error::Error::source(&e).map(|s| s.to_string()).unwrap_or_default();
+        tracing::error!(error = %e, %source, "store failure");
         AppError::internal()
+    }
+}
+
+impl From<Overloaded> for AppError {
+    fn from(_: Overloaded) -> Self {
+        AppError::busy()
     }
 }
 

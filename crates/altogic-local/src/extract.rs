@@ -1,19 +1,20 @@
 //! Request extractors that answer in the Altogic error form: JSON bodies, the signed-in session,
 //! the client key check and the client's address.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
-use crate::crypto::{split_token, verifier_matches};
-use crate::error::AppError;
+use crate::crypto::TokenKey;
+use crate::error::{codes, AppError};
+use crate::net::{client_ip, limit_key};
 use crate::store::{SessionRow, UserRow};
 use crate::time::unix_now;
 use crate::AppState;
@@ -49,6 +50,10 @@ pub fn too_large() -> AppError {
 }
 
 /// The signed-in user of a request (`Session` header), or `missing_/invalid_session_token`.
+///
+/// What it holds is a snapshot taken when the request authenticated: flows that change state pass
+/// the session selector and the password hash they checked to the store, which re-checks both in
+/// the transaction of the change.
 pub struct AuthSession {
     pub user: UserRow,
     pub session: SessionRow,
@@ -64,25 +69,30 @@ impl FromRequestParts<AppState> for AuthSession {
         if token.is_empty() {
             return Err(AppError::missing_session());
         }
-        let (selector, verifier) = split_token(token).ok_or_else(AppError::invalid_session)?;
-        let session = state.store.session(selector).await?.ok_or_else(AppError::invalid_session)?;
-        if !verifier_matches(verifier, &session.verifier_hash) || session.expires_at <= unix_now() {
-            return Err(AppError::invalid_session());
-        }
-        let user = state.store.user_by_id(&session.user_id).await?.ok_or_else(AppError::invalid_session)?;
-        Ok(AuthSession { user, session, token: token.to_string() })
+        let key = TokenKey::parse(token).ok_or_else(AppError::invalid_session)?;
+        let found = state.store.live_session(key, unix_now()).await?.ok_or_else(AppError::invalid_session)?;
+        Ok(AuthSession { user: found.user, session: found.session, token: token.to_string() })
     }
 }
 
-/// The client's IP, for rate limits.
-pub struct ClientIp(pub String);
+/// The client's address (see [`crate::net::client_ip`]): the peer, or behind a trusted proxy the
+/// address it forwarded.
+pub struct ClientIp(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl ClientIp {
+    /// The rate-limit key of the client's network.
+    pub fn key(&self) -> String {
+        limit_key(self.0)
+    }
+}
+
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
-        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_else(|| "unknown".into());
-        Ok(ClientIp(ip))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let forwarded = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        Ok(ClientIp(client_ip(peer, forwarded, &state.config.trusted_proxies)))
     }
 }
 
@@ -90,10 +100,24 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 pub async fn require_client_key(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let presented = request.headers().get("x-client-key").and_then(|v| v.to_str().ok()).unwrap_or("");
     if presented.is_empty() {
-        return AppError::new(StatusCode::UNAUTHORIZED, "missing_client_key", "No client key provided in the 'X-Client-Key' header.").into_response();
+        return AppError::new(StatusCode::UNAUTHORIZED, codes::MISSING_CLIENT_KEY, "No client key provided in the 'X-Client-Key' header.").into_response();
     }
     if !bool::from(presented.as_bytes().ct_eq(state.client_key.as_bytes())) {
-        return AppError::new(StatusCode::UNAUTHORIZED, "invalid_client_key", "The client key is not valid for this environment.").into_response();
+        return AppError::new(StatusCode::UNAUTHORIZED, codes::INVALID_CLIENT_KEY, "The client key is not valid for this environment.").into_response();
     }
     next.run(request).await
+}
+
+/// The dev mailbox holds live sign-in links: it answers only `Authorization: Bearer <mailbox
+/// token>`, a secret of whoever runs the server (never the client key, which ships in apps).
+pub async fn require_mailbox_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let Some(expected) = state.mailbox_token.as_deref() else {
+        return AppError::not_found(codes::MAILBOX_DISABLED, "The dev mailbox is turned off on this server.").into_response();
+    };
+    let presented = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
+    match presented {
+        None => AppError::new(StatusCode::UNAUTHORIZED, codes::MISSING_MAILBOX_TOKEN, "The dev mailbox needs 'Authorization: Bearer <mailbox token>'.").into_response(),
+        Some(token) if bool::from(token.as_bytes().ct_eq(expected.as_bytes())) => next.run(request).await,
+        Some(_) => AppError::new(StatusCode::UNAUTHORIZED, codes::INVALID_MAILBOX_TOKEN, "The mailbox token is not valid.").into_response(),
+    }
 }

@@ -5,12 +5,15 @@
 
 pub mod config;
 pub mod crypto;
+pub mod domain;
 pub mod error;
 mod accounts;
 mod extract;
 pub mod mail;
+pub mod net;
 pub mod ratelimit;
 mod routes;
+mod server;
 pub mod store;
 pub mod time;
 pub mod useragent;
@@ -36,10 +39,12 @@ pub struct AppState {
     /// Environment id; also the id of the `root` bucket, as on Altogic.
     pub env_id: String,
     pub client_key: Arc<str>,
+    /// Reads the dev mailbox; None when the mailbox is off.
+    pub mailbox_token: Option<Arc<str>>,
     pub hasher: crypto::PasswordHasherPool,
     pub mailer: Arc<Mailer>,
+    /// Per client network, in memory (see [`ratelimit`]).
     pub auth_limiter: Arc<RateLimiter>,
-    pub mail_limiter: Arc<RateLimiter>,
 }
 
 /// A running server; dropping it does not stop it, [`RunningServer::shutdown`] does.
@@ -48,6 +53,8 @@ pub struct RunningServer {
     /// `http://ADDR` (what clients use as envUrl).
     pub url: String,
     pub client_key: String,
+    /// The bearer token of the dev mailbox (None when it is off).
+    pub mailbox_token: Option<String>,
     pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
@@ -66,27 +73,26 @@ impl RunningServer {
 /// Opens the data dir, binds the address and serves in the background.
 pub async fn start(config: Config) -> Result<RunningServer, String> {
     std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("cannot create data dir {}: {e}", config.data_dir.display()))?;
-    restrict_permissions(&config.data_dir);
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.data_dir.join("altogic-local.db")).await.map_err(|e| e.to_string())?);
-
-    let env_id = match store.meta("env_id").await.map_err(|e| e.to_string())? {
-        Some(id) => id,
-        None => {
-            let id = crypto::new_id();
-            store.set_meta("env_id", &id).await.map_err(|e| e.to_string())?;
-            id
-        }
+    restrict_permissions(&config.data_dir, 0o700);
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.data_dir.join("altogic-local.db")).await.map_err(|e| format!("cannot open the database: {e}: {}", source_of(&e)))?);
+    let stored = |key: &'static str, fresh: String| {
+        let store = store.clone();
+        async move { store.meta_or_insert(key, &fresh).await.map_err(|e| format!("cannot read the database: {e}: {}", source_of(&e))) }
     };
-    let client_key = match &config.client_key {
-        Some(key) if !key.trim().is_empty() => key.trim().to_string(),
-        _ => match store.meta("client_key").await.map_err(|e| e.to_string())? {
-            Some(key) => key,
-            None => {
-                let key = crypto::new_token().value.replace('.', "");
-                store.set_meta("client_key", &key).await.map_err(|e| e.to_string())?;
-                key
-            }
-        },
+
+    let env_id = stored("env_id", crypto::new_id()).await?;
+    let client_key = match (&config.client_key, &config.client_key_file) {
+        (Some(key), _) if !key.trim().is_empty() => key.trim().to_string(),
+        (_, Some(file)) => read_secret_file(file)?,
+        _ => stored("client_key", crypto::new_token().value.replace('.', "")).await?,
+    };
+    let mailbox_token = if config.mailbox_on() {
+        Some(match &config.mailbox_token {
+            Some(token) if !token.trim().is_empty() => token.trim().to_string(),
+            _ => secret_in_data_dir(&config.data_dir.join("mailbox-token"))?,
+        })
+    } else {
+        None
     };
 
     let listener = TcpListener::bind(config.listen).await.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -94,51 +100,89 @@ pub async fn start(config: Config) -> Result<RunningServer, String> {
     let url = format!("http://{addr}");
     let public_url = config.public_url.clone().unwrap_or_else(|| url.clone()).trim_end_matches('/').to_string();
 
-    let mailer = Mailer::new(store.clone(), config.mailbox, &config.mail_from, config.smtp_url.as_deref())?;
+    let mailer = Mailer::new(store.clone(), config.mailbox_on(), &config.mail_from, config.smtp_url.as_deref())?;
+    let limits = server::ConnLimits {
+        header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
+        idle_timeout: Duration::from_secs(config.idle_timeout_secs.max(1)),
+        max_connections: config.max_connections,
+    };
     let state = AppState {
         store: store.clone(),
         public_url,
         env_id,
         client_key: client_key.clone().into(),
-        hasher: crypto::PasswordHasherPool::new(),
+        mailbox_token: mailbox_token.as_deref().map(Arc::from),
+        hasher: crypto::PasswordHasherPool::new(config.hash_queue),
         mailer: Arc::new(mailer),
         auth_limiter: Arc::new(RateLimiter::new(config.auth_rate_limit, Duration::from_secs(60))),
-        mail_limiter: Arc::new(RateLimiter::new(config.mail_rate_limit, Duration::from_secs(3600))),
         config: Arc::new(config),
     };
 
-    // Expired sessions, links and tokens are swept every few minutes.
-    let sweeper_store = store.clone();
+    // Expired sessions, links, tokens, pending sign-ups and counters, old mails and never-verified
+    // accounts are swept every few minutes.
+    let sweeper = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(300));
         loop {
             tick.tick().await;
-            if let Err(e) = sweeper_store.purge_expired(time::unix_now()).await {
-                tracing::warn!(error = %e, "purging expired rows failed");
+            if let Err(e) = sweeper.store.purge(&purge_policy(&sweeper.config)).await {
+                tracing::warn!(error = %e, source = %source_of(&e), "purging expired rows failed");
             }
         }
     });
 
-    let app = routes::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let app = routes::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let graceful = axum::serve(listener, app).with_graceful_shutdown(async {
-            let _ = rx.await;
-        });
-        if let Err(e) = graceful.await {
-            tracing::error!(error = %e, "server stopped with an error");
-        }
-    });
-    Ok(RunningServer { addr, url, client_key, state, shutdown: Some(tx), task })
+    let task = tokio::spawn(server::serve(listener, app, limits, rx));
+    Ok(RunningServer { addr, url, client_key, mailbox_token, state, shutdown: Some(tx), task })
 }
 
-/// The data dir holds password hashes and the client key: owner-only on Unix.
-fn restrict_permissions(dir: &std::path::Path) {
+/// What the sweep removes now.
+pub fn purge_policy(config: &Config) -> store::PurgePolicy {
+    let now = time::unix_now();
+    let unverified_before = config.email_verification.then(|| {
+        let cutoff = ::time::OffsetDateTime::now_utc() - ::time::Duration::days(config.unverified_ttl_days);
+        time::iso(cutoff)
+    });
+    store::PurgePolicy { now, mails_before: now - config.mail_ttl_days * 86_400, unverified_before }
+}
+
+fn source_of(e: &dyn std::error::Error) -> String {
+    e.source().map(|s| s.to_string()).unwrap_or_default()
+}
+
+/// A secret from a file given on the command line (its first line, trimmed).
+fn read_secret_file(path: &std::path::Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let secret = text.lines().next().unwrap_or("").trim().to_string();
+    if secret.is_empty() {
+        return Err(format!("{} is empty", path.display()));
+    }
+    Ok(secret)
+}
+
+/// A secret kept in a file of the data dir, created owner-only on first use.
+fn secret_in_data_dir(path: &std::path::Path) -> Result<String, String> {
+    if path.exists() {
+        return read_secret_file(path);
+    }
+    let secret = crypto::new_token().value.replace('.', "");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    std::io::Write::write_all(&mut file, format!("{secret}\n").as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(secret)
+}
+
+/// The data dir holds password hashes and keys: owner-only on Unix.
+fn restrict_permissions(path: &std::path::Path, mode: u32) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
     }
     #[cfg(not(unix))]
-    let _ = dir;
+    let _ = (path, mode);
 }

@@ -2,10 +2,12 @@
 
 use std::sync::Arc;
 
+use altogic::RedirectAction;
 use lettre::message::{Mailbox as Address, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::crypto::new_id;
+use crate::domain::Email;
 use crate::store::{MailRow, Store, StoreResult};
 use crate::time::now_iso;
 
@@ -18,15 +20,18 @@ pub enum MailKind {
     ChangeEmail,
     /// Someone signed up with an address that already has an account: the owner gets a sign-in link.
     AccountExists,
+    /// Sent to the previous address after a change of address: a notice, without a link.
+    EmailChanged,
 }
 
 impl MailKind {
-    pub fn action(self) -> &'static str {
+    /// The redirect action of the mail's link (a notice has none, and is filed as `change-email`).
+    pub fn action(self) -> RedirectAction {
         match self {
-            MailKind::EmailConfirm => "email-confirm",
-            MailKind::MagicLink | MailKind::AccountExists => "magic-link",
-            MailKind::ResetPwd => "reset-pwd",
-            MailKind::ChangeEmail => "change-email",
+            MailKind::EmailConfirm => RedirectAction::EmailConfirm,
+            MailKind::MagicLink | MailKind::AccountExists => RedirectAction::MagicLink,
+            MailKind::ResetPwd => RedirectAction::ResetPwd,
+            MailKind::ChangeEmail | MailKind::EmailChanged => RedirectAction::ChangeEmail,
         }
     }
 
@@ -37,6 +42,7 @@ impl MailKind {
             MailKind::ResetPwd => ("Reset your password", "Someone asked to reset the password of your account. If it was you, choose a new password with this link.", "Reset password"),
             MailKind::ChangeEmail => ("Confirm your new e-mail address", "Confirm that this is the new e-mail address of your account.", "Confirm new address"),
             MailKind::AccountExists => ("You already have an account", "Someone tried to create an account with this address, which already has one. If it was you, sign in with this link, or reset your password from the app.", "Sign in"),
+            MailKind::EmailChanged => ("Your e-mail address was changed", "The e-mail address of your account was changed and this address no longer signs in. Your other devices were signed out. If you did not do this, reset your password from the app with your new address, or contact support.", ""),
         }
     }
 }
@@ -58,34 +64,52 @@ impl Mailer {
         Ok(Mailer { store, keep_copy, from, smtp })
     }
 
-    /// Composes and delivers one mail. SMTP runs in the background: a slow mail server must not
-    /// slow the request, and its failure is logged (without the link, which is a credential).
-    pub async fn send(&self, kind: MailKind, to: &str, link: &str, code: &str) -> StoreResult<()> {
+    /// Whether a copy of each mail is kept in the dev mailbox.
+    pub fn keeps_copies(&self) -> bool {
+        self.keep_copy
+    }
+
+    /// Composes and delivers one mail; `link` is the URL and the 6-digit code, None for a notice.
+    /// SMTP runs in the background: a slow mail server must not slow the request, and its failure
+    /// is logged (without the link, which is a credential).
+    pub async fn send(&self, kind: MailKind, to: &Email, link: Option<(&str, &str)>) -> StoreResult<()> {
         let (subject, intro, button) = kind.words();
-        let text = format!(
-            "{intro}\n\n{button}: {link}\n\nIf the link does not open the app, enter this code instead: {code}\n\nThe link and the code expire in one hour.\n"
-        );
         let esc = |s: &str| html_escape::encode_double_quoted_attribute(s).into_owned();
-        let html = format!(
-            "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;max-width:480px;margin:auto;padding:24px\">\
-             <h1 style=\"font-size:20px\">{subject}</h1><p>{intro}</p>\
-             <p><a href=\"{href}\" style=\"display:inline-block;padding:12px 20px;background:#3b5bdb;color:#fff;border-radius:8px;text-decoration:none\">{button}</a></p>\
-             <p>If the link does not open the app, enter this code instead:</p>\
-             <p style=\"font-size:28px;letter-spacing:6px;font-weight:bold\">{code}</p>\
-             <p style=\"color:#666;font-size:13px\">The link and the code expire in one hour.</p></body></html>",
-            subject = esc(subject),
-            intro = esc(intro),
-            href = esc(link),
-            button = esc(button),
-            code = esc(code),
-        );
+        let (text, html) = match link {
+            Some((link, code)) => (
+                format!("{intro}\n\n{button}: {link}\n\nIf the link does not open the app, enter this code instead: {code}\n\nThe link and the code expire in one hour.\n"),
+                format!(
+                    "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;max-width:480px;margin:auto;padding:24px\">\
+                     <h1 style=\"font-size:20px\">{subject}</h1><p>{intro}</p>\
+                     <p><a href=\"{href}\" style=\"display:inline-block;padding:12px 20px;background:#3b5bdb;color:#fff;border-radius:8px;text-decoration:none\">{button}</a></p>\
+                     <p>If the link does not open the app, enter this code instead:</p>\
+                     <p style=\"font-size:28px;letter-spacing:6px;font-weight:bold\">{code}</p>\
+                     <p style=\"color:#666;font-size:13px\">The link and the code expire in one hour.</p></body></html>",
+                    subject = esc(subject),
+                    intro = esc(intro),
+                    href = esc(link),
+                    button = esc(button),
+                    code = esc(code),
+                ),
+            ),
+            None => (
+                format!("{intro}\n"),
+                format!(
+                    "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;max-width:480px;margin:auto;padding:24px\">\
+                     <h1 style=\"font-size:20px\">{subject}</h1><p>{intro}</p></body></html>",
+                    subject = esc(subject),
+                    intro = esc(intro),
+                ),
+            ),
+        };
+        let (link, code) = link.unwrap_or(("", ""));
         if self.keep_copy {
             self.store
                 .insert_mail(&MailRow {
                     id: new_id(),
-                    to: to.to_string(),
+                    to: to.as_str().to_string(),
                     subject: subject.to_string(),
-                    action: kind.action().to_string(),
+                    action: kind.action().as_str().to_string(),
                     link: link.to_string(),
                     code: code.to_string(),
                     text: text.clone(),
@@ -95,7 +119,7 @@ impl Mailer {
                 .await?;
         }
         if let Some(smtp) = &self.smtp {
-            let message = match to.parse::<Address>() {
+            let message = match to.as_str().parse::<Address>() {
                 Ok(recipient) => Message::builder()
                     .from(self.from.clone())
                     .to(recipient)

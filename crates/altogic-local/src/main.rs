@@ -10,7 +10,7 @@ async fn main() {
         .with_target(false)
         .init();
     let Command::Serve(config) = Cli::parse().command;
-    let generated_key = config.client_key.is_none();
+    let generated_key = config.client_key.is_none() && config.client_key_file.is_none();
     let data_dir = config.data_dir.clone();
     let server = match altogic_local::start(config).await {
         Ok(server) => server,
@@ -27,8 +27,10 @@ async fn main() {
     } else {
         println!("clientKey: (as given)");
     }
-    if server.state.config.mailbox {
-        println!("mailbox:   curl -H 'X-Client-Key: <clientKey>' {}/_local/v1/mail", server.url);
+    match &server.mailbox_token {
+        // The token is a secret of whoever runs the server: printed for them, kept in the data dir.
+        Some(token) => println!("mailbox:   curl -H 'Authorization: Bearer {token}' {}/_local/v1/mail", server.url),
+        None => println!("mailbox:   off"),
     }
     shutdown_signal().await;
     tracing::info!("shutting down");

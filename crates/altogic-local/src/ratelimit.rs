@@ -1,11 +1,39 @@
-//! Fixed-window counters per key (client IP, or recipient address for mail). In memory: limits
-//! reset on restart, which is acceptable for a single-process server.
+//! Rate limits. Per client network: fixed-window counters in memory (cheap, checked first on every
+//! auth endpoint). Per account, address or user: [`counted`] in the store, atomically, so
+//! concurrent requests cannot slip past a limit and the same count holds for known and unknown
+//! addresses.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
+use crate::time::unix_now;
+use crate::AppState;
+
+/// Windows of the stored limits, in seconds.
+pub const SIGNIN_WINDOW: i64 = 15 * 60;
+pub const CODE_WINDOW: i64 = 15 * 60;
+pub const MAIL_WINDOW: i64 = 3600;
+pub const UPLOAD_WINDOW: i64 = 3600;
+
+/// Counts one hit of `key` in the store; refuses with 429 + Retry-After past `limit` (0 = none).
+pub async fn counted(state: &AppState, key: &str, limit: u32, window: i64) -> AppResult<()> {
+    if limit == 0 {
+        return Ok(());
+    }
+    let now = unix_now();
+    let (count, ends) = state.store.hit(key, now, window).await?;
+    over(count, limit, ends, now)
+}
+
+/// The refusal for a count past its limit.
+pub fn over(count: i64, limit: u32, ends: i64, now: i64) -> AppResult<()> {
+    if limit > 0 && count > i64::from(limit) {
+        return Err(AppError::rate_limited((ends - now).max(1) as u64));
+    }
+    Ok(())
+}
 
 pub struct RateLimiter {
     limit: u32,

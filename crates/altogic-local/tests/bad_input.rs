@@ -50,7 +50,7 @@ async fn client_key_and_session_errors() {
         let resp = t.raw(Method::GET, "/_api/rest/v1/auth/user").header("Session", bad).send().await.unwrap();
         expect_error(resp, 401, if bad.is_empty() { "missing_session_token" } else { "invalid_session_token" }).await;
     }
-    expect_error(t.http.get(t.url("/_local/v1/mail")).send().await.unwrap(), 401, "missing_client_key").await;
+    expect_error(t.http.get(t.url("/_local/v1/mail")).send().await.unwrap(), 401, "missing_mailbox_token").await;
 }
 
 #[tokio::test]

@@ -46,6 +46,12 @@ fn spawn(args: &[&str]) -> Proc {
     Proc { child, url, lines }
 }
 
+/// The token in the printed `mailbox:` line.
+fn mailbox_token(server: &Proc) -> String {
+    let line = server.lines.iter().find(|l| l.starts_with("mailbox:")).expect("prints the mailbox line");
+    line.split("Bearer ").nth(1).and_then(|rest| rest.split('\'').next()).expect("the line has the token").to_string()
+}
+
 #[tokio::test]
 async fn generates_and_keeps_a_client_key_and_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
@@ -100,8 +106,11 @@ async fn takes_every_setting_from_the_command_line() {
     let grant = client.auth().sign_up_with_name("cli@example.com", "cli password", "C").await.unwrap();
     assert!(grant.session.is_none(), "--email-verification true");
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let mailbox: altogic::Mailbox =
-        http.get(format!("{}/_local/v1/mail?to=cli@example.com", server.url)).header("X-Client-Key", "given-key").send().await.unwrap().json().await.unwrap();
+    // The mailbox answers its own token, printed at start, and not the client key.
+    let token = mailbox_token(&server);
+    let with_client_key = http.get(format!("{}/_local/v1/mail", server.url)).header("X-Client-Key", "given-key").send().await.unwrap();
+    assert_eq!(with_client_key.status(), 401);
+    let mailbox: altogic::Mailbox = http.get(format!("{}/_local/v1/mail?to=cli@example.com", server.url)).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     let link = &mailbox.messages[0].link;
     assert!(link.starts_with("https://auth.example/_api/rest/v1/auth/verify?key="), "{link}");
     let local_link = link.replace("https://auth.example", &server.url);

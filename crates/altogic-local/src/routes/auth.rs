@@ -1,149 +1,259 @@
 //! `/_api/rest/v1/auth/*`: the e-mail flows of spec §3 and §4.
+//!
+//! Handlers parse and check what the caller sent, do the slow work (password hashing) outside any
+//! transaction, then hand one store flow everything it must re-check when it writes.
 
 use std::collections::HashMap;
 
-use altogic::{AuthGrant, ChangeEmailRequest, ChangePasswordRequest, CodeExchange, ResetPasswordRequest, Session, SignInRequest, SignOutRequest, SignUpRequest, User, VerifyCodeRequest};
+use altogic::{AuthGrant, ChangeEmailRequest, ChangePasswordRequest, CodeExchange, RedirectAction, ResetPasswordRequest, Session, SignInRequest, SignOutRequest, SignUpRequest, User, VerifyCodeRequest};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use crate::accounts::*;
-use crate::crypto::{code_matches, new_id, split_token, verifier_matches};
-use crate::error::{AppError, AppResult};
+use crate::crypto::{new_id, TokenKey};
+use crate::domain::{Email, Password};
+use crate::error::{codes, AppError, AppResult};
 use crate::extract::{ApiJson, AuthSession, ClientIp};
 use crate::mail::MailKind;
-use crate::store::{StoreError, UserRow};
+use crate::ratelimit::{counted, over, CODE_WINDOW, MAIL_WINDOW, SIGNIN_WINDOW};
+use crate::store::{Checked, EmailChange, LinkOpened, LinkProof, Registered, RegistrationRow, SessionRow, UserRow};
 use crate::time::{now_iso, unix_now};
 use crate::AppState;
 
 /// Wrong password and unknown e-mail answer exactly this, so neither tells which.
 fn invalid_credentials() -> AppError {
-    AppError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "Invalid credentials. Email or password provided is invalid.")
+    AppError::invalid_credentials("Invalid credentials. Email or password provided is invalid.")
+}
+
+fn wrong_current_password() -> AppError {
+    AppError::invalid_credentials("Invalid credentials. The current password provided is not valid.")
+}
+
+fn not_verified() -> AppError {
+    AppError::new(StatusCode::UNAUTHORIZED, codes::EMAIL_NOT_VERIFIED, "The email address has not been verified yet.")
+}
+
+fn email_not_unique(param: &str, email: &Email) -> AppError {
+    AppError::bad_request(codes::EMAIL_NOT_UNIQUE, "A user with the provided email already exists.").with_details(serde_json::json!({ "param": param, "value": email.as_str() }))
 }
 
 fn user_agent(headers: &HeaderMap) -> String {
     headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
 }
 
-fn query_email(query: &HashMap<String, String>) -> AppResult<String> {
-    normalize_email(query.get("email").map(String::as_str).unwrap_or(""))
+fn query_email(query: &HashMap<String, String>) -> AppResult<Email> {
+    Email::parse(query.get("email").map(String::as_str).unwrap_or(""))
 }
 
-pub async fn signup_email(State(state): State<AppState>, ClientIp(ip): ClientIp, headers: HeaderMap, ApiJson(body): ApiJson<SignUpRequest>) -> AppResult<Json<AuthGrant>> {
-    state.auth_limiter.check(&format!("signup:{ip}"))?;
-    let email = normalize_email(&body.email)?;
-    validate_password(&body.password, "password")?;
+/// The mail budget of a recipient: per requesting network first (so one anonymous caller cannot
+/// use up the address's whole budget), then per recipient. Counted the same whether or not the
+/// address has an account.
+async fn mail_budget(state: &AppState, recipient: &Email, requester: &str) -> AppResult<()> {
+    counted(state, &format!("mail:{recipient}:{requester}"), state.config.mail_rate_limit_per_client, MAIL_WINDOW).await?;
+    counted(state, &format!("mail:{recipient}"), state.config.mail_rate_limit, MAIL_WINDOW).await
+}
+
+fn session_out(row: &SessionRow, token: String) -> Option<Session> {
+    Some(session_to_wire(row, token, true))
+}
+
+pub async fn signup_email(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, ApiJson(body): ApiJson<SignUpRequest>) -> AppResult<Json<AuthGrant>> {
+    state.auth_limiter.check(&format!("signup:{}", ip.key()))?;
+    let email = Email::parse(&body.email)?;
+    let password = Password::parse(body.password, "password")?;
     let (name, profile_picture, extra) = user_data(body.name_or_user_data.or(body.name))?;
-    let verify = state.config.email_verification;
+    let id = new_id();
     let now = now_iso();
-    let user = UserRow {
-        id: new_id(),
-        email: email.clone(),
-        password_hash: state.hasher.hash(&body.password).await,
+
+    if !state.config.email_verification {
+        let password_hash = state.hasher.hash(&password).await?;
+        let user = UserRow {
+            id,
+            email: email.to_string(),
+            password_hash,
+            name,
+            profile_picture,
+            email_verified: false,
+            provider: "altogic".into(),
+            sign_up_at: now.clone(),
+            last_login_at: now,
+            extra,
+        };
+        let (session, token) = new_session(&state, &user.id, &user_agent(&headers));
+        if !state.store.create_user(&user, &session).await? {
+            return Err(email_not_unique("email", &email));
+        }
+        return Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token) }));
+    }
+
+    // With verification, a sign-up is only a pending registration until its link is opened, and
+    // the answer is the same whether the address was free or taken (no enumeration).
+    mail_budget(&state, &email, &ip.key()).await?;
+    let password_hash = state.hasher.hash(&password).await?;
+    let registration = RegistrationRow {
+        id,
+        email: email.to_string(),
+        password_hash,
         name,
         profile_picture,
-        email_verified: false,
-        provider: "altogic".into(),
-        sign_up_at: now.clone(),
-        last_login_at: now,
         extra,
+        created_at: now,
+        expires_at: unix_now() + state.config.unverified_ttl_days * 86_400,
+        claimable: true,
     };
-    match state.store.insert_user(&user).await {
-        Ok(()) => {}
-        Err(StoreError::Conflict) if verify => {
-            // Answer as for a new account (no enumeration) and tell the owner instead.
-            if state.mail_limiter.check(&email).is_ok() {
-                if let Some(owner) = state.store.user_by_email(&email).await? {
-                    send_link(&state, &owner, MailKind::AccountExists, &email, None).await?;
+    let confirm = new_link(&state, &registration.id, MailKind::EmailConfirm, &email, None, None);
+    match state.store.register(&registration, &confirm.row).await? {
+        Registered::Pending => mail_link(&state, MailKind::EmailConfirm, &email, &confirm).await?,
+        Registered::Taken { owner } => {
+            // The owner is told, with a sign-in link; nothing of this sign-up touches the account.
+            let exists = new_link(&state, &owner.id, MailKind::AccountExists, &email, None, None);
+            state.store.issue_link(&exists.row, false).await?;
+            mail_link(&state, MailKind::AccountExists, &email, &exists).await?;
+        }
+    }
+    Ok(Json(AuthGrant { user: registration_to_wire(&registration), session: None }))
+}
+
+pub async fn signin_email(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, ApiJson(body): ApiJson<SignInRequest>) -> AppResult<Json<AuthGrant>> {
+    state.auth_limiter.check(&format!("signin:{}", ip.key()))?;
+    let password = Password::presented(body.password);
+    let Ok(email) = Email::parse(&body.email) else {
+        return Err(invalid_credentials());
+    };
+    // Per account, from anywhere, counted before the password is checked: concurrent guesses
+    // cannot outrun the limit. A successful sign-in resets it.
+    let throttle_key = format!("signin:{email}");
+    counted(&state, &throttle_key, state.config.signin_attempts, SIGNIN_WINDOW).await?;
+
+    let found = state.store.user_by_email(email.as_str()).await?;
+    let matches = state.hasher.verify(&password, found.as_ref().map(|u| u.password_hash.as_str())).await?;
+    let Some(user) = found.filter(|_| matches) else {
+        // The password of a pending sign-up answers "not verified", whether or not the address
+        // also has an account: signing in after signing up tells nothing about the address.
+        if state.config.email_verification {
+            if let Some(pending) = state.store.newest_registration(email.as_str(), unix_now()).await? {
+                if state.hasher.verify(&password, Some(&pending.password_hash)).await? {
+                    return Err(not_verified());
                 }
             }
-            return Ok(Json(AuthGrant { user: user_to_wire(&user), session: None }));
         }
-        Err(StoreError::Conflict) => {
-            return Err(AppError::bad_request("email_not_unique", "A user with the provided email already exists.")
-                .with_details(serde_json::json!({ "param": "email", "value": email })));
-        }
-        Err(e) => return Err(e.into()),
-    }
-    if verify {
-        if state.mail_limiter.check(&email).is_ok() {
-            send_link(&state, &user, MailKind::EmailConfirm, &email, None).await?;
-        }
-        return Ok(Json(AuthGrant { user: user_to_wire(&user), session: None }));
-    }
-    let session = issue_session(&state, &user, &user_agent(&headers)).await?;
-    Ok(Json(AuthGrant { user: user_to_wire(&user), session: Some(session) }))
-}
-
-pub async fn signin_email(State(state): State<AppState>, ClientIp(ip): ClientIp, headers: HeaderMap, ApiJson(body): ApiJson<SignInRequest>) -> AppResult<Json<AuthGrant>> {
-    state.auth_limiter.check(&format!("signin:{ip}"))?;
-    let Ok(email) = normalize_email(&body.email) else {
         return Err(invalid_credentials());
     };
-    let found = state.store.user_by_email(&email).await?;
-    if !state.hasher.verify(&body.password, found.as_ref().map(|u| u.password_hash.as_str())).await {
-        return Err(invalid_credentials());
-    }
-    let mut user = found.ok_or_else(invalid_credentials)?;
     if state.config.email_verification && !user.email_verified {
-        return Err(AppError::new(StatusCode::UNAUTHORIZED, "email_not_verified", "The email address has not been verified yet."));
+        return Err(not_verified());
     }
-    user.last_login_at = now_iso();
-    state.store.update_user(&user).await?;
-    let session = issue_session(&state, &user, &user_agent(&headers)).await?;
-    Ok(Json(AuthGrant { user: user_to_wire(&user), session: Some(session) }))
+    let (session, token) = new_session(&state, &user.id, &user_agent(&headers));
+    match state.store.sign_in(&user.id, &user.password_hash, &session, &now_iso(), &throttle_key).await? {
+        Checked::Done(user) => Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token) })),
+        // The password changed while this request was checking the old one.
+        _ => Err(invalid_credentials()),
+    }
 }
 
-/// Shared by send-magic, send-reset and resend: the same empty 200 whether or not the address has
-/// an account; the per-recipient limit is checked first so it cannot tell either.
-async fn mail_request(state: &AppState, ip: &str, query: &HashMap<String, String>, kind: MailKind) -> AppResult<StatusCode> {
-    state.auth_limiter.check(&format!("mail:{ip}"))?;
+/// Shared by send-magic, send-reset and resend: the same empty 200, after the same work, whether
+/// or not the address has an account. The lookup and the mail happen after the answer.
+async fn mail_request(state: &AppState, ip: &ClientIp, query: &HashMap<String, String>, kind: MailKind) -> AppResult<StatusCode> {
+    state.auth_limiter.check(&format!("mail:{}", ip.key()))?;
     let email = query_email(query)?;
-    state.mail_limiter.check(&email)?;
-    if let Some(user) = state.store.user_by_email(&email).await? {
-        let wanted = kind != MailKind::EmailConfirm || !user.email_verified;
-        if wanted {
-            send_link(state, &user, kind, &email, None).await?;
+    mail_budget(state, &email, &ip.key()).await?;
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = send_requested(&state, kind, &email).await {
+            tracing::warn!(code = %e.entry.code, "a requested mail was not sent");
         }
-    }
+    });
     Ok(StatusCode::OK)
 }
 
-pub async fn send_magic(State(state): State<AppState>, ClientIp(ip): ClientIp, Query(q): Query<HashMap<String, String>>) -> AppResult<StatusCode> {
+async fn send_requested(state: &AppState, kind: MailKind, email: &Email) -> AppResult<()> {
+    let link = match state.store.user_by_email(email.as_str()).await? {
+        Some(user) if kind == MailKind::EmailConfirm && user.email_verified => return Ok(()),
+        Some(user) => {
+            let link = new_link(state, &user.id, kind, email, None, None);
+            state.store.issue_link(&link.row, false).await?;
+            link
+        }
+        // Resending the confirmation of a sign-up: a new link for the newest pending one, which
+        // replaces its older links.
+        None if kind == MailKind::EmailConfirm => {
+            let Some(pending) = state.store.claimable_registration(email.as_str(), unix_now()).await? else { return Ok(()) };
+            let link = new_link(state, &pending.id, kind, email, None, None);
+            state.store.issue_link(&link.row, true).await?;
+            link
+        }
+        None => return Ok(()),
+    };
+    mail_link(state, kind, email, &link).await
+}
+
+pub async fn send_magic(State(state): State<AppState>, ip: ClientIp, Query(q): Query<HashMap<String, String>>) -> AppResult<StatusCode> {
     mail_request(&state, &ip, &q, MailKind::MagicLink).await
 }
 
-pub async fn send_reset(State(state): State<AppState>, ClientIp(ip): ClientIp, Query(q): Query<HashMap<String, String>>) -> AppResult<StatusCode> {
+pub async fn send_reset(State(state): State<AppState>, ip: ClientIp, Query(q): Query<HashMap<String, String>>) -> AppResult<StatusCode> {
     mail_request(&state, &ip, &q, MailKind::ResetPwd).await
 }
 
-pub async fn resend(State(state): State<AppState>, ClientIp(ip): ClientIp, Query(q): Query<HashMap<String, String>>) -> AppResult<StatusCode> {
+pub async fn resend(State(state): State<AppState>, ip: ClientIp, Query(q): Query<HashMap<String, String>>) -> AppResult<StatusCode> {
     if !state.config.email_verification {
-        return Err(AppError::new(StatusCode::UNAUTHORIZED, "email_verification_disabled", "E-mail verification is turned off for this app."));
+        return Err(AppError::new(StatusCode::UNAUTHORIZED, codes::EMAIL_VERIFICATION_DISABLED, "E-mail verification is turned off for this app."));
     }
     mail_request(&state, &ip, &q, MailKind::EmailConfirm).await
+}
+
+/// What opening a link (or entering its code) led to, for the redirect or the code answer.
+enum LinkOutcome {
+    Done { action: RedirectAction, access_token: Option<String> },
+    Failed { action: RedirectAction, status: u16, code: &'static str, message: &'static str },
+}
+
+fn invalid_link(action: RedirectAction) -> LinkOutcome {
+    LinkOutcome::Failed { action, status: 400, code: codes::INVALID_ACCESS_TOKEN, message: "Invalid or expired access token" }
+}
+
+/// Opens a link in one store flow, then tells the old address when the link changed it.
+async fn apply_link(state: &AppState, proof: LinkProof<'_>, fallback: RedirectAction) -> AppResult<LinkOutcome> {
+    let (token, token_value) = new_access_token(state);
+    let opened = state.store.open_link(proof, unix_now(), &now_iso(), &token, state.config.email_verification).await?;
+    Ok(match opened {
+        LinkOpened::Invalid => invalid_link(fallback),
+        LinkOpened::Granted { action, .. } => LinkOutcome::Done { action: RedirectAction::parse(&action), access_token: Some(token_value) },
+        LinkOpened::EmailChanged { old_email, .. } => {
+            if let Some(old) = old_email.as_deref().and_then(|e| Email::parse(e).ok()) {
+                state.mailer.send(MailKind::EmailChanged, &old, None).await?;
+            }
+            LinkOutcome::Done { action: RedirectAction::ChangeEmail, access_token: None }
+        }
+        LinkOpened::EmailTaken { action } => LinkOutcome::Failed {
+            action: RedirectAction::parse(&action),
+            status: 401,
+            code: codes::EMAIL_ALREADY_EXISTS,
+            message: "A user with the provided email already exists.",
+        },
+    })
 }
 
 /// The link in every mail. Opened by a browser (or a mail scanner): answers with a 302 to the
 /// app's redirect URL carrying `action`, `status` and `access_token` or `error`.
 pub async fn verify_link(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> AppResult<Response> {
-    let action = q.get("action").cloned().unwrap_or_default();
-    let outcome = match find_link(&state, q.get("key").map(String::as_str).unwrap_or("")).await? {
-        Some(link) => open_link(&state, &link).await?,
-        None => invalid_link(&action),
+    let action = RedirectAction::parse(q.get("action").map(String::as_str).unwrap_or(""));
+    let outcome = match TokenKey::parse(q.get("key").map(String::as_str).unwrap_or("")) {
+        Some(key) => apply_link(&state, LinkProof::Key(key), action).await?,
+        None => invalid_link(action),
     };
     let mut params: Vec<(&str, String)> = Vec::new();
     match outcome {
         LinkOutcome::Done { action, access_token } => {
-            params.push(("action", action));
+            params.push(("action", action.as_str().to_string()));
             params.push(("status", "200".into()));
             if let Some(token) = access_token {
                 params.push(("access_token", token));
             }
         }
         LinkOutcome::Failed { action, status, code, message } => {
-            params.push(("action", action));
+            params.push(("action", action.as_str().to_string()));
             params.push(("status", status.to_string()));
             params.push(("code", code.into()));
             params.push(("error", message.into()));
@@ -155,80 +265,61 @@ pub async fn verify_link(State(state): State<AppState>, Query(q): Query<HashMap<
     let mut response = StatusCode::FOUND.into_response();
     let headers = response.headers_mut();
     headers.insert(header::LOCATION, HeaderValue::from_str(&location).map_err(|_| AppError::internal())?);
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     Ok(response)
 }
 
-/// A live link for a presented `selector.verifier` key.
-async fn find_link(state: &AppState, key: &str) -> AppResult<Option<crate::store::LinkRow>> {
-    let Some((selector, verifier)) = split_token(key) else { return Ok(None) };
-    let Some(link) = state.store.link(selector).await? else { return Ok(None) };
-    let live = verifier_matches(verifier, &link.verifier_hash) && !link.consumed && link.expires_at > unix_now();
-    Ok(live.then_some(link))
-}
-
-/// altogic-local extension: the 6-digit code of a mail does what opening its link does, for when
-/// the link cannot open the app. Five wrong codes disable a mail's code.
-pub async fn verify_code(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(body): ApiJson<VerifyCodeRequest>) -> AppResult<Json<CodeExchange>> {
-    state.auth_limiter.check(&format!("code:{ip}"))?;
-    let invalid = || AppError::bad_request("invalid_code", "The code is invalid or has expired.");
-    let Ok(email) = normalize_email(&body.email) else { return Err(invalid()) };
+/// altogic-local extension: the 6-digit code of the newest mail to an address does what opening
+/// its link does, for when the link cannot open the app. Each guess is counted (atomically, before
+/// it is compared) per address and on the mail, whose code stops working after 5 wrong ones.
+pub async fn verify_code(State(state): State<AppState>, ip: ClientIp, ApiJson(body): ApiJson<VerifyCodeRequest>) -> AppResult<Json<CodeExchange>> {
+    state.auth_limiter.check(&format!("code:{}", ip.key()))?;
+    let invalid = || AppError::bad_request(codes::INVALID_CODE, "The code is invalid or has expired.");
+    let Ok(email) = Email::parse(&body.email) else { return Err(invalid()) };
+    let now = unix_now();
+    let (count, link) = state.store.code_attempt(email.as_str(), now, CODE_WINDOW).await?;
+    over(count, state.config.code_attempts, now + CODE_WINDOW, now)?;
     let code = body.code.trim();
-    let links = state.store.live_links_for(&email, unix_now()).await?;
-    let usable: Vec<_> = links.into_iter().filter(|l| l.code_attempts < 5).collect();
-    if let Some(link) = usable.iter().find(|l| code.len() == 6 && code_matches(&l.selector, code, &l.code_hash)) {
-        return match open_link(&state, link).await? {
-            LinkOutcome::Done { action, access_token } => Ok(Json(CodeExchange { action, access_token })),
-            LinkOutcome::Failed { status, code, message, .. } => Err(AppError::new(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), code, message)),
-        };
+    let Some(link) = link else { return Err(invalid()) };
+    let proof = LinkProof::Code { selector: &link.selector, code };
+    if !proof.proves(&link, now) {
+        return Err(invalid());
     }
-    for link in &usable {
-        state.store.add_code_attempt(&link.selector).await?;
+    match apply_link(&state, proof, RedirectAction::parse(&link.action)).await? {
+        LinkOutcome::Done { action, access_token } => Ok(Json(CodeExchange { action: action.as_str().to_string(), access_token })),
+        LinkOutcome::Failed { status, code, message, .. } => Err(AppError::new(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), code, message)),
     }
-    Err(invalid())
 }
 
-/// Checks and burns an access token of one of `actions`, and the link it came from.
-async fn redeem_access_token(state: &AppState, key: &str, actions: &[&str]) -> AppResult<UserRow> {
+fn access_key(query: &HashMap<String, String>) -> AppResult<String> {
+    // altogic-js puts the key into the query unencoded: a `+` may arrive as a space.
+    let key = query.get("key").map(|k| k.trim().replace(' ', "+")).unwrap_or_default();
     if key.is_empty() {
-        return Err(AppError::bad_request("missing_access_token", "No access token was provided."));
+        return Err(AppError::bad_request(codes::MISSING_ACCESS_TOKEN, "No access token was provided."));
     }
-    let (selector, verifier) = split_token(key).ok_or_else(AppError::invalid_access_token)?;
-    let token = state.store.access_token(selector).await?.ok_or_else(AppError::invalid_access_token)?;
-    if !verifier_matches(verifier, &token.verifier_hash) || token.expires_at <= unix_now() || !actions.contains(&token.action.as_str()) {
-        return Err(AppError::invalid_access_token());
-    }
-    if !state.store.burn_access_token(selector).await? {
-        return Err(AppError::invalid_access_token());
-    }
-    if let Some(link) = &token.link_selector {
-        // A second token of the same link (from an earlier open) loses here.
-        if !state.store.consume_link(link).await? {
-            return Err(AppError::invalid_access_token());
-        }
-    }
-    state.store.user_by_id(&token.user_id).await?.ok_or_else(AppError::invalid_access_token)
+    Ok(key)
 }
 
-pub async fn grant(State(state): State<AppState>, ClientIp(ip): ClientIp, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> AppResult<Json<AuthGrant>> {
-    state.auth_limiter.check(&format!("grant:{ip}"))?;
-    let key = q.get("key").map(|k| k.trim().replace(' ', "+")).unwrap_or_default();
-    let mut user = redeem_access_token(&state, &key, &["email-confirm", "magic-link"]).await?;
-    user.last_login_at = now_iso();
-    state.store.update_user(&user).await?;
-    let session = issue_session(&state, &user, &user_agent(&headers)).await?;
-    Ok(Json(AuthGrant { user: user_to_wire(&user), session: Some(session) }))
+pub async fn grant(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> AppResult<Json<AuthGrant>> {
+    state.auth_limiter.check(&format!("grant:{}", ip.key()))?;
+    let key = access_key(&q)?;
+    let key = TokenKey::parse(&key).ok_or_else(AppError::invalid_access_token)?;
+    let (mut session, token) = new_session(&state, "", &user_agent(&headers));
+    let user = state.store.grant(key, &["email-confirm", "magic-link"], unix_now(), &now_iso(), &session).await?.ok_or_else(AppError::invalid_access_token)?;
+    session.user_id = user.id.clone();
+    Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token) }))
 }
 
-pub async fn reset_pwd(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>, ApiJson(body): ApiJson<ResetPasswordRequest>) -> AppResult<StatusCode> {
-    validate_password(&body.new_password, "newPassword")?;
-    let key = q.get("key").map(|k| k.trim().to_string()).unwrap_or_default();
-    let mut user = redeem_access_token(&state, &key, &["reset-pwd"]).await?;
-    user.password_hash = state.hasher.hash(&body.new_password).await;
-    state.store.update_user(&user).await?;
-    // A reset means the old password may be known to someone else: end every session.
-    state.store.delete_sessions_of(&user.id, None).await?;
+pub async fn reset_pwd(State(state): State<AppState>, ip: ClientIp, Query(q): Query<HashMap<String, String>>, ApiJson(body): ApiJson<altogic::ResetPasswordRequest>) -> AppResult<StatusCode> {
+    state.auth_limiter.check(&format!("reset:{}", ip.key()))?;
+    let ResetPasswordRequest { new_password } = body;
+    let password = Password::parse(new_password, "newPassword")?;
+    let key = access_key(&q)?;
+    let key = TokenKey::parse(&key).ok_or_else(AppError::invalid_access_token)?;
+    let hash = state.hasher.hash(&password).await?;
+    if !state.store.reset_password(key, &hash, unix_now()).await? {
+        return Err(AppError::invalid_access_token());
+    }
     Ok(StatusCode::OK)
 }
 
@@ -244,17 +335,14 @@ pub async fn signout(State(state): State<AppState>, auth: AuthSession, body: axu
         None => auth.session.selector.clone(),
         // A full token: it must be genuine, not just carry a known selector.
         Some(t) if t.contains('.') => {
-            let (selector, verifier) = split_token(t).ok_or_else(session_not_found)?;
-            let row = state.store.session(selector).await?.ok_or_else(session_not_found)?;
-            if !verifier_matches(verifier, &row.verifier_hash) {
-                return Err(session_not_found());
-            }
-            selector.to_string()
+            let key = TokenKey::parse(t).ok_or_else(session_not_found)?;
+            let found = state.store.live_session(key, unix_now()).await?.ok_or_else(session_not_found)?;
+            found.session.selector
         }
         // A handle from `GET /auth/sessions`.
         Some(handle) => handle.to_string(),
     };
-    if !state.store.delete_session(&auth.user.id, &selector).await? {
+    if !state.store.sign_out(&auth.user.id, &selector).await? {
         return Err(session_not_found());
     }
     Ok(StatusCode::OK)
@@ -262,25 +350,23 @@ pub async fn signout(State(state): State<AppState>, auth: AuthSession, body: axu
 
 /// Not `invalid_session_token`: that code would make clients drop their own, valid session.
 fn session_not_found() -> AppError {
-    AppError::not_found("session_not_found", "No such session of this user.")
+    AppError::not_found(codes::SESSION_NOT_FOUND, "No such session of this user.")
 }
 
 pub async fn signout_all(State(state): State<AppState>, auth: AuthSession) -> AppResult<StatusCode> {
-    state.store.delete_sessions_of(&auth.user.id, None).await?;
+    state.store.sign_out_all(&auth.user.id, None).await?;
     Ok(StatusCode::OK)
 }
 
 pub async fn signout_all_except(State(state): State<AppState>, auth: AuthSession) -> AppResult<StatusCode> {
-    state.store.delete_sessions_of(&auth.user.id, Some(&auth.session.selector)).await?;
+    state.store.sign_out_all(&auth.user.id, Some(&auth.session.selector)).await?;
     Ok(StatusCode::OK)
 }
 
 pub async fn sessions(State(state): State<AppState>, auth: AuthSession) -> AppResult<Json<Vec<Session>>> {
-    let now = unix_now();
-    let rows = state.store.sessions_of(&auth.user.id).await?;
+    let rows = state.store.sessions_of(&auth.user.id, unix_now()).await?;
     let list = rows
         .iter()
-        .filter(|s| s.expires_at > now)
         .map(|s| {
             let current = s.selector == auth.session.selector;
             session_to_wire(s, if current { auth.token.clone() } else { s.selector.clone() }, current)
@@ -293,44 +379,56 @@ pub async fn user(auth: AuthSession) -> Json<User> {
     Json(user_to_wire(&auth.user))
 }
 
+/// The answer for a flow that found its condition gone.
+fn not_applied<T>(outcome: Checked<T>) -> AppResult<T> {
+    match outcome {
+        Checked::Done(value) => Ok(value),
+        Checked::SessionEnded => Err(AppError::invalid_session()),
+        Checked::Stale => Err(AppError::stale()),
+    }
+}
+
 pub async fn change_pwd(State(state): State<AppState>, auth: AuthSession, ApiJson(body): ApiJson<ChangePasswordRequest>) -> AppResult<StatusCode> {
     state.auth_limiter.check(&format!("pwd:{}", auth.user.id))?;
-    validate_password(&body.new_password, "newPassword")?;
-    if !state.hasher.verify(&body.old_password, Some(&auth.user.password_hash)).await {
-        return Err(AppError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "Invalid credentials. The current password provided is not valid."));
+    let new_password = Password::parse(body.new_password, "newPassword")?;
+    if !state.hasher.verify(&Password::presented(body.old_password), Some(&auth.user.password_hash)).await? {
+        return Err(wrong_current_password());
     }
-    let mut user = auth.user;
-    user.password_hash = state.hasher.hash(&body.new_password).await;
-    state.store.update_user(&user).await?;
-    // Other devices signed in with the old password are signed out; this one stays.
-    state.store.delete_sessions_of(&user.id, Some(&auth.session.selector)).await?;
+    let hash = state.hasher.hash(&new_password).await?;
+    // Applies only if the session is live and the password is still the one just checked; the
+    // other devices, links and access tokens end with it.
+    not_applied(state.store.change_password(&auth.session.selector, &auth.user.id, &auth.user.password_hash, &hash, unix_now()).await?)?;
     Ok(StatusCode::OK)
 }
 
-pub async fn change_email(State(state): State<AppState>, auth: AuthSession, ApiJson(body): ApiJson<ChangeEmailRequest>) -> AppResult<Json<User>> {
+pub async fn change_email(State(state): State<AppState>, ip: ClientIp, auth: AuthSession, ApiJson(body): ApiJson<ChangeEmailRequest>) -> AppResult<Json<User>> {
     state.auth_limiter.check(&format!("email:{}", auth.user.id))?;
-    let new_email = normalize_email(&body.new_email)?;
-    if !state.hasher.verify(&body.current_password, Some(&auth.user.password_hash)).await {
-        return Err(AppError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "Invalid credentials. The current password provided is not valid."));
+    let new_email = Email::parse(&body.new_email)?;
+    if !state.hasher.verify(&Password::presented(body.current_password), Some(&auth.user.password_hash)).await? {
+        return Err(wrong_current_password());
     }
-    if new_email == auth.user.email {
+    if new_email.as_str() == auth.user.email {
         return Err(AppError::validation("newEmail", "This is already the e-mail address of your account."));
     }
-    let mut user = auth.user;
+    let now = unix_now();
     if state.config.email_verification {
         // The change happens when the new address confirms. Whether it is taken is told only then,
         // on the link, so this call cannot be used to probe for accounts.
-        state.mail_limiter.check(&new_email)?;
-        // Only the newest request counts: an older link must not switch the address back.
-        state.store.consume_links_of(&user.id, "change-email").await?;
-        send_link(&state, &user, MailKind::ChangeEmail, &new_email, Some(&new_email)).await?;
-        return Ok(Json(user_to_wire(&user)));
+        mail_budget(&state, &new_email, &ip.key()).await?;
+        let link = new_link(&state, &auth.user.id, MailKind::ChangeEmail, &new_email, Some(&new_email), Some(&auth.session.selector));
+        not_applied(state.store.request_email_change(&auth.session.selector, &auth.user.id, &auth.user.password_hash, &link.row, now).await?)?;
+        mail_link(&state, MailKind::ChangeEmail, &new_email, &link).await?;
+        return Ok(Json(user_to_wire(&auth.user)));
     }
-    user.email = new_email.clone();
-    match state.store.update_user(&user).await {
-        Ok(()) => Ok(Json(user_to_wire(&user))),
-        Err(StoreError::Conflict) => Err(AppError::bad_request("email_not_unique", "A user with the provided email already exists.")
-            .with_details(serde_json::json!({ "param": "newEmail", "value": new_email }))),
-        Err(e) => Err(e.into()),
+    match state.store.change_email(&auth.session.selector, &auth.user.id, &auth.user.password_hash, new_email.as_str(), now).await? {
+        EmailChange::Done { user, old_email } => {
+            if let Ok(old) = Email::parse(&old_email) {
+                state.mailer.send(MailKind::EmailChanged, &old, None).await?;
+            }
+            Ok(Json(user_to_wire(&user)))
+        }
+        EmailChange::Taken => Err(email_not_unique("newEmail", &new_email)),
+        EmailChange::SessionEnded => Err(AppError::invalid_session()),
+        EmailChange::Stale => Err(AppError::stale()),
     }
 }

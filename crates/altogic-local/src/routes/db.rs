@@ -6,9 +6,12 @@ use axum::extract::State;
 use axum::Json;
 use serde_json::Value;
 
-use crate::accounts::{user_to_wire, validate_extra, validate_name, validate_picture, PROTECTED_FIELDS};
+use crate::accounts::{extra_too_large, user_to_wire, validate_extra_keys, validate_picture, PROTECTED_FIELDS};
+use crate::domain::validate_name;
 use crate::error::{AppError, AppResult};
 use crate::extract::{ApiJson, AuthSession};
+use crate::store::{ProfilePatch, ProfileUpdate};
+use crate::time::unix_now;
 use crate::AppState;
 
 /// The model must be `users` and the id the caller's own. Another user's id and an unknown id get
@@ -35,24 +38,26 @@ pub async fn update_object(State(state): State<AppState>, auth: AuthSession, Api
         return Err(AppError::permission_denied(format!("The field '{field}' cannot be changed through the database API."))
             .with_details(serde_json::json!({ "field": field })));
     }
-    let mut user = auth.user;
+    let mut patch = ProfilePatch::default();
     for (key, value) in values {
         match (key.as_str(), value) {
-            ("name", Value::String(name)) => user.name = Some(validate_name(&name)?),
-            ("name", Value::Null) => user.name = None,
+            ("name", Value::String(name)) => patch.name = Some(Some(validate_name(&name)?)),
+            ("name", Value::Null) => patch.name = Some(None),
             ("name", _) => return Err(AppError::validation("name", "The name must be a string.")),
-            ("profilePicture", Value::String(url)) => user.profile_picture = Some(validate_picture(&url)?),
-            ("profilePicture", Value::Null) => user.profile_picture = None,
+            ("profilePicture", Value::String(url)) => patch.profile_picture = Some(Some(validate_picture(&url)?)),
+            ("profilePicture", Value::Null) => patch.profile_picture = Some(None),
             ("profilePicture", _) => return Err(AppError::validation("profilePicture", "profilePicture must be a URL string.")),
-            (_, Value::Null) => {
-                user.extra.remove(&key);
-            }
             (_, value) => {
-                user.extra.insert(key, value);
+                patch.extra.insert(key, value);
             }
         }
     }
-    validate_extra(&user.extra)?;
-    state.store.update_user(&user).await?;
-    Ok(Json(user_to_wire(&user)))
+    validate_extra_keys(&patch.extra)?;
+    // Only these fields are written, in one transaction that re-checks the session: a request held
+    // open across a password reset or an e-mail change cannot write anything back.
+    match state.store.update_profile(&auth.session.selector, &auth.user.id, &patch, unix_now()).await? {
+        ProfileUpdate::Done(user) => Ok(Json(user_to_wire(&user))),
+        ProfileUpdate::SessionEnded => Err(AppError::invalid_session()),
+        ProfileUpdate::TooLarge => Err(extra_too_large()),
+    }
 }

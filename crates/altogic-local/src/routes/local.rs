@@ -1,4 +1,5 @@
-//! `/_local/v1/*`: altogic-local's own endpoints (dev mailbox, health).
+//! `/_local/v1/*`: altogic-local's own endpoints (dev mailbox, health). The mailbox is a developer's
+//! tool: it needs the mailbox token (see [`crate::extract::require_mailbox_token`]).
 
 use std::collections::HashMap;
 
@@ -6,12 +7,14 @@ use altogic::{MailMessage, Mailbox};
 use axum::extract::{Query, State};
 use axum::Json;
 
+use crate::domain::Email;
 use crate::error::AppResult;
 use crate::AppState;
 
 /// `GET /_local/v1/mail?to=ADDR`: captured mails, newest first.
 pub async fn list_mail(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> AppResult<Json<Mailbox>> {
-    let to = q.get("to").map(|t| t.trim().replace(' ', "+").to_lowercase()).filter(|t| !t.is_empty());
+    // The same canonical form the mails were sent to (a malformed address matches nothing).
+    let to = q.get("to").filter(|t| !t.trim().is_empty()).map(|t| Email::parse(t).map(|e| e.to_string()).unwrap_or_default());
     let rows = state.store.mails(to.as_deref()).await?;
     let messages = rows
         .into_iter()

@@ -16,10 +16,11 @@ use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::error::AppError;
-use crate::extract::require_client_key;
+use crate::error::{codes, AppError};
+use crate::extract::{require_client_key, require_mailbox_token};
 use crate::AppState;
 
 /// JSON bodies of the API are small; uploads get their own limit.
@@ -53,8 +54,12 @@ pub fn router(state: AppState) -> Router {
 
     let local = Router::new()
         .route("/mail", get(local::list_mail).delete(local::clear_mail))
-        .route_layer(from_fn_with_state(state.clone(), require_client_key))
+        .route_layer(from_fn_with_state(state.clone(), require_mailbox_token))
         .route("/health", get(local::health));
+    // Answers of the API carry sessions, tokens and personal data: never cached.
+    let no_store = SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let rest = rest.layer(no_store.clone());
+    let local = local.layer(no_store);
 
     Router::new()
         .nest("/_api/rest/v1", rest)
@@ -65,6 +70,9 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .with_state(state.clone())
         .layer(CatchPanicLayer::custom(|_| AppError::internal().into_response()))
+        // A request (its body included) must be answered within the timeout: a client trickling a
+        // body cannot hold a connection and a stale view of the account open.
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(state.config.request_timeout_secs.max(1))))
         .layer(map_response(ensure_json_error))
         .layer(SetResponseHeaderLayer::if_not_present(HeaderName::from_static("x-content-type-options"), HeaderValue::from_static("nosniff")))
         // Logs method and path only: query strings carry access tokens and link keys.
@@ -109,7 +117,8 @@ async fn ensure_json_error(response: Response) -> Response {
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
         StatusCode::PAYLOAD_TOO_LARGE => "request_body_size_too_large",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        StatusCode::TOO_MANY_REQUESTS => "rate_limit_exceeded",
+        StatusCode::TOO_MANY_REQUESTS => codes::RATE_LIMIT_EXCEEDED,
+        StatusCode::REQUEST_TIMEOUT => codes::REQUEST_TIMEOUT,
         s if s.is_server_error() => "internal_server_error",
         _ => "invalid_request",
     };

@@ -12,10 +12,11 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use crate::crypto::{new_id, split_token, verifier_matches};
-use crate::error::{AppError, AppResult};
+use crate::crypto::{new_id, TokenKey};
+use crate::error::{codes, AppError, AppResult};
 use crate::extract::{too_large, AuthSession};
-use crate::store::FileRow;
+use crate::ratelimit::{counted, UPLOAD_WINDOW};
+use crate::store::{FilePut, FileRow};
 use crate::time::{now_iso, unix_now};
 use crate::AppState;
 
@@ -89,10 +90,14 @@ async fn store_upload(state: &AppState, auth: &AuthSession, target: UploadTarget
         Some(serde_json::Value::String(s)) => vec![s.clone()],
         _ => vec![],
     };
+    counted(state, &format!("upload:{}", auth.user.id), state.config.uploads_per_hour, UPLOAD_WINDOW).await?;
     let now = now_iso();
-    let row = state
+    let quota = i64::try_from(state.config.upload_quota_bytes).unwrap_or(i64::MAX);
+    let put = state
         .store
-        .put_file(&FileRow {
+        .put_file(
+            &auth.session.selector,
+            &FileRow {
             id: new_id(),
             bucket: "root".into(),
             owner_id: Some(auth.user.id.clone()),
@@ -104,9 +109,21 @@ async fn store_upload(state: &AppState, auth: &AuthSession, target: UploadTarget
             data: bytes,
             uploaded_at: now.clone(),
             updated_at: now,
-        })
+        },
+            quota,
+            unix_now(),
+        )
         .await?;
-    Ok(file_info(state, &row))
+    match put {
+        FilePut::Stored(row) => Ok(file_info(state, &row)),
+        FilePut::SessionEnded => Err(AppError::invalid_session()),
+        FilePut::OverQuota { used } => Err(AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            codes::STORAGE_QUOTA_EXCEEDED,
+            format!("This file does not fit in your storage: {} of {} bytes are used.", used, quota),
+        )
+        .with_details(serde_json::json!({ "quota": quota, "used": used }))),
+    }
 }
 
 fn unsupported() -> AppError {
@@ -209,10 +226,9 @@ pub async fn public_file(State(state): State<AppState>, Path((env, bucket, id)):
 }
 
 async fn owner_session(state: &AppState, headers: &HeaderMap, owner: Option<&str>) -> AppResult<bool> {
-    let Some(token) = headers.get("session").and_then(|v| v.to_str().ok()) else { return Ok(false) };
-    let Some((selector, verifier)) = split_token(token.trim()) else { return Ok(false) };
-    let Some(session) = state.store.session(selector).await? else { return Ok(false) };
-    Ok(verifier_matches(verifier, &session.verifier_hash) && session.expires_at > unix_now() && Some(session.user_id.as_str()) == owner)
+    let Some(key) = headers.get("session").and_then(|v| v.to_str().ok()).and_then(TokenKey::parse) else { return Ok(false) };
+    let Some(found) = state.store.live_session(key, unix_now()).await? else { return Ok(false) };
+    Ok(Some(found.session.user_id.as_str()) == owner)
 }
 
 #[cfg(test)]

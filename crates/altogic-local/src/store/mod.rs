@@ -1,23 +1,33 @@
 //! Persistence behind one trait, so handlers never see SQL and another database (PostgreSQL) can
 //! be added as a second implementation.
+//!
+//! The trait is made of *flows*, not rows: every method that changes state is one transaction that
+//! also re-checks every condition the change depends on (the session is still live, the password
+//! hash is still the one the caller verified, the link is unspent, the attempt count is below its
+//! limit) and writes only the columns it means to change. A request that authenticated a while
+//! ago therefore cannot undo a newer change: it finds its condition gone and gets a typed outcome
+//! (`Stale`, `Invalid`, `Taken`) that the handler turns into a 4xx.
 
 mod sqlite;
 
 use async_trait::async_trait;
+use serde_json::{Map, Value};
 pub use sqlite::SqliteStore;
+
+use crate::crypto::{code_matches, TokenKey};
+use crate::domain::MAX_EXTRA_BYTES;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// A unique constraint refused the write (e-mail already taken, …).
-    #[error("conflict")]
-    Conflict,
-    #[error("database error: {0}")]
-    Backend(String),
+    #[error("database error")]
+    Backend(#[from] sqlx::Error),
+    #[error("database migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
     pub id: String,
     pub email: String,
@@ -28,11 +38,32 @@ pub struct UserRow {
     pub provider: String,
     pub sign_up_at: String,
     pub last_login_at: String,
-    /// Extra fields of the `users` model, a JSON object.
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    /// Extra fields of the `users` model.
+    #[sqlx(json)]
+    pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone)]
+/// A sign-up of an address that has not proved its mailbox yet. Each sign-up is its own row with
+/// its own link; confirming that link turns exactly that row into the account (with its id), and
+/// every other pending sign-up of the address is dropped. A password set by someone who cannot
+/// read the mailbox therefore never becomes usable.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RegistrationRow {
+    pub id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub name: Option<String>,
+    pub profile_picture: Option<String>,
+    #[sqlx(json)]
+    pub extra: Map<String, Value>,
+    pub created_at: String,
+    pub expires_at: i64,
+    /// False when the address already had an account at sign-up: the row can never be confirmed,
+    /// it exists so that signing in with its password answers as for a free address.
+    pub claimable: bool,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
     pub selector: String,
     pub verifier_hash: Vec<u8>,
@@ -42,11 +73,23 @@ pub struct SessionRow {
     pub user_agent: String,
 }
 
-#[derive(Debug, Clone)]
+/// A session with its user, as the authentication of a request loads them (one query).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionUser {
+    #[sqlx(flatten)]
+    pub session: SessionRow,
+    #[sqlx(flatten)]
+    pub user: UserRow,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LinkRow {
     pub selector: String,
     pub verifier_hash: Vec<u8>,
+    /// The account's id, or for an `email-confirm` link of a sign-up, the pending registration's
+    /// id (which becomes the account's id).
     pub user_id: String,
+    /// A [`altogic::RedirectAction`] in its wire spelling.
     pub action: String,
     pub recipient: String,
     pub new_email: Option<String>,
@@ -55,9 +98,11 @@ pub struct LinkRow {
     pub created_at: String,
     pub expires_at: i64,
     pub consumed: bool,
+    /// For `change-email`: the session that asked, which survives the change.
+    pub session_selector: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AccessTokenRow {
     pub selector: String,
     pub verifier_hash: Vec<u8>,
@@ -67,7 +112,7 @@ pub struct AccessTokenRow {
     pub expires_at: i64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FileRow {
     pub id: String,
     pub bucket: String,
@@ -76,71 +121,228 @@ pub struct FileRow {
     pub mime_type: String,
     pub size: i64,
     pub is_public: bool,
+    #[sqlx(json)]
     pub tags: Vec<String>,
     pub data: Vec<u8>,
     pub uploaded_at: String,
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MailRow {
     pub id: String,
+    #[sqlx(rename = "to_addr")]
     pub to: String,
     pub subject: String,
     pub action: String,
     pub link: String,
     pub code: String,
+    #[sqlx(rename = "text_body")]
     pub text: String,
+    #[sqlx(rename = "html_body")]
     pub html: String,
     pub created_at: String,
 }
 
+/// How a mail link is proved: by its `selector.verifier` key, or by the 6-digit code of its mail
+/// (whose attempt was already counted by [`Store::code_attempt`]).
+#[derive(Clone, Copy)]
+pub enum LinkProof<'a> {
+    Key(TokenKey<'a>),
+    Code { selector: &'a str, code: &'a str },
+}
+
+/// Wrong codes a mail's code tolerates before it stops working (the link still works).
+pub const CODE_ATTEMPTS: i64 = 5;
+
+impl LinkProof<'_> {
+    pub fn selector(&self) -> &str {
+        match self {
+            LinkProof::Key(key) => key.selector,
+            LinkProof::Code { selector, .. } => selector,
+        }
+    }
+
+    /// The one check of a presented link, used by every store.
+    pub fn proves(&self, link: &LinkRow, now: i64) -> bool {
+        let genuine = match self {
+            LinkProof::Key(key) => key.matches(&link.verifier_hash, link.expires_at, now),
+            LinkProof::Code { code, .. } => {
+                link.expires_at > now && link.code_attempts <= CODE_ATTEMPTS && code.len() == 6 && code_matches(&link.selector, code, &link.code_hash)
+            }
+        };
+        genuine && !link.consumed
+    }
+}
+
+/// A freshly minted access token, stored by [`Store::open_link`] when the link grants one.
+pub struct NewAccessToken {
+    pub selector: String,
+    pub verifier_hash: Vec<u8>,
+    pub expires_at: i64,
+}
+
+/// What opening a link (or entering its code) did.
+#[derive(Debug)]
+pub enum LinkOpened {
+    /// Unknown, forged, expired or spent.
+    Invalid,
+    /// The address was confirmed and/or an access token of `action` was minted for the user.
+    Granted { action: String, user_id: String },
+    /// The account's address is now the link's new address; `old_email` is told.
+    EmailChanged { user: UserRow, old_email: Option<String> },
+    /// The address became another account's in the meantime.
+    EmailTaken { action: String },
+}
+
+/// Outcome of a sign-up with e-mail verification on.
+pub enum Registered {
+    /// Pending; its link was stored.
+    Pending,
+    /// The address has an account: nothing of the sign-up can ever apply to it.
+    Taken { owner: UserRow },
+}
+
+/// Outcome of flows that depend on what the request saw when it authenticated.
+#[derive(Debug)]
+pub enum Checked<T> {
+    Done(T),
+    /// The request's session has ended since it authenticated.
+    SessionEnded,
+    /// The password (or the address) changed since the request checked it.
+    Stale,
+}
+
+pub enum EmailChange {
+    Done { user: UserRow, old_email: String },
+    SessionEnded,
+    Stale,
+    Taken,
+}
+
+/// A change of the profile fields a user may edit themselves. Fields left `None` are not touched.
+#[derive(Debug, Default, Clone)]
+pub struct ProfilePatch {
+    pub name: Option<Option<String>>,
+    pub profile_picture: Option<Option<String>>,
+    /// Extra fields to set (a `null` removes the field).
+    pub extra: Map<String, Value>,
+}
+
+impl ProfilePatch {
+    /// Applies the patch to `user`; false when the extra fields would outgrow their limit.
+    pub fn apply(&self, user: &mut UserRow) -> bool {
+        if let Some(name) = &self.name {
+            user.name = name.clone();
+        }
+        if let Some(picture) = &self.profile_picture {
+            user.profile_picture = picture.clone();
+        }
+        for (key, value) in &self.extra {
+            if value.is_null() {
+                user.extra.remove(key);
+            } else {
+                user.extra.insert(key.clone(), value.clone());
+            }
+        }
+        serde_json::to_vec(&user.extra).map(|v| v.len()).unwrap_or(usize::MAX) <= MAX_EXTRA_BYTES
+    }
+}
+
+pub enum ProfileUpdate {
+    Done(UserRow),
+    SessionEnded,
+    TooLarge,
+}
+
+pub enum FilePut {
+    Stored(FileRow),
+    SessionEnded,
+    /// Storing it would take the owner past `quota` bytes.
+    OverQuota { used: i64 },
+}
+
+/// What the periodic sweep removes.
+pub struct PurgePolicy {
+    pub now: i64,
+    /// Mails captured before this unix time.
+    pub mails_before: i64,
+    /// Accounts that never verified their address, created before this ISO time (None keeps them:
+    /// with verification off they are normal accounts).
+    pub unverified_before: Option<String>,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// A value kept across restarts (the environment id, the generated client key).
+    /// A value kept across restarts (the environment id, generated keys).
     async fn meta(&self, key: &str) -> StoreResult<Option<String>>;
-    async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()>;
+    /// Stores `value` unless the key has one; returns the value that is stored.
+    async fn meta_or_insert(&self, key: &str, value: &str) -> StoreResult<String>;
 
-    /// Fails with [`StoreError::Conflict`] when the e-mail is taken.
-    async fn insert_user(&self, user: &UserRow) -> StoreResult<()>;
-    async fn user_by_id(&self, id: &str) -> StoreResult<Option<UserRow>>;
+    // ---- reads ----
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRow>>;
-    /// Writes every field; [`StoreError::Conflict`] when the new e-mail is taken.
-    async fn update_user(&self, user: &UserRow) -> StoreResult<()>;
-
-    async fn insert_session(&self, session: &SessionRow) -> StoreResult<()>;
-    async fn session(&self, selector: &str) -> StoreResult<Option<SessionRow>>;
-    async fn sessions_of(&self, user_id: &str) -> StoreResult<Vec<SessionRow>>;
-    /// Deletes one session of `user_id`; false if there was none.
-    async fn delete_session(&self, user_id: &str, selector: &str) -> StoreResult<bool>;
-    /// Deletes all sessions of the user but `keep`.
-    async fn delete_sessions_of(&self, user_id: &str, keep: Option<&str>) -> StoreResult<u64>;
-
-    async fn insert_link(&self, link: &LinkRow) -> StoreResult<()>;
-    async fn link(&self, selector: &str) -> StoreResult<Option<LinkRow>>;
-    /// Unconsumed, unexpired links mailed to `recipient`, newest first.
-    async fn live_links_for(&self, recipient: &str, now: i64) -> StoreResult<Vec<LinkRow>>;
-    async fn add_code_attempt(&self, selector: &str) -> StoreResult<()>;
-    /// Marks a link used; false if it already was (so two grants cannot both win).
-    async fn consume_link(&self, selector: &str) -> StoreResult<bool>;
-    /// Retires every live link of `action` for the user (a newer one replaces them).
-    async fn consume_links_of(&self, user_id: &str, action: &str) -> StoreResult<u64>;
-
-    async fn insert_access_token(&self, token: &AccessTokenRow) -> StoreResult<()>;
-    async fn access_token(&self, selector: &str) -> StoreResult<Option<AccessTokenRow>>;
-    /// Deletes the token; false if another request already did (single use under concurrency).
-    async fn burn_access_token(&self, selector: &str) -> StoreResult<bool>;
-
-    /// Inserts the file, or replaces the owner's file of the same bucket and name. A replacement
-    /// gets the new id, so a file URL's bytes never change and caches stay correct.
-    async fn put_file(&self, file: &FileRow) -> StoreResult<FileRow>;
+    /// The newest unexpired pending sign-up of the address (claimable or not).
+    async fn newest_registration(&self, email: &str, now: i64) -> StoreResult<Option<RegistrationRow>>;
+    /// The newest unexpired pending sign-up that can still be confirmed.
+    async fn claimable_registration(&self, email: &str, now: i64) -> StoreResult<Option<RegistrationRow>>;
+    /// The live session a token names, with its user.
+    async fn live_session(&self, key: TokenKey<'_>, now: i64) -> StoreResult<Option<SessionUser>>;
+    /// Live sessions of the user, newest first.
+    async fn sessions_of(&self, user_id: &str, now: i64) -> StoreResult<Vec<SessionRow>>;
     async fn file(&self, id: &str) -> StoreResult<Option<FileRow>>;
 
+    // ---- counters ----
+    /// Counts one hit of `key` in a fixed window of `window` seconds (atomically: concurrent hits
+    /// each get their own count). Returns the count including this hit and when the window ends.
+    async fn hit(&self, key: &str, now: i64, window: i64) -> StoreResult<(i64, i64)>;
+    /// Counts a code guess for `recipient` (key `code:RECIPIENT` in `window`) and reserves one
+    /// attempt on the newest live link mailed there. Returns the hit count, and the link when it
+    /// still had attempts left; the same write happens whether or not the address has links.
+    async fn code_attempt(&self, recipient: &str, now: i64, window: i64) -> StoreResult<(i64, Option<LinkRow>)>;
+
+    // ---- flows: each one transaction ----
+    /// Verification off: the account and its first session; false when the address is taken.
+    async fn create_user(&self, user: &UserRow, session: &SessionRow) -> StoreResult<bool>;
+    /// Verification on: a pending sign-up and, when the address is free, its link.
+    async fn register(&self, registration: &RegistrationRow, link: &LinkRow) -> StoreResult<Registered>;
+    /// A password sign-in: records the login and stores the session, if the password hash is still
+    /// `checked_hash`. Clears the account's sign-in throttle key.
+    async fn sign_in(&self, user_id: &str, checked_hash: &str, session: &SessionRow, now_iso: &str, throttle_key: &str) -> StoreResult<Checked<UserRow>>;
+    /// Stores a mailed link; `retire` also spends the live links of the same user and action.
+    async fn issue_link(&self, link: &LinkRow, retire: bool) -> StoreResult<()>;
+    /// Opens a link: confirms a sign-up, verifies the address, mints `token` (actions that have
+    /// one) or switches the e-mail (`change-email`). With `strict`, an account whose address is
+    /// verified this way by anything but its own sign-up link loses its (unproved) password.
+    async fn open_link(&self, proof: LinkProof<'_>, now: i64, now_iso: &str, token: &NewAccessToken, strict: bool) -> StoreResult<LinkOpened>;
+    /// Trades an access token of `actions` for a session: burns the token and its link, records
+    /// the login and stores `session`. None when the token is not live.
+    async fn grant(&self, key: TokenKey<'_>, actions: &[&str], now: i64, now_iso: &str, session: &SessionRow) -> StoreResult<Option<UserRow>>;
+    /// Redeems a `reset-pwd` token: sets the password and ends every session, link and access token
+    /// of the account. False when the token is not live.
+    async fn reset_password(&self, key: TokenKey<'_>, new_hash: &str, now: i64) -> StoreResult<bool>;
+    /// Sets a new password if the session is live and the hash is still `checked_hash`; ends the
+    /// other sessions and every link and access token.
+    async fn change_password(&self, session: &str, user_id: &str, checked_hash: &str, new_hash: &str, now: i64) -> StoreResult<Checked<()>>;
+    /// Verification off: switches the address at once; ends the other sessions, links and tokens.
+    async fn change_email(&self, session: &str, user_id: &str, checked_hash: &str, new_email: &str, now: i64) -> StoreResult<EmailChange>;
+    /// Verification on: stores the confirmation link for the new address (retiring older ones).
+    async fn request_email_change(&self, session: &str, user_id: &str, checked_hash: &str, link: &LinkRow, now: i64) -> StoreResult<Checked<()>>;
+    async fn update_profile(&self, session: &str, user_id: &str, patch: &ProfilePatch, now: i64) -> StoreResult<ProfileUpdate>;
+    /// Deletes one session of the user; false if there was none.
+    async fn sign_out(&self, user_id: &str, selector: &str) -> StoreResult<bool>;
+    /// Ends every session of the user but `keep`, and every outstanding link and access token.
+    async fn sign_out_all(&self, user_id: &str, keep: Option<&str>) -> StoreResult<u64>;
+    /// Inserts the file, or replaces the owner's file of the same bucket and name (with a new id,
+    /// so a file URL's bytes never change), within the owner's `quota` of bytes.
+    async fn put_file(&self, session: &str, file: &FileRow, quota: i64, now: i64) -> StoreResult<FilePut>;
+
+    // ---- dev mailbox ----
     async fn insert_mail(&self, mail: &MailRow) -> StoreResult<()>;
     /// Newest first; all recipients when `to` is None.
     async fn mails(&self, to: Option<&str>) -> StoreResult<Vec<MailRow>>;
     async fn clear_mails(&self) -> StoreResult<u64>;
 
-    /// Removes expired sessions, links and tokens.
-    async fn purge_expired(&self, now: i64) -> StoreResult<()>;
+    /// Removes expired sessions, links, tokens, pending sign-ups and counters, old mails, and
+    /// accounts that never verified their address.
+    async fn purge(&self, policy: &PurgePolicy) -> StoreResult<()>;
 }

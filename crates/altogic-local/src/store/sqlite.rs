@@ -1,140 +1,248 @@
 //! [`Store`] on SQLite: WAL journal, `synchronous=FULL` so an acknowledged write survives the
 //! process being killed, foreign keys on.
+//!
+//! Reads use a pool of connections; every write runs on one dedicated connection inside
+//! `BEGIN IMMEDIATE`, so a flow's reads and writes see no other writer in between (SQLite has one
+//! writer at a time anyway; queueing in-process avoids busy-waiting on the file lock).
 
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
 
 use super::*;
 
 pub struct SqliteStore {
-    pool: SqlitePool,
+    read: SqlitePool,
+    write: SqlitePool,
 }
+
+type Tx = Transaction<'static, Sqlite>;
 
 impl SqliteStore {
     pub async fn open(path: &Path) -> StoreResult<Self> {
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
-            .map_err(backend)?
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(backend)?;
-        sqlx::migrate!("./migrations").run(&pool).await.map_err(backend)?;
-        Ok(SqliteStore { pool })
+        let write = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        sqlx::migrate!("./migrations").run(&write).await?;
+        let read = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
+        restrict_files(path);
+        Ok(SqliteStore { read, write })
+    }
+
+    async fn tx(&self) -> StoreResult<Tx> {
+        Ok(self.write.begin_with("BEGIN IMMEDIATE").await?)
     }
 }
 
-fn backend(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
+/// The database holds password hashes: owner-only on Unix (the WAL and shared-memory files too).
+fn restrict_files(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for suffix in ["", "-wal", "-shm"] {
+            let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            let _ = std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
-fn map_err(e: sqlx::Error) -> StoreError {
-    match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
-        _ => backend(e),
-    }
+/// Whether the session is live and the user's; every flow that acts for a session checks this in
+/// its own transaction.
+async fn session_live(tx: &mut Tx, selector: &str, user_id: &str, now: i64) -> StoreResult<bool> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM sessions WHERE selector = ? AND user_id = ? AND expires_at > ?")
+        .bind(selector)
+        .bind(user_id)
+        .bind(now)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(found.is_some())
 }
 
-fn user_from(row: &SqliteRow) -> UserRow {
-    let extra: String = row.get("extra");
-    UserRow {
-        id: row.get("id"),
-        email: row.get("email"),
-        password_hash: row.get("password_hash"),
-        name: row.get("name"),
-        profile_picture: row.get("profile_picture"),
-        email_verified: row.get("email_verified"),
-        provider: row.get("provider"),
-        sign_up_at: row.get("sign_up_at"),
-        last_login_at: row.get("last_login_at"),
-        extra: serde_json::from_str(&extra).unwrap_or_default(),
-    }
+/// Ends what a password change must end: sessions but `keep`, every unspent link, every access token.
+async fn end_credentials(tx: &mut Tx, user_id: &str, keep: Option<&str>) -> StoreResult<u64> {
+    let ended = sqlx::query("DELETE FROM sessions WHERE user_id = ? AND selector IS NOT ?").bind(user_id).bind(keep).execute(&mut **tx).await?.rows_affected();
+    sqlx::query("UPDATE email_links SET consumed = 1 WHERE user_id = ? AND consumed = 0").bind(user_id).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM access_tokens WHERE user_id = ?").bind(user_id).execute(&mut **tx).await?;
+    Ok(ended)
 }
 
-fn session_from(row: &SqliteRow) -> SessionRow {
-    SessionRow {
-        selector: row.get("selector"),
-        verifier_hash: row.get("verifier_hash"),
-        user_id: row.get("user_id"),
-        created_at: row.get("created_at"),
-        expires_at: row.get("expires_at"),
-        user_agent: row.get("user_agent"),
-    }
+async fn insert_session(tx: &mut Tx, s: &SessionRow) -> StoreResult<()> {
+    sqlx::query("INSERT INTO sessions (selector, verifier_hash, user_id, created_at, expires_at, user_agent) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(&s.selector)
+        .bind(&s.verifier_hash)
+        .bind(&s.user_id)
+        .bind(&s.created_at)
+        .bind(s.expires_at)
+        .bind(&s.user_agent)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
-fn link_from(row: &SqliteRow) -> LinkRow {
-    LinkRow {
-        selector: row.get("selector"),
-        verifier_hash: row.get("verifier_hash"),
-        user_id: row.get("user_id"),
-        action: row.get("action"),
-        recipient: row.get("recipient"),
-        new_email: row.get("new_email"),
-        code_hash: row.get("code_hash"),
-        code_attempts: row.get("code_attempts"),
-        created_at: row.get("created_at"),
-        expires_at: row.get("expires_at"),
-        consumed: row.get("consumed"),
-    }
+async fn insert_link(tx: &mut Tx, l: &LinkRow) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO email_links (selector, verifier_hash, user_id, action, recipient, new_email, code_hash, code_attempts, created_at, expires_at, consumed, session_selector)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&l.selector)
+    .bind(&l.verifier_hash)
+    .bind(&l.user_id)
+    .bind(&l.action)
+    .bind(&l.recipient)
+    .bind(&l.new_email)
+    .bind(&l.code_hash)
+    .bind(l.code_attempts)
+    .bind(&l.created_at)
+    .bind(l.expires_at)
+    .bind(l.consumed)
+    .bind(&l.session_selector)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
-fn file_from(row: &SqliteRow) -> FileRow {
-    let tags: String = row.get("tags");
-    FileRow {
-        id: row.get("id"),
-        bucket: row.get("bucket"),
-        owner_id: row.get("owner_id"),
-        file_name: row.get("file_name"),
-        mime_type: row.get("mime_type"),
-        size: row.get("size"),
-        is_public: row.get("is_public"),
-        tags: serde_json::from_str(&tags).unwrap_or_default(),
-        data: row.get("data"),
-        uploaded_at: row.get("uploaded_at"),
-        updated_at: row.get("updated_at"),
-    }
+async fn user_by_id(tx: &mut Tx, id: &str) -> StoreResult<Option<UserRow>> {
+    Ok(sqlx::query_as("SELECT * FROM users WHERE id = ?").bind(id).fetch_optional(&mut **tx).await?)
 }
 
-fn mail_from(row: &SqliteRow) -> MailRow {
-    MailRow {
-        id: row.get("id"),
-        to: row.get("to_addr"),
-        subject: row.get("subject"),
-        action: row.get("action"),
-        link: row.get("link"),
-        code: row.get("code"),
-        text: row.get("text_body"),
-        html: row.get("html_body"),
-        created_at: row.get("created_at"),
+async fn email_taken(tx: &mut Tx, email: &str, except_user: &str) -> StoreResult<bool> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE email = ? AND id != ?").bind(email).bind(except_user).fetch_optional(&mut **tx).await?;
+    Ok(found.is_some())
+}
+
+/// Drops every pending sign-up of an address and their links (the address now has its owner).
+async fn drop_registrations(tx: &mut Tx, email: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM email_links WHERE user_id IN (SELECT id FROM registrations WHERE email = ?)").bind(email).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM registrations WHERE email = ?").bind(email).execute(&mut **tx).await?;
+    Ok(())
+}
+
+async fn insert_token(tx: &mut Tx, token: &NewAccessToken, user_id: &str, link: &LinkRow) -> StoreResult<()> {
+    sqlx::query("INSERT INTO access_tokens (selector, verifier_hash, user_id, action, link_selector, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(&token.selector)
+        .bind(&token.verifier_hash)
+        .bind(user_id)
+        .bind(&link.action)
+        .bind(&link.selector)
+        .bind(token.expires_at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Burns a live access token of one of `actions` and spends its link (a second token of the same
+/// link, from an earlier open, loses here). Returns the token's user.
+async fn redeem(tx: &mut Tx, key: TokenKey<'_>, actions: &[&str], now: i64) -> StoreResult<Option<String>> {
+    let token: Option<AccessTokenRow> = sqlx::query_as("DELETE FROM access_tokens WHERE selector = ? RETURNING *").bind(key.selector).fetch_optional(&mut **tx).await?;
+    let Some(token) = token else { return Ok(None) };
+    if !key.matches(&token.verifier_hash, token.expires_at, now) || !actions.contains(&token.action.as_str()) {
+        return Ok(None);
     }
+    if let Some(link) = &token.link_selector {
+        let spent = sqlx::query("UPDATE email_links SET consumed = 1 WHERE selector = ? AND consumed = 0").bind(link).execute(&mut **tx).await?.rows_affected();
+        if spent != 1 {
+            return Ok(None);
+        }
+        sqlx::query("DELETE FROM access_tokens WHERE link_selector = ?").bind(link).execute(&mut **tx).await?;
+    }
+    Ok(Some(token.user_id))
 }
 
 #[async_trait]
 impl Store for SqliteStore {
     async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
-        sqlx::query_scalar("SELECT value FROM meta WHERE key = ?").bind(key).fetch_optional(&self.pool).await.map_err(map_err)
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = ?").bind(key).fetch_optional(&self.read).await?)
     }
 
-    async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()> {
-        sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-            .bind(key)
-            .bind(value)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
+    async fn meta_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
+        let mut tx = self.tx().await?;
+        sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING").bind(key).bind(value).execute(&mut *tx).await?;
+        let stored: String = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?").bind(key).fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(stored)
     }
 
-    async fn insert_user(&self, u: &UserRow) -> StoreResult<()> {
-        sqlx::query(
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRow>> {
+        Ok(sqlx::query_as("SELECT * FROM users WHERE email = ?").bind(email).fetch_optional(&self.read).await?)
+    }
+
+    async fn newest_registration(&self, email: &str, now: i64) -> StoreResult<Option<RegistrationRow>> {
+        Ok(sqlx::query_as("SELECT * FROM registrations WHERE email = ? AND expires_at > ? ORDER BY rowid DESC LIMIT 1")
+            .bind(email)
+            .bind(now)
+            .fetch_optional(&self.read)
+            .await?)
+    }
+
+    async fn claimable_registration(&self, email: &str, now: i64) -> StoreResult<Option<RegistrationRow>> {
+        Ok(sqlx::query_as("SELECT * FROM registrations WHERE email = ? AND expires_at > ? AND claimable = 1 ORDER BY rowid DESC LIMIT 1")
+            .bind(email)
+            .bind(now)
+            .fetch_optional(&self.read)
+            .await?)
+    }
+
+    async fn live_session(&self, key: TokenKey<'_>, now: i64) -> StoreResult<Option<SessionUser>> {
+        let found: Option<SessionUser> = sqlx::query_as("SELECT s.*, u.* FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.selector = ?")
+            .bind(key.selector)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(found.filter(|f| key.matches(&f.session.verifier_hash, f.session.expires_at, now)))
+    }
+
+    async fn sessions_of(&self, user_id: &str, now: i64) -> StoreResult<Vec<SessionRow>> {
+        Ok(sqlx::query_as("SELECT * FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY created_at DESC")
+            .bind(user_id)
+            .bind(now)
+            .fetch_all(&self.read)
+            .await?)
+    }
+
+    async fn file(&self, id: &str) -> StoreResult<Option<FileRow>> {
+        Ok(sqlx::query_as("SELECT * FROM files WHERE id = ?").bind(id).fetch_optional(&self.read).await?)
+    }
+
+    async fn hit(&self, key: &str, now: i64, window: i64) -> StoreResult<(i64, i64)> {
+        let mut tx = self.tx().await?;
+        let counted = hit(&mut tx, key, now, window).await?;
+        tx.commit().await?;
+        Ok(counted)
+    }
+
+    async fn code_attempt(&self, recipient: &str, now: i64, window: i64) -> StoreResult<(i64, Option<LinkRow>)> {
+        let mut tx = self.tx().await?;
+        let (count, _) = hit(&mut tx, &format!("code:{recipient}"), now, window).await?;
+        // Only the newest mail's code is accepted: one guess tests one code.
+        let link: Option<LinkRow> = sqlx::query_as(
+            "UPDATE email_links SET code_attempts = code_attempts + 1
+             WHERE selector = (SELECT selector FROM email_links WHERE recipient = ? AND consumed = 0 AND expires_at > ? ORDER BY rowid DESC LIMIT 1)
+               AND code_attempts < ?
+             RETURNING *",
+        )
+        .bind(recipient)
+        .bind(now)
+        .bind(CODE_ATTEMPTS)
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok((count, link))
+    }
+
+    async fn create_user(&self, u: &UserRow, session: &SessionRow) -> StoreResult<bool> {
+        let mut tx = self.tx().await?;
+        let inserted = sqlx::query(
             "INSERT INTO users (id, email, password_hash, name, profile_picture, email_verified, provider, sign_up_at, last_login_at, extra)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(email) DO NOTHING",
         )
         .bind(&u.id)
         .bind(&u.email)
@@ -145,190 +253,293 @@ impl Store for SqliteStore {
         .bind(&u.provider)
         .bind(&u.sign_up_at)
         .bind(&u.last_login_at)
-        .bind(serde_json::Value::Object(u.extra.clone()).to_string())
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(())
+        .bind(sqlx::types::Json(&u.extra))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            return Ok(false);
+        }
+        insert_session(&mut tx, session).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
-    async fn user_by_id(&self, id: &str) -> StoreResult<Option<UserRow>> {
-        let row = sqlx::query("SELECT * FROM users WHERE id = ?").bind(id).fetch_optional(&self.pool).await.map_err(map_err)?;
-        Ok(row.as_ref().map(user_from))
-    }
-
-    async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRow>> {
-        let row = sqlx::query("SELECT * FROM users WHERE email = ?").bind(email).fetch_optional(&self.pool).await.map_err(map_err)?;
-        Ok(row.as_ref().map(user_from))
-    }
-
-    async fn update_user(&self, u: &UserRow) -> StoreResult<()> {
+    async fn register(&self, r: &RegistrationRow, link: &LinkRow) -> StoreResult<Registered> {
+        let mut tx = self.tx().await?;
+        let owner: Option<UserRow> = sqlx::query_as("SELECT * FROM users WHERE email = ?").bind(&r.email).fetch_optional(&mut *tx).await?;
         sqlx::query(
-            "UPDATE users SET email = ?, password_hash = ?, name = ?, profile_picture = ?, email_verified = ?,
-             last_login_at = ?, extra = ? WHERE id = ?",
+            "INSERT INTO registrations (id, email, password_hash, name, profile_picture, extra, created_at, expires_at, claimable)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
-        .bind(&u.email)
-        .bind(&u.password_hash)
-        .bind(&u.name)
-        .bind(&u.profile_picture)
-        .bind(u.email_verified)
-        .bind(&u.last_login_at)
-        .bind(serde_json::Value::Object(u.extra.clone()).to_string())
-        .bind(&u.id)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
+        .bind(&r.id)
+        .bind(&r.email)
+        .bind(&r.password_hash)
+        .bind(&r.name)
+        .bind(&r.profile_picture)
+        .bind(sqlx::types::Json(&r.extra))
+        .bind(&r.created_at)
+        .bind(r.expires_at)
+        .bind(owner.is_none())
+        .execute(&mut *tx)
+        .await?;
+        if owner.is_none() {
+            insert_link(&mut tx, link).await?;
+        }
+        tx.commit().await?;
+        Ok(match owner {
+            Some(owner) => Registered::Taken { owner },
+            None => Registered::Pending,
+        })
+    }
+
+    async fn sign_in(&self, user_id: &str, checked_hash: &str, session: &SessionRow, now_iso: &str, throttle_key: &str) -> StoreResult<Checked<UserRow>> {
+        let mut tx = self.tx().await?;
+        let user: Option<UserRow> = sqlx::query_as("UPDATE users SET last_login_at = ? WHERE id = ? AND password_hash = ? RETURNING *")
+            .bind(now_iso)
+            .bind(user_id)
+            .bind(checked_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(user) = user else { return Ok(Checked::Stale) };
+        insert_session(&mut tx, session).await?;
+        sqlx::query("DELETE FROM throttle WHERE key = ?").bind(throttle_key).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(Checked::Done(user))
+    }
+
+    async fn issue_link(&self, link: &LinkRow, retire: bool) -> StoreResult<()> {
+        let mut tx = self.tx().await?;
+        if retire {
+            sqlx::query("UPDATE email_links SET consumed = 1 WHERE user_id = ? AND action = ? AND consumed = 0")
+                .bind(&link.user_id)
+                .bind(&link.action)
+                .execute(&mut *tx)
+                .await?;
+        }
+        insert_link(&mut tx, link).await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    async fn insert_session(&self, s: &SessionRow) -> StoreResult<()> {
-        sqlx::query("INSERT INTO sessions (selector, verifier_hash, user_id, created_at, expires_at, user_agent) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(&s.selector)
-            .bind(&s.verifier_hash)
-            .bind(&s.user_id)
-            .bind(&s.created_at)
-            .bind(s.expires_at)
-            .bind(&s.user_agent)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
+    async fn open_link(&self, proof: LinkProof<'_>, now: i64, now_iso: &str, token: &NewAccessToken, strict: bool) -> StoreResult<LinkOpened> {
+        let mut tx = self.tx().await?;
+        let link: Option<LinkRow> = sqlx::query_as("SELECT * FROM email_links WHERE selector = ?").bind(proof.selector()).fetch_optional(&mut *tx).await?;
+        let Some(link) = link else { return Ok(LinkOpened::Invalid) };
+        let user = user_by_id(&mut tx, &link.user_id).await?;
+
+        if link.action == "change-email" {
+            let (Some(user), Some(new_email)) = (user, link.new_email.clone()) else { return Ok(LinkOpened::Invalid) };
+            // Opening the link again after it applied (a mail scanner was first) answers the same.
+            let unspent = proof.proves(&link, now);
+            let reopened = link.consumed && user.email == new_email && proof.proves(&LinkRow { consumed: false, ..link.clone() }, now);
+            if reopened {
+                return Ok(LinkOpened::EmailChanged { user, old_email: None });
+            }
+            if !unspent {
+                return Ok(LinkOpened::Invalid);
+            }
+            if email_taken(&mut tx, &new_email, &user.id).await? {
+                return Ok(LinkOpened::EmailTaken { action: link.action });
+            }
+            let changed: UserRow = sqlx::query_as("UPDATE users SET email = ?, email_verified = 1 WHERE id = ? RETURNING *")
+                .bind(&new_email)
+                .bind(&user.id)
+                .fetch_one(&mut *tx)
+                .await?;
+            drop_registrations(&mut tx, &new_email).await?;
+            // The old address's links and the other devices end with the change.
+            end_credentials(&mut tx, &user.id, link.session_selector.as_deref()).await?;
+            sqlx::query("UPDATE email_links SET consumed = 1 WHERE selector = ?").bind(&link.selector).execute(&mut *tx).await?;
+            tx.commit().await?;
+            return Ok(LinkOpened::EmailChanged { user: changed, old_email: Some(user.email) });
+        }
+
+        if !proof.proves(&link, now) {
+            return Ok(LinkOpened::Invalid);
+        }
+        match user {
+            Some(user) => {
+                if !user.email_verified && user.email == link.recipient {
+                    // The mailbox is proved now. Under verification, a password nobody proved the
+                    // mailbox for (an account made before verification was turned on) stops working.
+                    let keep_password = !strict || link.action == "email-confirm";
+                    sqlx::query("UPDATE users SET email_verified = 1, password_hash = CASE WHEN ? THEN password_hash ELSE ? END WHERE id = ?")
+                        .bind(keep_password)
+                        .bind(crate::crypto::UNUSABLE_PASSWORD)
+                        .bind(&user.id)
+                        .execute(&mut *tx)
+                        .await?;
+                    drop_registrations(&mut tx, &user.email).await?;
+                }
+            }
+            None => {
+                // An `email-confirm` link of a pending sign-up: that sign-up becomes the account.
+                let registration: Option<RegistrationRow> =
+                    sqlx::query_as("SELECT * FROM registrations WHERE id = ? AND claimable = 1").bind(&link.user_id).fetch_optional(&mut *tx).await?;
+                let Some(r) = registration.filter(|_| link.action == "email-confirm") else { return Ok(LinkOpened::Invalid) };
+                if email_taken(&mut tx, &r.email, &r.id).await? {
+                    return Ok(LinkOpened::EmailTaken { action: link.action });
+                }
+                sqlx::query(
+                    "INSERT INTO users (id, email, password_hash, name, profile_picture, email_verified, provider, sign_up_at, last_login_at, extra)
+                     VALUES (?, ?, ?, ?, ?, 1, 'altogic', ?, ?, ?)",
+                )
+                .bind(&r.id)
+                .bind(&r.email)
+                .bind(&r.password_hash)
+                .bind(&r.name)
+                .bind(&r.profile_picture)
+                .bind(&r.created_at)
+                .bind(now_iso)
+                .bind(sqlx::types::Json(&r.extra))
+                .execute(&mut *tx)
+                .await?;
+                // Every other pending sign-up of the address (and its link) is void; this link stays
+                // unspent until its token is granted.
+                sqlx::query("DELETE FROM email_links WHERE selector != ? AND user_id IN (SELECT id FROM registrations WHERE email = ?)")
+                    .bind(&link.selector)
+                    .bind(&r.email)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM registrations WHERE email = ?").bind(&r.email).execute(&mut *tx).await?;
+            }
+        }
+        insert_token(&mut tx, token, &link.user_id, &link).await?;
+        tx.commit().await?;
+        Ok(LinkOpened::Granted { action: link.action, user_id: link.user_id })
     }
 
-    async fn session(&self, selector: &str) -> StoreResult<Option<SessionRow>> {
-        let row = sqlx::query("SELECT * FROM sessions WHERE selector = ?").bind(selector).fetch_optional(&self.pool).await.map_err(map_err)?;
-        Ok(row.as_ref().map(session_from))
+    async fn grant(&self, key: TokenKey<'_>, actions: &[&str], now: i64, now_iso: &str, session: &SessionRow) -> StoreResult<Option<UserRow>> {
+        let mut tx = self.tx().await?;
+        let Some(user_id) = redeem(&mut tx, key, actions, now).await? else { return Ok(None) };
+        let user: Option<UserRow> =
+            sqlx::query_as("UPDATE users SET last_login_at = ? WHERE id = ? RETURNING *").bind(now_iso).bind(&user_id).fetch_optional(&mut *tx).await?;
+        let Some(user) = user else { return Ok(None) };
+        insert_session(&mut tx, &SessionRow { user_id, ..session.clone() }).await?;
+        tx.commit().await?;
+        Ok(Some(user))
     }
 
-    async fn sessions_of(&self, user_id: &str) -> StoreResult<Vec<SessionRow>> {
-        let rows = sqlx::query("SELECT * FROM sessions WHERE user_id = ? ORDER BY created_at DESC")
+    async fn reset_password(&self, key: TokenKey<'_>, new_hash: &str, now: i64) -> StoreResult<bool> {
+        let mut tx = self.tx().await?;
+        let Some(user_id) = redeem(&mut tx, key, &["reset-pwd"], now).await? else { return Ok(false) };
+        let updated = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?").bind(new_hash).bind(&user_id).execute(&mut *tx).await?.rows_affected();
+        if updated != 1 {
+            return Ok(false);
+        }
+        // The old password may be known to someone else: everything it let anyone obtain ends.
+        end_credentials(&mut tx, &user_id, None).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn change_password(&self, session: &str, user_id: &str, checked_hash: &str, new_hash: &str, now: i64) -> StoreResult<Checked<()>> {
+        let mut tx = self.tx().await?;
+        if !session_live(&mut tx, session, user_id, now).await? {
+            return Ok(Checked::SessionEnded);
+        }
+        let updated = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?")
+            .bind(new_hash)
             .bind(user_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(rows.iter().map(session_from).collect())
+            .bind(checked_hash)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if updated != 1 {
+            return Ok(Checked::Stale);
+        }
+        end_credentials(&mut tx, user_id, Some(session)).await?;
+        tx.commit().await?;
+        Ok(Checked::Done(()))
     }
 
-    async fn delete_session(&self, user_id: &str, selector: &str) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM sessions WHERE user_id = ? AND selector = ?")
+    async fn change_email(&self, session: &str, user_id: &str, checked_hash: &str, new_email: &str, now: i64) -> StoreResult<EmailChange> {
+        let mut tx = self.tx().await?;
+        if !session_live(&mut tx, session, user_id, now).await? {
+            return Ok(EmailChange::SessionEnded);
+        }
+        let Some(before) = user_by_id(&mut tx, user_id).await? else { return Ok(EmailChange::Stale) };
+        if before.password_hash != checked_hash {
+            return Ok(EmailChange::Stale);
+        }
+        if email_taken(&mut tx, new_email, user_id).await? {
+            return Ok(EmailChange::Taken);
+        }
+        // Nobody proved the new mailbox: the address is not verified.
+        let user: UserRow =
+            sqlx::query_as("UPDATE users SET email = ?, email_verified = 0 WHERE id = ? RETURNING *").bind(new_email).bind(user_id).fetch_one(&mut *tx).await?;
+        end_credentials(&mut tx, user_id, Some(session)).await?;
+        tx.commit().await?;
+        Ok(EmailChange::Done { user, old_email: before.email })
+    }
+
+    async fn request_email_change(&self, session: &str, user_id: &str, checked_hash: &str, link: &LinkRow, now: i64) -> StoreResult<Checked<()>> {
+        let mut tx = self.tx().await?;
+        let unchanged: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM users WHERE id = ? AND password_hash = ?").bind(user_id).bind(checked_hash).fetch_optional(&mut *tx).await?;
+        if !session_live(&mut tx, session, user_id, now).await? {
+            return Ok(Checked::SessionEnded);
+        }
+        if unchanged.is_none() {
+            return Ok(Checked::Stale);
+        }
+        // Only the newest request counts: an older link must not switch the address back.
+        sqlx::query("UPDATE email_links SET consumed = 1 WHERE user_id = ? AND action = 'change-email' AND consumed = 0").bind(user_id).execute(&mut *tx).await?;
+        insert_link(&mut tx, link).await?;
+        tx.commit().await?;
+        Ok(Checked::Done(()))
+    }
+
+    async fn update_profile(&self, session: &str, user_id: &str, patch: &ProfilePatch, now: i64) -> StoreResult<ProfileUpdate> {
+        let mut tx = self.tx().await?;
+        if !session_live(&mut tx, session, user_id, now).await? {
+            return Ok(ProfileUpdate::SessionEnded);
+        }
+        let Some(mut user) = user_by_id(&mut tx, user_id).await? else { return Ok(ProfileUpdate::SessionEnded) };
+        if !patch.apply(&mut user) {
+            return Ok(ProfileUpdate::TooLarge);
+        }
+        sqlx::query("UPDATE users SET name = ?, profile_picture = ?, extra = ? WHERE id = ?")
+            .bind(&user.name)
+            .bind(&user.profile_picture)
+            .bind(sqlx::types::Json(&user.extra))
             .bind(user_id)
-            .bind(selector)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(ProfileUpdate::Done(user))
+    }
+
+    async fn sign_out(&self, user_id: &str, selector: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = ? AND selector = ?").bind(user_id).bind(selector).execute(&self.write).await?;
         Ok(done.rows_affected() == 1)
     }
 
-    async fn delete_sessions_of(&self, user_id: &str, keep: Option<&str>) -> StoreResult<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE user_id = ? AND selector IS NOT ?")
-            .bind(user_id)
-            .bind(keep)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(done.rows_affected())
+    async fn sign_out_all(&self, user_id: &str, keep: Option<&str>) -> StoreResult<u64> {
+        let mut tx = self.tx().await?;
+        let ended = end_credentials(&mut tx, user_id, keep).await?;
+        tx.commit().await?;
+        Ok(ended)
     }
 
-    async fn insert_link(&self, l: &LinkRow) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO email_links (selector, verifier_hash, user_id, action, recipient, new_email, code_hash, code_attempts, created_at, expires_at, consumed)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&l.selector)
-        .bind(&l.verifier_hash)
-        .bind(&l.user_id)
-        .bind(&l.action)
-        .bind(&l.recipient)
-        .bind(&l.new_email)
-        .bind(&l.code_hash)
-        .bind(l.code_attempts)
-        .bind(&l.created_at)
-        .bind(l.expires_at)
-        .bind(l.consumed)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn link(&self, selector: &str) -> StoreResult<Option<LinkRow>> {
-        let row = sqlx::query("SELECT * FROM email_links WHERE selector = ?").bind(selector).fetch_optional(&self.pool).await.map_err(map_err)?;
-        Ok(row.as_ref().map(link_from))
-    }
-
-    async fn live_links_for(&self, recipient: &str, now: i64) -> StoreResult<Vec<LinkRow>> {
-        let rows = sqlx::query("SELECT * FROM email_links WHERE recipient = ? AND consumed = 0 AND expires_at > ? ORDER BY created_at DESC")
-            .bind(recipient)
-            .bind(now)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(rows.iter().map(link_from).collect())
-    }
-
-    async fn add_code_attempt(&self, selector: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE email_links SET code_attempts = code_attempts + 1 WHERE selector = ?")
-            .bind(selector)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn consume_link(&self, selector: &str) -> StoreResult<bool> {
-        let done = sqlx::query("UPDATE email_links SET consumed = 1 WHERE selector = ? AND consumed = 0")
-            .bind(selector)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        // Tokens minted by earlier opens of the same link die with it.
-        sqlx::query("DELETE FROM access_tokens WHERE link_selector = ?").bind(selector).execute(&self.pool).await.map_err(map_err)?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn consume_links_of(&self, user_id: &str, action: &str) -> StoreResult<u64> {
-        let done = sqlx::query("UPDATE email_links SET consumed = 1 WHERE user_id = ? AND action = ? AND consumed = 0")
-            .bind(user_id)
-            .bind(action)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(done.rows_affected())
-    }
-
-    async fn insert_access_token(&self, t: &AccessTokenRow) -> StoreResult<()> {
-        sqlx::query("INSERT INTO access_tokens (selector, verifier_hash, user_id, action, link_selector, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(&t.selector)
-            .bind(&t.verifier_hash)
-            .bind(&t.user_id)
-            .bind(&t.action)
-            .bind(&t.link_selector)
-            .bind(t.expires_at)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn access_token(&self, selector: &str) -> StoreResult<Option<AccessTokenRow>> {
-        let row = sqlx::query("SELECT * FROM access_tokens WHERE selector = ?").bind(selector).fetch_optional(&self.pool).await.map_err(map_err)?;
-        Ok(row.map(|row| AccessTokenRow {
-            selector: row.get("selector"),
-            verifier_hash: row.get("verifier_hash"),
-            user_id: row.get("user_id"),
-            action: row.get("action"),
-            link_selector: row.get("link_selector"),
-            expires_at: row.get("expires_at"),
-        }))
-    }
-
-    async fn burn_access_token(&self, selector: &str) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM access_tokens WHERE selector = ?").bind(selector).execute(&self.pool).await.map_err(map_err)?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn put_file(&self, f: &FileRow) -> StoreResult<FileRow> {
-        let row = sqlx::query(
+    async fn put_file(&self, session: &str, f: &FileRow, quota: i64, now: i64) -> StoreResult<FilePut> {
+        let Some(owner) = f.owner_id.as_deref() else { return Ok(FilePut::SessionEnded) };
+        let mut tx = self.tx().await?;
+        if !session_live(&mut tx, session, owner, now).await? {
+            return Ok(FilePut::SessionEnded);
+        }
+        // The file it replaces (same bucket and name) does not count.
+        let used: i64 = sqlx::query_scalar("SELECT COALESCE(SUM(size), 0) FROM files WHERE owner_id = ? AND NOT (bucket = ? AND file_name = ?)")
+            .bind(owner)
+            .bind(&f.bucket)
+            .bind(&f.file_name)
+            .fetch_one(&mut *tx)
+            .await?;
+        if used + f.size > quota {
+            return Ok(FilePut::OverQuota { used });
+        }
+        let row: FileRow = sqlx::query_as(
             "INSERT INTO files (id, bucket, owner_id, file_name, mime_type, size, is_public, tags, data, uploaded_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT(bucket, owner_id, file_name) DO UPDATE SET
@@ -338,24 +549,19 @@ impl Store for SqliteStore {
         )
         .bind(&f.id)
         .bind(&f.bucket)
-        .bind(&f.owner_id)
+        .bind(owner)
         .bind(&f.file_name)
         .bind(&f.mime_type)
         .bind(f.size)
         .bind(f.is_public)
-        .bind(serde_json::to_string(&f.tags).unwrap_or_else(|_| "[]".into()))
+        .bind(sqlx::types::Json(&f.tags))
         .bind(&f.data)
         .bind(&f.uploaded_at)
         .bind(&f.updated_at)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(file_from(&row))
-    }
-
-    async fn file(&self, id: &str) -> StoreResult<Option<FileRow>> {
-        let row = sqlx::query("SELECT * FROM files WHERE id = ?").bind(id).fetch_optional(&self.pool).await.map_err(map_err)?;
-        Ok(row.as_ref().map(file_from))
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(FilePut::Stored(row))
     }
 
     async fn insert_mail(&self, m: &MailRow) -> StoreResult<()> {
@@ -372,34 +578,51 @@ impl Store for SqliteStore {
         .bind(&m.text)
         .bind(&m.html)
         .bind(&m.created_at)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
+        .execute(&self.write)
+        .await?;
         Ok(())
     }
 
     async fn mails(&self, to: Option<&str>) -> StoreResult<Vec<MailRow>> {
-        let rows = sqlx::query("SELECT * FROM mails WHERE ?1 IS NULL OR to_addr = ?1 ORDER BY seq DESC LIMIT 500")
-            .bind(to)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(rows.iter().map(mail_from).collect())
+        Ok(sqlx::query_as("SELECT * FROM mails WHERE ?1 IS NULL OR to_addr = ?1 ORDER BY seq DESC LIMIT 500").bind(to).fetch_all(&self.read).await?)
     }
 
     async fn clear_mails(&self) -> StoreResult<u64> {
-        let done = sqlx::query("DELETE FROM mails").execute(&self.pool).await.map_err(map_err)?;
-        Ok(done.rows_affected())
+        Ok(sqlx::query("DELETE FROM mails").execute(&self.write).await?.rows_affected())
     }
 
-    async fn purge_expired(&self, now: i64) -> StoreResult<()> {
+    async fn purge(&self, p: &PurgePolicy) -> StoreResult<()> {
+        let mut tx = self.tx().await?;
         for sql in [
             "DELETE FROM sessions WHERE expires_at <= ?",
             "DELETE FROM access_tokens WHERE expires_at <= ?",
             "DELETE FROM email_links WHERE expires_at <= ?",
+            "DELETE FROM registrations WHERE expires_at <= ?",
+            "DELETE FROM throttle WHERE expires_at <= ?",
         ] {
-            sqlx::query(sql).bind(now).execute(&self.pool).await.map_err(map_err)?;
+            sqlx::query(sql).bind(p.now).execute(&mut *tx).await?;
         }
+        sqlx::query("DELETE FROM mails WHERE CAST(strftime('%s', created_at) AS INTEGER) < ?").bind(p.mails_before).execute(&mut *tx).await?;
+        if let Some(before) = &p.unverified_before {
+            sqlx::query("DELETE FROM users WHERE email_verified = 0 AND sign_up_at < ?").bind(before).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
+}
+
+/// The counter upsert: a new window starts when the old one has ended.
+async fn hit(tx: &mut Tx, key: &str, now: i64, window: i64) -> StoreResult<(i64, i64)> {
+    Ok(sqlx::query_as(
+        "INSERT INTO throttle (key, count, expires_at) VALUES (?1, 1, ?2 + ?3)
+         ON CONFLICT(key) DO UPDATE SET
+           count = CASE WHEN throttle.expires_at <= ?2 THEN 1 ELSE throttle.count + 1 END,
+           expires_at = CASE WHEN throttle.expires_at <= ?2 THEN ?2 + ?3 ELSE throttle.expires_at END
+         RETURNING count, expires_at",
+    )
+    .bind(key)
+    .bind(now)
+    .bind(window)
+    .fetch_one(&mut **tx)
+    .await?)
 }

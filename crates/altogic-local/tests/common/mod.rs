@@ -9,6 +9,7 @@ use altogic::{AltogicClient, ClientOptions, MailMessage, Mailbox, RedirectParams
 use altogic_local::{Config, RunningServer};
 
 pub const PASSWORD: &str = "correct horse battery";
+pub const MAILBOX_TOKEN: &str = "test-mailbox-token";
 
 pub struct TestServer {
     pub server: RunningServer,
@@ -21,6 +22,7 @@ pub async fn server(configure: impl FnOnce(&mut Config)) -> TestServer {
     let mut config = Config::new(dir.path());
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.client_key = Some("test-client-key".into());
+    config.mailbox_token = Some(MAILBOX_TOKEN.into());
     config.redirect_url = "altogic-auth://auth-redirect".into();
     config.auth_rate_limit = 0;
     config.mail_rate_limit = 0;
@@ -58,14 +60,32 @@ impl TestServer {
         format!("{}{}", self.server.url, path)
     }
 
+    /// The dev mailbox now (mail requests are answered before their mail is written).
     pub async fn mails(&self, to: &str) -> Vec<MailMessage> {
-        let resp = self.http.get(self.url("/_local/v1/mail")).query(&[("to", to)]).header("X-Client-Key", &self.server.client_key).send().await.unwrap();
+        let resp = self.http.get(self.url("/_local/v1/mail")).query(&[("to", to)]).bearer_auth(MAILBOX_TOKEN).send().await.unwrap();
         assert_eq!(resp.status(), 200);
         resp.json::<Mailbox>().await.unwrap().messages
     }
 
+    /// The mails to `to` once there are at least `n` (waits up to 5 s).
+    pub async fn wait_mails(&self, to: &str, n: usize) -> Vec<MailMessage> {
+        for _ in 0..100 {
+            let mails = self.mails(to).await;
+            if mails.len() >= n {
+                return mails;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("fewer than {n} mails to {to}: {:?}", self.mails(to).await.iter().map(|m| &m.subject).collect::<Vec<_>>());
+    }
+
     pub async fn latest_mail(&self, to: &str) -> MailMessage {
-        self.mails(to).await.into_iter().next().unwrap_or_else(|| panic!("no mail to {to}"))
+        self.wait_mails(to, 1).await.into_iter().next().unwrap()
+    }
+
+    /// The newest mail to `to` after the `seen` ones arrived.
+    pub async fn next_mail(&self, to: &str, seen: usize) -> MailMessage {
+        self.wait_mails(to, seen + 1).await.into_iter().next().unwrap()
     }
 
     /// Opens a mail link like a browser and returns where it redirects to.

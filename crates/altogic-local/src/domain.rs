@@ -1,0 +1,166 @@
+//! Parsed inputs: a value of these types has passed its checks, so code that holds one never
+//! re-validates, and secrets never print.
+
+use std::fmt;
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::error::AppError;
+
+pub const MIN_PASSWORD: usize = 8;
+pub const MAX_PASSWORD: usize = 256;
+pub const MAX_NAME: usize = 100;
+/// Serialized size limit of a user's extra fields.
+pub const MAX_EXTRA_BYTES: usize = 16 * 1024;
+
+/// An e-mail address in its one canonical form, the key of an account.
+///
+/// Two spellings a person would read as the same address are one account: the address is NFKC
+/// normalized (full-width letters become ASCII, a letter and its combining accent become one
+/// character) and lowercased, and the domain is converted to its IDNA ASCII form. The mail
+/// sender takes an `Email` too, so what is stored is exactly what is mailed.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Email {
+    value: String,
+    at: usize,
+}
+
+impl Email {
+    /// A space becomes `+`: altogic-js puts addresses into query strings unencoded, so
+    /// `a+b@x.io` arrives as `a b@x.io`.
+    pub fn parse(raw: &str) -> Result<Email, AppError> {
+        Self::canonical(raw).ok_or_else(|| AppError::validation("email", "Please enter a valid e-mail address."))
+    }
+
+    fn canonical(raw: &str) -> Option<Email> {
+        let folded: String = raw.trim().replace(' ', "+").nfkc().collect::<String>().to_lowercase();
+        let (local, domain) = folded.rsplit_once('@')?;
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local.chars().all(|c| !c.is_control() && !c.is_whitespace() && !"<>()[],;:\\\"@".contains(c));
+        if !local_ok {
+            return None;
+        }
+        let domain = idna::domain_to_ascii_strict(domain).ok()?;
+        let labels_ok = domain.contains('.')
+            && domain.split('.').all(|l| !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-'))
+            && domain.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+        if !labels_ok {
+            return None;
+        }
+        let value = format!("{local}@{domain}");
+        (value.len() <= 254).then(|| Email { at: local.len(), value })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.value
+    }
+
+    pub fn local_part(&self) -> &str {
+        &self.value[..self.at]
+    }
+
+    pub fn domain(&self) -> &str {
+        &self.value[self.at + 1..]
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.value)
+    }
+}
+
+impl fmt::Debug for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Email({})", self.value)
+    }
+}
+
+/// A password that passed the length rules. It has no `Display`, and `Debug` prints no secret, so
+/// it cannot end up in a log line or an error by accident.
+pub struct Password(String);
+
+impl Password {
+    /// `param` names the field in the error (`password`, `newPassword`).
+    pub fn parse(raw: String, param: &str) -> Result<Password, AppError> {
+        let n = raw.chars().count();
+        if n < MIN_PASSWORD {
+            return Err(AppError::validation(param, format!("The password must be at least {MIN_PASSWORD} characters long.")));
+        }
+        if n > MAX_PASSWORD {
+            return Err(AppError::validation(param, format!("The password must be at most {MAX_PASSWORD} characters long.")));
+        }
+        Ok(Password(raw))
+    }
+
+    /// A password presented to be checked (sign-in, current password): never length-checked, so
+    /// the rules cannot tell an attacker anything, but capped so a huge one costs nothing.
+    pub fn presented(raw: String) -> Password {
+        if raw.len() > 4 * MAX_PASSWORD {
+            return Password(String::new());
+        }
+        Password(raw)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+pub fn validate_name(name: &str) -> Result<String, AppError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(AppError::validation("name", "The name cannot be empty."));
+    }
+    if name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
+        return Err(AppError::validation("name", format!("The name must be at most {MAX_NAME} characters, without control characters.")));
+    }
+    Ok(name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(s: &str) -> Option<String> {
+        Email::canonical(s).map(|e| e.as_str().to_string())
+    }
+
+    #[test]
+    fn look_alike_spellings_are_one_address() {
+        let plain = canon("Jose@Example.com").unwrap();
+        assert_eq!(plain, "jose@example.com");
+        // Full-width letters (U+FF4A …) fold to ASCII.
+        assert_eq!(canon("\u{ff4a}\u{ff4f}\u{ff53}\u{ff45}@example.com").unwrap(), plain);
+        // A combining accent and the precomposed letter are one address.
+        assert_eq!(canon("jose\u{301}@example.com"), canon("jos\u{e9}@example.com"));
+        // The domain is stored in its IDNA ASCII form.
+        assert_eq!(canon("a@B\u{fc}cher.de").unwrap(), "a@xn--bcher-kva.de");
+        assert_eq!(canon(" a b@x.io ").unwrap(), "a+b@x.io");
+    }
+
+    #[test]
+    fn refuses_malformed_addresses() {
+        for bad in ["", "a", "@x.io", "a@", "a@x", "a@.x.io", "a@x..io", "a b@x", "a@-x.io", "a..b@x.io", ".a@x.io", "a\u{0}@x.io", "a<b@x.io"] {
+            assert!(canon(bad).is_none(), "{bad:?} accepted");
+        }
+        assert!(canon(&format!("{}@x.io", "a".repeat(65))).is_none());
+    }
+
+    #[test]
+    fn passwords_never_print() {
+        let p = Password::parse("correct horse".into(), "password").unwrap();
+        assert_eq!(format!("{p:?}"), "Password(***)");
+        assert!(Password::parse("short".into(), "password").is_err());
+    }
+}
