@@ -37,7 +37,7 @@ async fn register_then_the_mail_link_as_a_deep_link_opens_the_profile() {
     app.text_contains("#success", "Your account has been created. Please check your email to verify your account.").await;
     app.screenshot("03-register-check-inbox").await;
 
-    let mail = h.latest_mail(&email).await;
+    let mail = h.latest_mail(&email, "email-confirm").await;
     assert_eq!(mail.action, "email-confirm");
     h.deep_link(&h.follow(&mail.link).await);
     app.wait_path("/profile").await;
@@ -90,7 +90,7 @@ async fn magic_link_through_a_deep_link() {
     app.click("#magic-button").await;
     app.text_contains("#success", "Email sent! Check your inbox.").await;
     app.screenshot("06-magic-link-sent").await;
-    let mail = h.latest_mail(&email).await;
+    let mail = h.latest_mail(&email, "magic-link").await;
     assert_eq!(mail.action, "magic-link");
     h.deep_link(&h.follow(&mail.link).await);
     app.wait_path("/profile").await;
@@ -252,7 +252,7 @@ async fn reset_password_through_the_deep_link() {
     app.fill("#email", &email).await;
     app.click("#reset-send-button").await;
     app.wait_for("#success").await;
-    let mail = h.latest_mail(&email).await;
+    let mail = h.latest_mail(&email, "reset-pwd").await;
     assert_eq!(mail.action, "reset-pwd");
     let link = h.follow(&mail.link).await;
     assert_eq!(RedirectParams::parse(&link).unwrap().action, altogic::RedirectAction::ResetPwd);
@@ -329,7 +329,7 @@ async fn a_mail_link_that_starts_the_app_signs_in_on_cold_start() {
     let h = Harness::new().await;
     let email = format!("cold-{}@example.com", std::process::id());
     h.client().auth().sign_up_with_name(&email, PASSWORD, "Cold Start").await.unwrap();
-    let link = h.follow(&h.latest_mail(&email).await.link).await;
+    let link = h.follow(&h.latest_mail(&email, "email-confirm").await.link).await;
     // The OS starts the app with the link as its argument (get_current on Linux).
     let app = h.launch_with_args(&[&link]).await;
     app.wait_path("/profile").await;

@@ -150,25 +150,28 @@ impl Harness {
         AltogicClient::new(&self.server.url, &self.server.client_key, ClientOptions::default()).unwrap()
     }
 
-    pub async fn latest_mail(&self, to: &str) -> altogic::MailMessage {
+    /// The newest mail of `action` to `to`, waiting for it (mail requests are answered before
+    /// their mail is written).
+    pub async fn latest_mail(&self, to: &str, action: &str) -> altogic::MailMessage {
+        let token = self.server.mailbox_token.as_deref().expect("the test server keeps a mailbox");
         for _ in 0..50 {
             let mailbox: altogic::Mailbox = self
                 .http
                 .get(format!("{}/_local/v1/mail", self.server.url))
                 .query(&[("to", to)])
-                .header("X-Client-Key", &self.server.client_key)
+                .bearer_auth(token)
                 .send()
                 .await
                 .unwrap()
                 .json()
                 .await
                 .unwrap();
-            if let Some(m) = mailbox.messages.into_iter().next() {
+            if let Some(m) = mailbox.messages.into_iter().find(|m| m.action == action) {
                 return m;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("no mail to {to}");
+        panic!("no {action} mail to {to}");
     }
 
     /// Opens a mail link like a browser and returns the deep link it redirects to.
@@ -184,7 +187,7 @@ impl Harness {
         let email = format!("{tag}-{}@example.com", std::process::id());
         let c = self.client();
         c.auth().sign_up_with_name(&email, PASSWORD, "Robin").await.unwrap();
-        let mail = self.latest_mail(&email).await;
+        let mail = self.latest_mail(&email, "email-confirm").await;
         let location = self.follow(&mail.link).await;
         let token = RedirectParams::parse(&location).unwrap().access_token.unwrap();
         c.auth().get_auth_grant(&token).await.unwrap();

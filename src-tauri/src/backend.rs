@@ -46,7 +46,7 @@ pub async fn start_embedded(data_dir: &Path) -> Result<Backend, String> {
     config.listen = "127.0.0.1:0".parse().expect("valid address");
     config.redirect_url = REDIRECT_URL.into();
     config.email_verification = true;
-    config.mailbox = true;
+    config.mailbox = Some(true);
     config.public_url = None;
     config.smtp_url = None;
     let server = altogic_local::start(config).await?;

@@ -236,10 +236,12 @@ fn embedded(ctx: &AppCtx) -> CmdResult<&altogic_local::RunningServer> {
 pub async fn dev_mailbox(ctx: State<'_, AppCtx>) -> CmdResult<Vec<MailView>> {
     let server = embedded(&ctx)?;
     let unreachable = |_| UiError::new(UiError::BACKEND_UNREACHABLE, "Can't reach the built-in backend.");
+    // The mailbox token stays in the shell, like the session: the webview never sees it.
+    let token = server.mailbox_token.as_deref().ok_or_else(|| UiError::new("not_available", "The built-in backend's mailbox is off."))?;
     let mailbox: altogic::Mailbox = ctx
         .http
         .get(format!("{}/_local/v1/mail", server.url))
-        .header("X-Client-Key", &server.client_key)
+        .bearer_auth(token)
         .send()
         .await
         .map_err(unreachable)?

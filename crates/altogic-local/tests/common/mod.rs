@@ -14,7 +14,7 @@ pub const MAILBOX_TOKEN: &str = "test-mailbox-token";
 pub struct TestServer {
     pub server: RunningServer,
     pub http: reqwest::Client,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 pub async fn server(configure: impl FnOnce(&mut Config)) -> TestServer {
@@ -26,10 +26,11 @@ pub async fn server(configure: impl FnOnce(&mut Config)) -> TestServer {
     config.redirect_url = "altogic-auth://auth-redirect".into();
     config.auth_rate_limit = 0;
     config.mail_rate_limit = 0;
+    config.mail_rate_limit_per_client = 0;
     configure(&mut config);
     let server = altogic_local::start(config).await.expect("server starts");
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestServer { server, http, _dir: dir }
+    TestServer { server, http, _dir: Some(dir) }
 }
 
 pub async fn verifying() -> TestServer {
@@ -48,6 +49,12 @@ pub fn email(tag: &str) -> String {
 }
 
 impl TestServer {
+    /// A server started by the test itself (its data dir is the test's to keep).
+    pub fn wrap(server: RunningServer) -> TestServer {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        TestServer { server, http, _dir: None }
+    }
+
     pub fn client(&self) -> AltogicClient {
         self.client_with(ClientOptions::default())
     }
@@ -131,3 +138,66 @@ pub const PNG: &[u8] = &[
     0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0, 0x1F, 0x00, 0x05, 0x00,
     0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
 ];
+
+/// A request sent over a raw connection with its body held back: the server has read the head
+/// (and authenticated the session) before [`Held::finish`] sends the last bytes.
+pub struct Held {
+    stream: tokio::net::TcpStream,
+    rest: Vec<u8>,
+}
+
+impl TestServer {
+    /// POSTs `body` to `path` with the client key and `session`, all but its last byte.
+    pub async fn hold(&self, path: &str, session: &str, body: &serde_json::Value) -> Held {
+        use tokio::io::AsyncWriteExt;
+        let body = serde_json::to_vec(body).unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nX-Client-Key: {}\r\nSession: {session}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.server.addr,
+            self.server.client_key,
+            body.len()
+        );
+        let mut stream = tokio::net::TcpStream::connect(self.server.addr).await.unwrap();
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(&body[..body.len() - 1]).await.unwrap();
+        stream.flush().await.unwrap();
+        // Give the server time to parse the head and run the session check.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        Held { stream, rest: body[body.len() - 1..].to_vec() }
+    }
+
+    /// A full password reset through the mailed link, as the owner of the mailbox does it.
+    pub async fn reset_password(&self, email: &str, new_password: &str) {
+        let seen = self.mails(email).await.len();
+        let client = self.client();
+        client.auth().send_reset_pwd_email(email).await.unwrap();
+        let mail = self.next_mail(email, seen).await;
+        assert_eq!(mail.action, "reset-pwd");
+        let redirect = self.open_link(&mail.link).await;
+        client.auth().reset_pwd_with_token(redirect.access_token.as_deref().unwrap(), new_password).await.unwrap();
+    }
+}
+
+impl Held {
+    /// Sends the rest of the body; returns the status and the JSON answer.
+    pub async fn finish(mut self) -> (u16, serde_json::Value) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        self.stream.write_all(&self.rest).await.unwrap();
+        let mut raw = Vec::new();
+        self.stream.read_to_end(&mut raw).await.unwrap();
+        parse_response(&raw)
+    }
+}
+
+/// Status and JSON body of a raw HTTP/1.1 answer (not chunked: the server sends a length).
+pub fn parse_response(raw: &[u8]) -> (u16, serde_json::Value) {
+    let text = String::from_utf8_lossy(raw);
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("not an HTTP answer: {text:?}"));
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
+}
+
+/// The error code of a JSON error answer.
+pub fn error_code(body: &serde_json::Value) -> &str {
+    body["errors"][0]["code"].as_str().unwrap_or("")
+}
