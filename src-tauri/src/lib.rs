@@ -57,7 +57,8 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
             ..Default::default()
         },
     )?;
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    // Idle connections are dropped before altogic-local closes them (after 60 s).
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).pool_idle_timeout(std::time::Duration::from_secs(30)).build()?;
     app.manage(AppCtx { client, env_url: backend.env_url, embedded: backend.embedded, http });
 
     // Development runs are not installed: register the scheme so the OS can open our links.

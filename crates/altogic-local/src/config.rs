@@ -102,9 +102,9 @@ pub struct Config {
     #[arg(long, env = "ALTOGIC_LOCAL_SIGNIN_ATTEMPTS", default_value_t = 10)]
     pub signin_attempts: u32,
 
-    /// Code guesses per address per 15 minutes (0 = no limit); each mail's code also stops
-    /// working after 5 wrong guesses.
-    #[arg(long, env = "ALTOGIC_LOCAL_CODE_ATTEMPTS", default_value_t = 20)]
+    /// Code guesses per address per day (0 = no limit); each mail's code also stops working after
+    /// 5 wrong guesses. With 6-digit codes, 30 a day is a 1-in-33,000 chance per address per day.
+    #[arg(long, env = "ALTOGIC_LOCAL_CODE_ATTEMPTS", default_value_t = 30)]
     pub code_attempts: u32,
 
     /// Trusted reverse proxies (IPs or CIDRs, comma separated): only requests from these have their
@@ -139,6 +139,10 @@ pub struct Config {
     /// Open connections at most; further clients wait in the listen backlog.
     #[arg(long, env = "ALTOGIC_LOCAL_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
+
+    /// Open connections one client network may hold (0 = no cap; trusted proxies are exempt).
+    #[arg(long, env = "ALTOGIC_LOCAL_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 256)]
+    pub max_connections_per_client: usize,
 
     /// Days a pending sign-up (and an unverified account) is kept before it is purged.
     #[arg(long, env = "ALTOGIC_LOCAL_UNVERIFIED_TTL_DAYS", default_value_t = 7)]

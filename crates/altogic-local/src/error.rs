@@ -35,6 +35,18 @@ pub mod codes {
     pub const SERVER_BUSY: &str = "server_busy";
     pub const REQUEST_TIMEOUT: &str = "request_timeout";
     pub const INTERNAL_SERVER_ERROR: &str = "internal_server_error";
+    pub const INVALID_REQUEST_BODY_SYNTAX: &str = "invalid_request_body_syntax";
+    pub const MODEL_NOT_FOUND: &str = "model_not_found";
+    pub const RESOURCE_NOT_FOUND: &str = "resource_not_found";
+    pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
+    pub const REQUEST_BODY_SIZE_TOO_LARGE: &str = "request_body_size_too_large";
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
+    pub const INVALID_REQUEST: &str = "invalid_request";
+    pub const BUCKET_NOT_FOUND: &str = "bucket_not_found";
+    pub const FILE_UPLOAD_ERROR: &str = "file_upload_error";
+    pub const FILE_NOT_FOUND: &str = "file_not_found";
+    pub const INVALID_REQUEST_BODY: &str = "invalid_request_body";
+    pub const CONFLICT: &str = "conflict";
 }
 
 #[derive(Debug)]
@@ -114,6 +126,17 @@ impl AppError {
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
+        // Flows check their conflicts in their transaction; should a unique index still refuse a
+        // write (another process on the same database), it is the caller's conflict, not a 500.
+        // Every connection busy for the pool's whole wait: the server is overloaded, not broken.
+        if let StoreError::Backend(sqlx::Error::PoolTimedOut) = &e {
+            return AppError::busy();
+        }
+        if let StoreError::Backend(sqlx::Error::Database(db)) = &e {
+            if db.is_unique_violation() {
+                return AppError::new(StatusCode::CONFLICT, codes::CONFLICT, "This conflicts with a change made at the same time. Please try again.");
+            }
+        }
         // The cause (with its source chain) goes to the log, never to the client.
         let source = std::error::Error::source(&e).map(|s| s.to_string()).unwrap_or_default();
         tracing::error!(error = %e, %source, "store failure");

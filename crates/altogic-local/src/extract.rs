@@ -35,18 +35,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 fn json_rejection(rejection: JsonRejection) -> AppError {
     match rejection {
-        JsonRejection::JsonDataError(e) => AppError::bad_request("validation_error", format!("The request body has a wrong or missing field: {}", e.body_text())),
-        JsonRejection::JsonSyntaxError(_) => AppError::bad_request("invalid_request_body_syntax", "The request body is not valid JSON."),
+        JsonRejection::JsonDataError(e) => AppError::bad_request(codes::VALIDATION_ERROR, format!("The request body has a wrong or missing field: {}", e.body_text())),
+        JsonRejection::JsonSyntaxError(_) => AppError::bad_request(codes::INVALID_REQUEST_BODY_SYNTAX, "The request body is not valid JSON."),
         JsonRejection::MissingJsonContentType(_) => {
-            AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "The request body must be JSON (Content-Type: application/json).")
+            AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, codes::UNSUPPORTED_MEDIA_TYPE, "The request body must be JSON (Content-Type: application/json).")
         }
         other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => too_large(),
-        other => AppError::bad_request("invalid_request_body", other.body_text()),
+        other => AppError::bad_request(codes::INVALID_REQUEST_BODY, other.body_text()),
     }
 }
 
 pub fn too_large() -> AppError {
-    AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "request_body_size_too_large", "The request body is too large.")
+    AppError::new(StatusCode::PAYLOAD_TOO_LARGE, codes::REQUEST_BODY_SIZE_TOO_LARGE, "The request body is too large.")
 }
 
 /// The signed-in user of a request (`Session` header), or `missing_/invalid_session_token`.
@@ -91,8 +91,10 @@ impl FromRequestParts<AppState> for ClientIp {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([0, 0, 0, 0]));
-        let forwarded = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-        Ok(ClientIp(client_ip(peer, forwarded, &state.config.trusted_proxies)))
+        // Every X-Forwarded-For line, in order: a proxy may add its own line instead of appending.
+        let forwarded: Vec<&str> = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+        let forwarded = (!forwarded.is_empty()).then(|| forwarded.join(","));
+        Ok(ClientIp(client_ip(peer, forwarded.as_deref(), &state.config.trusted_proxies)))
     }
 }
 

@@ -105,6 +105,8 @@ pub async fn start(config: Config) -> Result<RunningServer, String> {
         header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
         idle_timeout: Duration::from_secs(config.idle_timeout_secs.max(1)),
         max_connections: config.max_connections,
+        max_per_client: config.max_connections_per_client,
+        exempt: config.trusted_proxies.clone(),
     };
     let state = AppState {
         store: store.clone(),

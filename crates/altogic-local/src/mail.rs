@@ -22,6 +22,8 @@ pub enum MailKind {
     AccountExists,
     /// Sent to the previous address after a change of address: a notice, without a link.
     EmailChanged,
+    /// After a contested sign-up was confirmed without a password: a reset link to choose one.
+    SetPassword,
 }
 
 impl MailKind {
@@ -30,14 +32,15 @@ impl MailKind {
         match self {
             MailKind::EmailConfirm => RedirectAction::EmailConfirm,
             MailKind::MagicLink | MailKind::AccountExists => RedirectAction::MagicLink,
-            MailKind::ResetPwd => RedirectAction::ResetPwd,
+            MailKind::ResetPwd | MailKind::SetPassword => RedirectAction::ResetPwd,
             MailKind::ChangeEmail | MailKind::EmailChanged => RedirectAction::ChangeEmail,
         }
     }
 
     fn words(self) -> (&'static str, &'static str, &'static str) {
         match self {
-            MailKind::EmailConfirm => ("Confirm your e-mail address", "Thanks for signing up! Confirm your e-mail address to finish creating your account.", "Confirm e-mail"),
+            MailKind::EmailConfirm => ("Confirm your e-mail address", "Someone signed up with this address. If it was you, confirm it to finish creating your account. If it was not, ignore this mail: no account exists until the address is confirmed.", "Confirm e-mail"),
+            MailKind::SetPassword => ("Choose your password", "Your account is confirmed. Someone else also tried to sign up with this address, so to be safe no password chosen at sign-up was kept. Choose your password with this link; until then, sign in with a magic link.", "Choose password"),
             MailKind::MagicLink => ("Your sign-in link", "Use this link to sign in. If you did not ask for it, you can ignore this mail.", "Sign in"),
             MailKind::ResetPwd => ("Reset your password", "Someone asked to reset the password of your account. If it was you, choose a new password with this link.", "Reset password"),
             MailKind::ChangeEmail => ("Confirm your new e-mail address", "Confirm that this is the new e-mail address of your account.", "Confirm new address"),

@@ -13,7 +13,7 @@ use crate::AppState;
 
 /// Windows of the stored limits, in seconds.
 pub const SIGNIN_WINDOW: i64 = 15 * 60;
-pub const CODE_WINDOW: i64 = 15 * 60;
+pub const CODE_WINDOW: i64 = 24 * 3600;
 pub const MAIL_WINDOW: i64 = 3600;
 pub const UPLOAD_WINDOW: i64 = 3600;
 
@@ -38,13 +38,18 @@ pub fn over(count: i64, limit: u32, ends: i64, now: i64) -> AppResult<()> {
 pub struct RateLimiter {
     limit: u32,
     window: Duration,
-    counters: Mutex<HashMap<String, (Instant, u32)>>,
+    counters: Mutex<Counters>,
+}
+
+struct Counters {
+    by_key: HashMap<String, (Instant, u32)>,
+    pruned: Instant,
 }
 
 impl RateLimiter {
     /// `limit` 0 turns the limiter off.
     pub fn new(limit: u32, window: Duration) -> Self {
-        RateLimiter { limit, window, counters: Mutex::new(HashMap::new()) }
+        RateLimiter { limit, window, counters: Mutex::new(Counters { by_key: HashMap::new(), pruned: Instant::now() }) }
     }
 
     /// Counts one hit for `key`; refuses with `rate_limit_exceeded` (and Retry-After) past the limit.
@@ -54,10 +59,13 @@ impl RateLimiter {
         }
         let now = Instant::now();
         let mut counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
-        if counters.len() > 50_000 {
-            counters.retain(|_, (start, _)| now.duration_since(*start) < self.window);
+        // Ended windows are dropped at most once a second, so a flood of new keys costs no scan per call.
+        if counters.by_key.len() > 10_000 && now.duration_since(counters.pruned) >= Duration::from_secs(1) {
+            let window = self.window;
+            counters.by_key.retain(|_, (start, _)| now.duration_since(*start) < window);
+            counters.pruned = now;
         }
-        let entry = counters.entry(key.to_string()).or_insert((now, 0));
+        let entry = counters.by_key.entry(key.to_string()).or_insert((now, 0));
         if now.duration_since(entry.0) >= self.window {
             *entry = (now, 0);
         }

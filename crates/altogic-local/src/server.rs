@@ -1,13 +1,15 @@
 //! The connection loop: HTTP/1.1 with the limits a public server needs and `axum::serve` does not
 //! offer. A client gets `header_timeout` to send a request head (slow heads are cut), each request
 //! gets `request_timeout` from head to answer (slow bodies get a 408, set in the router), a
-//! kept-alive connection is closed after `idle_timeout` without a request, and at most
-//! `max_connections` are open at once (further clients wait in the kernel's backlog).
+//! kept-alive connection is closed after `idle_timeout` without a request, at most
+//! `max_connections` are open at once (further clients wait in the kernel's backlog), and one
+//! client network (an IPv4 address, an IPv6 /64) holds at most `max_per_client` of them.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -21,16 +23,55 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, Semaphore};
 use tower::ServiceExt;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ConnLimits {
     pub header_timeout: Duration,
     pub idle_timeout: Duration,
     pub max_connections: usize,
+    /// 0: no per-client cap.
+    pub max_per_client: usize,
+    /// Peers the per-client cap does not apply to (trusted proxies carry many clients).
+    pub exempt: Vec<crate::net::IpNet>,
+}
+
+/// Open connections per client network.
+#[derive(Default)]
+struct PerClient(Mutex<HashMap<String, usize>>);
+
+/// One open connection of a client network; counted down when dropped.
+struct ClientSlot {
+    counts: Arc<PerClient>,
+    key: String,
+}
+
+impl PerClient {
+    fn take(self: &Arc<Self>, key: String, max: usize) -> Option<ClientSlot> {
+        let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let open = counts.entry(key.clone()).or_insert(0);
+        if max > 0 && *open >= max {
+            return None;
+        }
+        *open += 1;
+        Some(ClientSlot { counts: self.clone(), key })
+    }
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let mut counts = self.counts.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(open) = counts.get_mut(&self.key) {
+            *open -= 1;
+            if *open == 0 {
+                counts.remove(&self.key);
+            }
+        }
+    }
 }
 
 /// Serves `router` until `shutdown` fires, then lets open requests finish (10 s at most).
 pub async fn serve(listener: TcpListener, router: Router, limits: ConnLimits, shutdown: oneshot::Receiver<()>) {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let per_client = Arc::new(PerClient::default());
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout).keep_alive(true);
@@ -53,6 +94,12 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ConnLimits, sh
             },
             _ = &mut shutdown => break,
         };
+        // Direct peers only: behind a trusted proxy every client shares the proxy's address.
+        let cap = if limits.exempt.iter().any(|net| net.contains(peer.ip())) { 0 } else { limits.max_per_client };
+        let Some(slot) = per_client.take(crate::net::limit_key(peer.ip()), cap) else {
+            drop(stream);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let activity = Arc::new(Activity::new());
         let io = TokioIo::new(Tracked { inner: stream, activity: activity.clone() });
@@ -60,7 +107,7 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ConnLimits, sh
         let connection = graceful.watch(http.serve_connection(io, service));
         let idle = limits.idle_timeout;
         tokio::spawn(async move {
-            let _permit = permit;
+            let _held = (permit, slot);
             tokio::select! {
                 result = connection => {
                     if let Err(e) = result {

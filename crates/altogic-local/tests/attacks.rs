@@ -162,22 +162,50 @@ async fn the_client_key_alone_cannot_read_or_clear_the_mailbox() {
 async fn pre_registering_someone_elses_address_gives_the_attacker_nothing() {
     let t = verifying().await;
     let victim = common::email("victim");
-    // The attacker signs up first with his own password, then the victim signs up.
+    // The attacker signs up first with his own password; the victim never does. She gets a
+    // confirmation mail she did not ask for, and ignores it: nothing exists.
     let attacker = t.client().auth().sign_up_with_name(&victim, "attacker's password", "Mallory").await.unwrap();
+    assert!(attacker.session.is_none());
+    assert!(t.client().auth().sign_in_with_email(&victim, "attacker's password").await.unwrap_err().has_code("email_not_verified"));
+    t.client().auth().send_magic_link_email(&victim).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(t.mails(&victim).await.len(), 1, "a pending sign-up is no account: no magic link for it");
+
+    // Now she signs up herself, and confirms with the mail of her own sign-up (the newest).
     let owner = t.client().auth().sign_up_with_name(&victim, "victim's own password", "Victim").await.unwrap();
-    assert!(attacker.session.is_none() && owner.session.is_none());
     assert_ne!(attacker.user.id, owner.user.id, "each sign-up is its own pending registration");
-    // The victim confirms with the mail of her own sign-up (the newest).
     let mails = t.wait_mails(&victim, 2).await;
     let client = t.client();
     let redirect = t.open_link(&mails[0].link).await;
     let (user, _) = client.auth().get_auth_grant(redirect.access_token.as_deref().unwrap()).await.unwrap();
-    assert_eq!(user.id, owner.user.id);
-    assert_eq!(user.name.as_deref(), Some("Victim"));
-    // The attacker's password never works, and his link died with his registration.
+    assert_eq!((user.id.as_str(), user.name.as_deref()), (owner.user.id.as_str(), Some("Victim")));
+    // Two sign-ups competed for the address: nothing tells whose password a link carries, so none
+    // was kept. The attacker's password never works; the owner chooses hers through her mailbox.
     assert!(t.client().auth().sign_in_with_email(&victim, "attacker's password").await.unwrap_err().has_code("invalid_credentials"));
+    assert_eq!(t.open_link(&mails[1].link).await.status, 400, "the attacker's link died with his registration");
+    let choose = t.wait_mails(&victim, 3).await.remove(0);
+    assert_eq!((choose.subject.as_str(), choose.action.as_str()), ("Choose your password", "reset-pwd"));
+    let reset = t.open_link(&choose.link).await;
+    client.auth().reset_pwd_with_token(reset.access_token.as_deref().unwrap(), "victim's own password").await.unwrap();
     t.client().auth().sign_in_with_email(&victim, "victim's own password").await.unwrap();
-    assert_eq!(t.open_link(&mails[1].link).await.status, 400);
+    assert!(t.client().auth().sign_in_with_email(&victim, "attacker's password").await.is_err());
+
+    // Had the attacker's link been the one opened (a resend picks the newest sign-up), the result
+    // is the same: an account without the attacker's password.
+    let contested = common::email("contested");
+    t.client().auth().sign_up_with_name(&contested, "victim's own password", "Victim").await.unwrap();
+    t.client().auth().sign_up_with_name(&contested, "attacker's password", "Mallory").await.unwrap();
+    t.client().auth().resend_verification_email(&contested).await.unwrap();
+    let resent = t.wait_mails(&contested, 3).await.remove(0);
+    let redirect = t.open_link(&resent.link).await;
+    t.client().auth().get_auth_grant(redirect.access_token.as_deref().unwrap()).await.unwrap();
+    assert!(t.client().auth().sign_in_with_email(&contested, "attacker's password").await.unwrap_err().has_code("invalid_credentials"));
+
+    // An uncontested sign-up keeps its password.
+    let solo = common::email("solo");
+    t.client().auth().sign_up_with_name(&solo, PASSWORD, "Solo").await.unwrap();
+    t.open_link(&t.latest_mail(&solo).await.link).await;
+    t.client().auth().sign_in_with_email(&solo, PASSWORD).await.unwrap();
 
     // Against an existing account: the owner is told, the attacker's password stays useless,
     // and a resend cannot revive his sign-up.
@@ -226,7 +254,7 @@ async fn forty_concurrent_code_guesses_test_at_most_five() {
     // The burst used up the mail's five attempts: the right code no longer works…
     let err = client.auth().verify_email_code(&email, &mail.code).await.unwrap_err();
     assert!(err.has_code("invalid_code") || err.has_code("rate_limit_exceeded"), "{err}");
-    let link = t.server.state.store.code_attempt(&email, altogic_local::time::unix_now(), 1).await.unwrap().1;
+    let link = t.server.state.store.code_attempt(&email, altogic_local::time::unix_now(), 1, 0).await.unwrap().1;
     assert!(link.is_none(), "no attempt is left on the mail");
     // …while the link does (the owner is not locked out).
     let redirect = t.open_link(&mail.link).await;
@@ -274,6 +302,70 @@ async fn links_and_tokens_issued_before_a_reset_or_sign_out_all_are_dead() {
     signed_in.auth().sign_in_with_email(&email, "after the reset 1").await.unwrap();
     signed_in.auth().sign_out_all().await.unwrap();
     assert_eq!(t.open_link(&magic.link).await.status, 400);
+}
+
+#[tokio::test]
+async fn a_thief_with_a_session_cannot_block_the_owners_reset() {
+    let t = verifying().await;
+    let (thief, email) = t.signed_in_user("recover").await;
+    let seen = t.mails(&email).await.len();
+    t.client().auth().send_reset_pwd_email(&email).await.unwrap();
+    let reset = t.next_mail(&email, seen).await;
+    // The thief signs everyone out (again and again) and changes nothing else he can.
+    thief.auth().sign_out_all_except_current().await.unwrap();
+    thief.auth().sign_out_all_except_current().await.unwrap();
+    let redirect = t.open_link(&reset.link).await;
+    assert_eq!(redirect.status, 200, "the reset link survived");
+    t.client().auth().reset_pwd_with_token(redirect.access_token.as_deref().unwrap(), "owner is back in").await.unwrap();
+    assert!(thief.auth().get_user_from_db().await.unwrap_err().has_code("invalid_session_token"), "the reset ended the thief's session");
+}
+
+#[tokio::test]
+async fn a_change_email_link_dies_with_the_session_that_asked() {
+    let t = verifying().await;
+    let (thief, email) = t.signed_in_user("asker").await;
+    let new = common::email("thief-box");
+    thief.auth().change_email(PASSWORD, &new).await.unwrap();
+    let link = t.latest_mail(&new).await.link;
+    // The owner notices and signs that session out (from another device).
+    let owner = t.client();
+    owner.auth().sign_in_with_email(&email, PASSWORD).await.unwrap();
+    // Only that session (sign-out of one session leaves links alone; the link itself must check).
+    let sessions = owner.auth().get_all_sessions().await.unwrap();
+    let theirs: Vec<String> = sessions.iter().filter(|s| !s.is_current).map(|s| s.token.clone()).collect();
+    assert_eq!(theirs.len(), 1);
+    owner.auth().sign_out(Some(&theirs[0])).await.unwrap();
+    assert_eq!(t.open_link(&link).await.status, 400);
+    assert_eq!(owner.auth().get_user_from_db().await.unwrap().email.as_deref(), Some(email.as_str()));
+}
+
+#[tokio::test]
+async fn a_link_to_an_address_the_account_has_left_opens_nothing() {
+    let t = open().await;
+    let (client, old) = t.signed_in_user("left").await;
+    let user_id = client.user().unwrap().id;
+    client.auth().change_email(PASSWORD, &common::email("arrived")).await.unwrap();
+    // A magic link to the old address stored after the move (the race of a request that looked
+    // the account up just before it).
+    let token = altogic_local::crypto::new_token();
+    let now = altogic_local::time::unix_now();
+    let row = altogic_local::store::LinkRow {
+        selector: token.selector.clone(),
+        verifier_hash: token.verifier_hash,
+        user_id,
+        action: "magic-link".into(),
+        recipient: old,
+        new_email: None,
+        code_hash: vec![0; 32],
+        code_attempts: 0,
+        created_at: altogic_local::time::now_iso(),
+        expires_at: now + 600,
+        consumed: false,
+        session_selector: None,
+    };
+    t.server.state.store.issue_link(&row, false).await.unwrap();
+    let link = format!("{}/_api/rest/v1/auth/verify?key={}&action=magic-link", t.server.url, token.value);
+    assert_eq!(t.open_link(&link).await.status, 400);
 }
 
 #[tokio::test]

@@ -125,6 +125,9 @@ impl AltogicClient {
             .user_agent(options.user_agent.clone())
             .timeout(options.timeout)
             .connect_timeout(Duration::from_secs(10))
+            // Servers close idle keep-alive connections (altogic-local after 60 s): let go of them
+            // first, so a request never goes out on a connection the server is closing.
+            .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| Error::Client { code: "invalid_client_options", message: e.to_string() })?;
         let session = options

@@ -104,14 +104,12 @@ pub async fn signup_email(State(state): State<AppState>, ip: ClientIp, headers: 
         claimable: true,
     };
     let confirm = new_link(&state, &registration.id, MailKind::EmailConfirm, &email, None, None);
-    match state.store.register(&registration, &confirm.row).await? {
+    // For a taken address the owner is told instead, with a sign-in link (the store fills in the
+    // owner's id); nothing of this sign-up touches the account.
+    let exists = new_link(&state, "", MailKind::AccountExists, &email, None, None);
+    match state.store.register(&registration, &confirm.row, &exists.row).await? {
         Registered::Pending => mail_link(&state, MailKind::EmailConfirm, &email, &confirm).await?,
-        Registered::Taken { owner } => {
-            // The owner is told, with a sign-in link; nothing of this sign-up touches the account.
-            let exists = new_link(&state, &owner.id, MailKind::AccountExists, &email, None, None);
-            state.store.issue_link(&exists.row, false).await?;
-            mail_link(&state, MailKind::AccountExists, &email, &exists).await?;
-        }
+        Registered::Taken { .. } => mail_link(&state, MailKind::AccountExists, &email, &exists).await?,
     }
     Ok(Json(AuthGrant { user: registration_to_wire(&registration), session: None }))
 }
@@ -219,7 +217,17 @@ async fn apply_link(state: &AppState, proof: LinkProof<'_>, fallback: RedirectAc
     let opened = state.store.open_link(proof, unix_now(), &now_iso(), &token, state.config.email_verification).await?;
     Ok(match opened {
         LinkOpened::Invalid => invalid_link(fallback),
-        LinkOpened::Granted { action, .. } => LinkOutcome::Done { action: RedirectAction::parse(&action), access_token: Some(token_value) },
+        LinkOpened::Granted { action, user_id, contended } => {
+            if contended {
+                // No sign-up's password was kept: the owner of the mailbox chooses one.
+                if let Ok(address) = Email::parse(&email_of(state, &user_id).await?) {
+                    let link = new_link(state, &user_id, MailKind::SetPassword, &address, None, None);
+                    state.store.issue_link(&link.row, false).await?;
+                    mail_link(state, MailKind::SetPassword, &address, &link).await?;
+                }
+            }
+            LinkOutcome::Done { action: RedirectAction::parse(&action), access_token: Some(token_value) }
+        }
         LinkOpened::EmailChanged { old_email, .. } => {
             if let Some(old) = old_email.as_deref().and_then(|e| Email::parse(e).ok()) {
                 state.mailer.send(MailKind::EmailChanged, &old, None).await?;
@@ -233,6 +241,10 @@ async fn apply_link(state: &AppState, proof: LinkProof<'_>, fallback: RedirectAc
             message: "A user with the provided email already exists.",
         },
     })
+}
+
+async fn email_of(state: &AppState, user_id: &str) -> AppResult<String> {
+    Ok(state.store.user_by_id(user_id).await?.map(|u| u.email).unwrap_or_default())
 }
 
 /// The link in every mail. Opened by a browser (or a mail scanner): answers with a 302 to the
@@ -277,7 +289,7 @@ pub async fn verify_code(State(state): State<AppState>, ip: ClientIp, ApiJson(bo
     let invalid = || AppError::bad_request(codes::INVALID_CODE, "The code is invalid or has expired.");
     let Ok(email) = Email::parse(&body.email) else { return Err(invalid()) };
     let now = unix_now();
-    let (count, link) = state.store.code_attempt(email.as_str(), now, CODE_WINDOW).await?;
+    let (count, link) = state.store.code_attempt(email.as_str(), now, CODE_WINDOW, state.config.code_attempts).await?;
     over(count, state.config.code_attempts, now + CODE_WINDOW, now)?;
     let code = body.code.trim();
     let Some(link) = link else { return Err(invalid()) };
@@ -328,7 +340,7 @@ pub async fn signout(State(state): State<AppState>, auth: AuthSession, body: axu
     let request: SignOutRequest = if body.iter().all(u8::is_ascii_whitespace) {
         SignOutRequest::default()
     } else {
-        serde_json::from_slice(&body).map_err(|_| AppError::bad_request("invalid_request_body_syntax", "The request body is not valid JSON."))?
+        serde_json::from_slice(&body).map_err(|_| AppError::bad_request(codes::INVALID_REQUEST_BODY_SYNTAX, "The request body is not valid JSON."))?
     };
     let token = request.token.filter(|t| !t.trim().is_empty());
     let selector = match token.as_deref().map(str::trim) {
@@ -342,7 +354,7 @@ pub async fn signout(State(state): State<AppState>, auth: AuthSession, body: axu
         // A handle from `GET /auth/sessions`.
         Some(handle) => handle.to_string(),
     };
-    if !state.store.sign_out(&auth.user.id, &selector).await? {
+    if !not_applied(state.store.sign_out(&auth.session.selector, &auth.user.id, &selector, unix_now()).await?)? {
         return Err(session_not_found());
     }
     Ok(StatusCode::OK)
@@ -354,12 +366,12 @@ fn session_not_found() -> AppError {
 }
 
 pub async fn signout_all(State(state): State<AppState>, auth: AuthSession) -> AppResult<StatusCode> {
-    state.store.sign_out_all(&auth.user.id, None).await?;
+    not_applied(state.store.sign_out_all(&auth.session.selector, &auth.user.id, false, unix_now()).await?)?;
     Ok(StatusCode::OK)
 }
 
 pub async fn signout_all_except(State(state): State<AppState>, auth: AuthSession) -> AppResult<StatusCode> {
-    state.store.sign_out_all(&auth.user.id, Some(&auth.session.selector)).await?;
+    not_applied(state.store.sign_out_all(&auth.session.selector, &auth.user.id, true, unix_now()).await?)?;
     Ok(StatusCode::OK)
 }
 
@@ -379,6 +391,12 @@ pub async fn user(auth: AuthSession) -> Json<User> {
     Json(user_to_wire(&auth.user))
 }
 
+/// Guessing the current password through a stolen session counts against the same per-account
+/// budget as guessing it at sign-in.
+async fn current_password_budget(state: &AppState, auth: &AuthSession) -> AppResult<()> {
+    counted(state, &format!("signin:{}", auth.user.email), state.config.signin_attempts, SIGNIN_WINDOW).await
+}
+
 /// The answer for a flow that found its condition gone.
 fn not_applied<T>(outcome: Checked<T>) -> AppResult<T> {
     match outcome {
@@ -391,6 +409,7 @@ fn not_applied<T>(outcome: Checked<T>) -> AppResult<T> {
 pub async fn change_pwd(State(state): State<AppState>, auth: AuthSession, ApiJson(body): ApiJson<ChangePasswordRequest>) -> AppResult<StatusCode> {
     state.auth_limiter.check(&format!("pwd:{}", auth.user.id))?;
     let new_password = Password::parse(body.new_password, "newPassword")?;
+    current_password_budget(&state, &auth).await?;
     if !state.hasher.verify(&Password::presented(body.old_password), Some(&auth.user.password_hash)).await? {
         return Err(wrong_current_password());
     }
@@ -404,6 +423,7 @@ pub async fn change_pwd(State(state): State<AppState>, auth: AuthSession, ApiJso
 pub async fn change_email(State(state): State<AppState>, ip: ClientIp, auth: AuthSession, ApiJson(body): ApiJson<ChangeEmailRequest>) -> AppResult<Json<User>> {
     state.auth_limiter.check(&format!("email:{}", auth.user.id))?;
     let new_email = Email::parse(&body.new_email)?;
+    current_password_budget(&state, &auth).await?;
     if !state.hasher.verify(&Password::presented(body.current_password), Some(&auth.user.password_hash)).await? {
         return Err(wrong_current_password());
     }

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::accounts::{extra_too_large, user_to_wire, validate_extra_keys, validate_picture, PROTECTED_FIELDS};
 use crate::domain::validate_name;
-use crate::error::{AppError, AppResult};
+use crate::error::{codes, AppError, AppResult};
 use crate::extract::{ApiJson, AuthSession};
 use crate::store::{ProfilePatch, ProfileUpdate};
 use crate::time::unix_now;
@@ -18,7 +18,7 @@ use crate::AppState;
 /// the same answer, so ids cannot be probed.
 fn own_object(auth: &AuthSession, request: &DbObjectRequest) -> AppResult<()> {
     if request.model != "users" {
-        return Err(AppError::not_found("model_not_found", format!("No model named '{}' is available.", request.model)));
+        return Err(AppError::not_found(codes::MODEL_NOT_FOUND, format!("No model named '{}' is available.", request.model)));
     }
     if request.id != auth.user.id {
         return Err(AppError::permission_denied("You can only access your own user object."));

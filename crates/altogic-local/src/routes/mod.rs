@@ -65,8 +65,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/_api/rest/v1", rest)
         .nest("/_local/v1", local)
         .route("/_storage/{env}/{bucket}/{id}", get(storage::public_file))
-        .fallback(|| async { AppError::not_found("resource_not_found", "No such endpoint.") })
-        .method_not_allowed_fallback(|| async { AppError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This method is not allowed here.") })
+        .fallback(|| async { AppError::not_found(codes::RESOURCE_NOT_FOUND, "No such endpoint.") })
+        .method_not_allowed_fallback(|| async { AppError::new(StatusCode::METHOD_NOT_ALLOWED, codes::METHOD_NOT_ALLOWED, "This method is not allowed here.") })
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .with_state(state.clone())
         .layer(CatchPanicLayer::custom(|_| AppError::internal().into_response()))
@@ -113,14 +113,14 @@ async fn ensure_json_error(response: Response) -> Response {
         return response;
     }
     let code = match status {
-        StatusCode::NOT_FOUND => "resource_not_found",
-        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-        StatusCode::PAYLOAD_TOO_LARGE => "request_body_size_too_large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::NOT_FOUND => codes::RESOURCE_NOT_FOUND,
+        StatusCode::METHOD_NOT_ALLOWED => codes::METHOD_NOT_ALLOWED,
+        StatusCode::PAYLOAD_TOO_LARGE => codes::REQUEST_BODY_SIZE_TOO_LARGE,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => codes::UNSUPPORTED_MEDIA_TYPE,
         StatusCode::TOO_MANY_REQUESTS => codes::RATE_LIMIT_EXCEEDED,
         StatusCode::REQUEST_TIMEOUT => codes::REQUEST_TIMEOUT,
-        s if s.is_server_error() => "internal_server_error",
-        _ => "invalid_request",
+        s if s.is_server_error() => codes::INTERNAL_SERVER_ERROR,
+        _ => codes::INVALID_REQUEST,
     };
     let message = status.canonical_reason().unwrap_or("Request failed").to_string();
     AppError::new(status, code, message).into_response()

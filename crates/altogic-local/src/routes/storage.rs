@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use altogic::{FileInfo, UploadOptions};
-use axum::body::Bytes;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -55,7 +54,7 @@ struct UploadTarget {
 fn target(query: &HashMap<String, String>) -> AppResult<UploadTarget> {
     let bucket = query.get("bucket").map(String::as_str).unwrap_or("root");
     if bucket != "root" {
-        return Err(AppError::not_found("bucket_not_found", format!("No bucket named '{bucket}' exists.")));
+        return Err(AppError::not_found(codes::BUCKET_NOT_FOUND, format!("No bucket named '{bucket}' exists.")));
     }
     let file_name = sanitize_file_name(query.get("fileName").map(String::as_str).unwrap_or(""))?;
     let options = match query.get("options").filter(|o| !o.trim().is_empty()) {
@@ -72,7 +71,7 @@ fn generic(content_type: &str) -> bool {
 
 async fn store_upload(state: &AppState, auth: &AuthSession, target: UploadTarget, declared: &str, bytes: Vec<u8>) -> AppResult<FileInfo> {
     if bytes.is_empty() {
-        return Err(AppError::bad_request("file_upload_error", "The uploaded file is empty."));
+        return Err(AppError::bad_request(codes::FILE_UPLOAD_ERROR, "The uploaded file is empty."));
     }
     if bytes.len() > state.config.max_upload_bytes {
         return Err(too_large());
@@ -83,14 +82,13 @@ async fn store_upload(state: &AppState, auth: &AuthSession, target: UploadTarget
     let declared_base = declared.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let declared_ok = generic(declared) || declared_base == detected || (detected == "image/jpeg" && declared_base == "image/jpg");
     if !declared_ok {
-        return Err(AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", format!("The file is {detected}, not {declared_base}.")));
+        return Err(AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, codes::UNSUPPORTED_MEDIA_TYPE, format!("The file is {detected}, not {declared_base}.")));
     }
     let tags = match &target.options.tags {
         Some(serde_json::Value::Array(list)) => list.iter().filter_map(|t| t.as_str().map(str::to_string)).collect(),
         Some(serde_json::Value::String(s)) => vec![s.clone()],
         _ => vec![],
     };
-    counted(state, &format!("upload:{}", auth.user.id), state.config.uploads_per_hour, UPLOAD_WINDOW).await?;
     let now = now_iso();
     let quota = i64::try_from(state.config.upload_quota_bytes).unwrap_or(i64::MAX);
     let put = state
@@ -127,7 +125,7 @@ async fn store_upload(state: &AppState, auth: &AuthSession, target: UploadTarget
 }
 
 fn unsupported() -> AppError {
-    AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Only PNG, JPEG, GIF and WebP images can be uploaded.")
+    AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, codes::UNSUPPORTED_MEDIA_TYPE, "Only PNG, JPEG, GIF and WebP images can be uploaded.")
 }
 
 pub fn file_info(state: &AppState, row: &FileRow) -> FileInfo {
@@ -154,12 +152,13 @@ pub async fn upload_formdata(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> AppResult<Json<FileInfo>> {
     let target = target(&query)?;
-    let mut multipart = multipart.map_err(|e| AppError::bad_request("file_upload_error", format!("Expected a multipart/form-data body: {}", e.body_text())))?;
+    upload_budget(&state, &auth).await?;
+    let mut multipart = multipart.map_err(|e| AppError::bad_request(codes::FILE_UPLOAD_ERROR, format!("Expected a multipart/form-data body: {}", e.body_text())))?;
     let bad_part = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             too_large()
         } else {
-            AppError::bad_request("file_upload_error", "The multipart body is malformed.")
+            AppError::bad_request(codes::FILE_UPLOAD_ERROR, "The multipart body is malformed.")
         }
     };
     // The first part with a file in it (altogic-js names it `file`).
@@ -177,24 +176,39 @@ pub async fn upload_formdata(
         }
         return Ok(Json(store_upload(&state, &auth, target, &declared, bytes).await?));
     }
-    Err(AppError::bad_request("file_upload_error", "The multipart body has no file part."))
+    Err(AppError::bad_request(codes::FILE_UPLOAD_ERROR, "The multipart body has no file part."))
+}
+
+/// Counted before the body is read: a client over its upload rate costs no upload.
+async fn upload_budget(state: &AppState, auth: &AuthSession) -> AppResult<()> {
+    counted(state, &format!("upload:{}", auth.user.id), state.config.uploads_per_hour, UPLOAD_WINDOW).await
+}
+
+/// A Node `Buffer` as altogic-js JSON-encodes it: its bytes decode straight into a `Vec<u8>`.
+#[derive(serde::Deserialize)]
+struct JsonBuffer {
+    #[serde(rename = "type")]
+    kind: String,
+    data: Vec<u8>,
 }
 
 /// Raw bytes, plus altogic-js 2.3.9's quirk: it JSON-encodes non-Blob bodies, so a JSON string or a
 /// Node `{"type":"Buffer","data":[…]}` is decoded back to bytes.
-pub async fn upload_object(State(state): State<AppState>, auth: AuthSession, Query(query): Query<HashMap<String, String>>, headers: HeaderMap, body: Bytes) -> AppResult<Json<FileInfo>> {
+pub async fn upload_object(State(state): State<AppState>, auth: AuthSession, Query(query): Query<HashMap<String, String>>, headers: HeaderMap, body: axum::body::Body) -> AppResult<Json<FileInfo>> {
     let target = target(&query)?;
+    upload_budget(&state, &auth).await?;
+    // A Buffer's JSON takes up to 4 bytes per byte of file.
+    let body = axum::body::to_bytes(body, 4 * state.config.max_upload_bytes + 64).await.map_err(|_| too_large())?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let (bytes, declared) = if content_type.starts_with("application/json") {
-        let decoded = match serde_json::from_slice::<serde_json::Value>(&body) {
-            Ok(serde_json::Value::String(s)) => s.into_bytes(),
-            Ok(serde_json::Value::Object(o)) if o.get("type").and_then(|t| t.as_str()) == Some("Buffer") => o
-                .get("data")
-                .and_then(|d| d.as_array())
-                .map(|a| a.iter().map(|b| b.as_u64().filter(|b| *b < 256).map(|b| b as u8)).collect::<Option<Vec<u8>>>())
-                .flatten()
-                .ok_or_else(|| AppError::bad_request("file_upload_error", "The Buffer body is malformed."))?,
-            _ => return Err(AppError::bad_request("file_upload_error", "A JSON upload body must be a string or a Buffer object.")),
+        let malformed = || AppError::bad_request(codes::FILE_UPLOAD_ERROR, "A JSON upload body must be a string or a Buffer object.");
+        let decoded = match body.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'"') => serde_json::from_slice::<String>(&body).map_err(|_| malformed())?.into_bytes(),
+            Some(b'{') => match serde_json::from_slice::<JsonBuffer>(&body) {
+                Ok(buffer) if buffer.kind == "Buffer" => buffer.data,
+                _ => return Err(AppError::bad_request(codes::FILE_UPLOAD_ERROR, "The Buffer body is malformed.")),
+            },
+            _ => return Err(malformed()),
         };
         (decoded, target.options.content_type.clone())
     } else {
@@ -205,7 +219,7 @@ pub async fn upload_object(State(state): State<AppState>, auth: AuthSession, Que
 
 /// Public files by URL; a private file only for its owner's session.
 pub async fn public_file(State(state): State<AppState>, Path((env, bucket, id)): Path<(String, String, String)>, headers: HeaderMap) -> AppResult<Response> {
-    let missing = || AppError::not_found("file_not_found", "No such file.");
+    let missing = || AppError::not_found(codes::FILE_NOT_FOUND, "No such file.");
     if env != state.env_id || bucket != state.env_id {
         return Err(missing());
     }

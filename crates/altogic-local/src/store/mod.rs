@@ -188,7 +188,9 @@ pub enum LinkOpened {
     /// Unknown, forged, expired or spent.
     Invalid,
     /// The address was confirmed and/or an access token of `action` was minted for the user.
-    Granted { action: String, user_id: String },
+    /// `contended`: a pending sign-up became the account while others were pending for the same
+    /// address, so no sign-up's password was kept (nobody can tell whose it was).
+    Granted { action: String, user_id: String, contended: bool },
     /// The account's address is now the link's new address; `old_email` is told.
     EmailChanged { user: UserRow, old_email: Option<String> },
     /// The address became another account's in the meantime.
@@ -281,6 +283,7 @@ pub trait Store: Send + Sync + 'static {
 
     // ---- reads ----
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRow>>;
+    async fn user_by_id(&self, id: &str) -> StoreResult<Option<UserRow>>;
     /// The newest unexpired pending sign-up of the address (claimable or not).
     async fn newest_registration(&self, email: &str, now: i64) -> StoreResult<Option<RegistrationRow>>;
     /// The newest unexpired pending sign-up that can still be confirmed.
@@ -295,16 +298,19 @@ pub trait Store: Send + Sync + 'static {
     /// Counts one hit of `key` in a fixed window of `window` seconds (atomically: concurrent hits
     /// each get their own count). Returns the count including this hit and when the window ends.
     async fn hit(&self, key: &str, now: i64, window: i64) -> StoreResult<(i64, i64)>;
-    /// Counts a code guess for `recipient` (key `code:RECIPIENT` in `window`) and reserves one
-    /// attempt on the newest live link mailed there. Returns the hit count, and the link when it
-    /// still had attempts left; the same write happens whether or not the address has links.
-    async fn code_attempt(&self, recipient: &str, now: i64, window: i64) -> StoreResult<(i64, Option<LinkRow>)>;
+    /// Counts a code guess for `recipient` (key `code:RECIPIENT` in `window`) and, while the count
+    /// is within `limit` (0: none), reserves one attempt on the newest live link mailed there.
+    /// Returns the count, and the link when it still had attempts left; the same write happens
+    /// whether or not the address has links.
+    async fn code_attempt(&self, recipient: &str, now: i64, window: i64, limit: u32) -> StoreResult<(i64, Option<LinkRow>)>;
 
     // ---- flows: each one transaction ----
     /// Verification off: the account and its first session; false when the address is taken.
     async fn create_user(&self, user: &UserRow, session: &SessionRow) -> StoreResult<bool>;
-    /// Verification on: a pending sign-up and, when the address is free, its link.
-    async fn register(&self, registration: &RegistrationRow, link: &LinkRow) -> StoreResult<Registered>;
+    /// Verification on: a pending sign-up and, when the address is free, its `confirm` link; when
+    /// the address has an account, the `exists` link (a sign-in link for the owner, whose id the
+    /// store fills in) instead. Either way one transaction of the same shape.
+    async fn register(&self, registration: &RegistrationRow, confirm: &LinkRow, exists: &LinkRow) -> StoreResult<Registered>;
     /// A password sign-in: records the login and stores the session, if the password hash is still
     /// `checked_hash`. Clears the account's sign-in throttle key.
     async fn sign_in(&self, user_id: &str, checked_hash: &str, session: &SessionRow, now_iso: &str, throttle_key: &str) -> StoreResult<Checked<UserRow>>;
@@ -328,10 +334,13 @@ pub trait Store: Send + Sync + 'static {
     /// Verification on: stores the confirmation link for the new address (retiring older ones).
     async fn request_email_change(&self, session: &str, user_id: &str, checked_hash: &str, link: &LinkRow, now: i64) -> StoreResult<Checked<()>>;
     async fn update_profile(&self, session: &str, user_id: &str, patch: &ProfilePatch, now: i64) -> StoreResult<ProfileUpdate>;
-    /// Deletes one session of the user; false if there was none.
-    async fn sign_out(&self, user_id: &str, selector: &str) -> StoreResult<bool>;
-    /// Ends every session of the user but `keep`, and every outstanding link and access token.
-    async fn sign_out_all(&self, user_id: &str, keep: Option<&str>) -> StoreResult<u64>;
+    /// Deletes the session `target` of the user, if the calling `session` is still live; Done(false)
+    /// if there was no such session.
+    async fn sign_out(&self, session: &str, user_id: &str, target: &str, now: i64) -> StoreResult<Checked<bool>>;
+    /// Ends every session of the user (but the caller's with `keep_caller`) and every outstanding
+    /// link and access token that signs in, if the calling `session` is still live. Reset links
+    /// survive: a thief with a session must not be able to block the owner's recovery.
+    async fn sign_out_all(&self, session: &str, user_id: &str, keep_caller: bool, now: i64) -> StoreResult<Checked<u64>>;
     /// Inserts the file, or replaces the owner's file of the same bucket and name (with a new id,
     /// so a file URL's bytes never change), within the owner's `quota` of bytes.
     async fn put_file(&self, session: &str, file: &FileRow, quota: i64, now: i64) -> StoreResult<FilePut>;

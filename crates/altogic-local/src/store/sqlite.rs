@@ -68,11 +68,22 @@ async fn session_live(tx: &mut Tx, selector: &str, user_id: &str, now: i64) -> S
     Ok(found.is_some())
 }
 
-/// Ends what a password change must end: sessions but `keep`, every unspent link, every access token.
-async fn end_credentials(tx: &mut Tx, user_id: &str, keep: Option<&str>) -> StoreResult<u64> {
+/// Which outstanding links and access tokens a change ends besides sessions.
+#[derive(Clone, Copy, PartialEq)]
+enum Ending {
+    /// Everything: a reset, or a move to another address (the old mailbox no longer owns it).
+    All,
+    /// All but `reset-pwd`: password change and sign-out-all end what signs in, but must not let a
+    /// thief with a session kill the owner's recovery link again and again.
+    KeepResets,
+}
+
+/// Ends what a change of credentials must end: sessions but `keep`, unspent links, access tokens.
+async fn end_credentials(tx: &mut Tx, user_id: &str, keep: Option<&str>, ending: Ending) -> StoreResult<u64> {
     let ended = sqlx::query("DELETE FROM sessions WHERE user_id = ? AND selector IS NOT ?").bind(user_id).bind(keep).execute(&mut **tx).await?.rows_affected();
-    sqlx::query("UPDATE email_links SET consumed = 1 WHERE user_id = ? AND consumed = 0").bind(user_id).execute(&mut **tx).await?;
-    sqlx::query("DELETE FROM access_tokens WHERE user_id = ?").bind(user_id).execute(&mut **tx).await?;
+    let spare = if ending == Ending::KeepResets { "reset-pwd" } else { "" };
+    sqlx::query("UPDATE email_links SET consumed = 1 WHERE user_id = ? AND consumed = 0 AND action != ?").bind(user_id).bind(spare).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM access_tokens WHERE user_id = ? AND action != ?").bind(user_id).bind(spare).execute(&mut **tx).await?;
     Ok(ended)
 }
 
@@ -176,6 +187,10 @@ impl Store for SqliteStore {
         Ok(sqlx::query_as("SELECT * FROM users WHERE email = ?").bind(email).fetch_optional(&self.read).await?)
     }
 
+    async fn user_by_id(&self, id: &str) -> StoreResult<Option<UserRow>> {
+        Ok(sqlx::query_as("SELECT * FROM users WHERE id = ?").bind(id).fetch_optional(&self.read).await?)
+    }
+
     async fn newest_registration(&self, email: &str, now: i64) -> StoreResult<Option<RegistrationRow>> {
         Ok(sqlx::query_as("SELECT * FROM registrations WHERE email = ? AND expires_at > ? ORDER BY rowid DESC LIMIT 1")
             .bind(email)
@@ -219,19 +234,23 @@ impl Store for SqliteStore {
         Ok(counted)
     }
 
-    async fn code_attempt(&self, recipient: &str, now: i64, window: i64) -> StoreResult<(i64, Option<LinkRow>)> {
+    async fn code_attempt(&self, recipient: &str, now: i64, window: i64, limit: u32) -> StoreResult<(i64, Option<LinkRow>)> {
         let mut tx = self.tx().await?;
         let (count, _) = hit(&mut tx, &format!("code:{recipient}"), now, window).await?;
+        // Past the address's limit no attempt is taken from the mail: the caller is refused anyway.
+        let allowed = if limit == 0 { i64::MAX } else { i64::from(limit) };
         // Only the newest mail's code is accepted: one guess tests one code.
         let link: Option<LinkRow> = sqlx::query_as(
             "UPDATE email_links SET code_attempts = code_attempts + 1
              WHERE selector = (SELECT selector FROM email_links WHERE recipient = ? AND consumed = 0 AND expires_at > ? ORDER BY rowid DESC LIMIT 1)
-               AND code_attempts < ?
+               AND code_attempts < ? AND ? <= ?
              RETURNING *",
         )
         .bind(recipient)
         .bind(now)
         .bind(CODE_ATTEMPTS)
+        .bind(count)
+        .bind(allowed)
         .fetch_optional(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -265,7 +284,7 @@ impl Store for SqliteStore {
         Ok(true)
     }
 
-    async fn register(&self, r: &RegistrationRow, link: &LinkRow) -> StoreResult<Registered> {
+    async fn register(&self, r: &RegistrationRow, confirm: &LinkRow, exists: &LinkRow) -> StoreResult<Registered> {
         let mut tx = self.tx().await?;
         let owner: Option<UserRow> = sqlx::query_as("SELECT * FROM users WHERE email = ?").bind(&r.email).fetch_optional(&mut *tx).await?;
         sqlx::query(
@@ -283,8 +302,9 @@ impl Store for SqliteStore {
         .bind(owner.is_none())
         .execute(&mut *tx)
         .await?;
-        if owner.is_none() {
-            insert_link(&mut tx, link).await?;
+        match &owner {
+            None => insert_link(&mut tx, confirm).await?,
+            Some(owner) => insert_link(&mut tx, &LinkRow { user_id: owner.id.clone(), ..exists.clone() }).await?,
         }
         tx.commit().await?;
         Ok(match owner {
@@ -339,6 +359,15 @@ impl Store for SqliteStore {
             if !unspent {
                 return Ok(LinkOpened::Invalid);
             }
+            // The change was asked by a session: once it has ended (signed out, password changed),
+            // its request is void.
+            let asker_live = match link.session_selector.as_deref() {
+                Some(asker) => session_live(&mut tx, asker, &user.id, now).await?,
+                None => false,
+            };
+            if !asker_live {
+                return Ok(LinkOpened::Invalid);
+            }
             if email_taken(&mut tx, &new_email, &user.id).await? {
                 return Ok(LinkOpened::EmailTaken { action: link.action });
             }
@@ -349,7 +378,7 @@ impl Store for SqliteStore {
                 .await?;
             drop_registrations(&mut tx, &new_email).await?;
             // The old address's links and the other devices end with the change.
-            end_credentials(&mut tx, &user.id, link.session_selector.as_deref()).await?;
+            end_credentials(&mut tx, &user.id, link.session_selector.as_deref(), Ending::All).await?;
             sqlx::query("UPDATE email_links SET consumed = 1 WHERE selector = ?").bind(&link.selector).execute(&mut *tx).await?;
             tx.commit().await?;
             return Ok(LinkOpened::EmailChanged { user: changed, old_email: Some(user.email) });
@@ -358,14 +387,17 @@ impl Store for SqliteStore {
         if !proof.proves(&link, now) {
             return Ok(LinkOpened::Invalid);
         }
+        let mut contended = false;
         match user {
+            // A link proves only the mailbox it was sent to: one mailed to an address the account
+            // has left since (even one issued in the same instant as the move) opens nothing.
+            Some(user) if user.email != link.recipient => return Ok(LinkOpened::Invalid),
             Some(user) => {
-                if !user.email_verified && user.email == link.recipient {
+                if !user.email_verified {
                     // The mailbox is proved now. Under verification, a password nobody proved the
                     // mailbox for (an account made before verification was turned on) stops working.
-                    let keep_password = !strict || link.action == "email-confirm";
                     sqlx::query("UPDATE users SET email_verified = 1, password_hash = CASE WHEN ? THEN password_hash ELSE ? END WHERE id = ?")
-                        .bind(keep_password)
+                        .bind(!strict)
                         .bind(crate::crypto::UNUSABLE_PASSWORD)
                         .bind(&user.id)
                         .execute(&mut *tx)
@@ -381,13 +413,23 @@ impl Store for SqliteStore {
                 if email_taken(&mut tx, &r.email, &r.id).await? {
                     return Ok(LinkOpened::EmailTaken { action: link.action });
                 }
+                // Several people signed up with this address: the mailbox owner opened one of the
+                // links, but nothing tells whose password it carries. The account is made without
+                // a usable password; the handler mails the owner a link to choose one.
+                let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM registrations WHERE email = ? AND claimable = 1 AND expires_at > ?")
+                    .bind(&r.email)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                contended = pending > 1;
+                let password_hash = if contended { crate::crypto::UNUSABLE_PASSWORD } else { r.password_hash.as_str() };
                 sqlx::query(
                     "INSERT INTO users (id, email, password_hash, name, profile_picture, email_verified, provider, sign_up_at, last_login_at, extra)
                      VALUES (?, ?, ?, ?, ?, 1, 'altogic', ?, ?, ?)",
                 )
                 .bind(&r.id)
                 .bind(&r.email)
-                .bind(&r.password_hash)
+                .bind(password_hash)
                 .bind(&r.name)
                 .bind(&r.profile_picture)
                 .bind(&r.created_at)
@@ -407,7 +449,7 @@ impl Store for SqliteStore {
         }
         insert_token(&mut tx, token, &link.user_id, &link).await?;
         tx.commit().await?;
-        Ok(LinkOpened::Granted { action: link.action, user_id: link.user_id })
+        Ok(LinkOpened::Granted { action: link.action, user_id: link.user_id, contended })
     }
 
     async fn grant(&self, key: TokenKey<'_>, actions: &[&str], now: i64, now_iso: &str, session: &SessionRow) -> StoreResult<Option<UserRow>> {
@@ -429,7 +471,7 @@ impl Store for SqliteStore {
             return Ok(false);
         }
         // The old password may be known to someone else: everything it let anyone obtain ends.
-        end_credentials(&mut tx, &user_id, None).await?;
+        end_credentials(&mut tx, &user_id, None, Ending::All).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -449,7 +491,7 @@ impl Store for SqliteStore {
         if updated != 1 {
             return Ok(Checked::Stale);
         }
-        end_credentials(&mut tx, user_id, Some(session)).await?;
+        end_credentials(&mut tx, user_id, Some(session), Ending::KeepResets).await?;
         tx.commit().await?;
         Ok(Checked::Done(()))
     }
@@ -469,7 +511,7 @@ impl Store for SqliteStore {
         // Nobody proved the new mailbox: the address is not verified.
         let user: UserRow =
             sqlx::query_as("UPDATE users SET email = ?, email_verified = 0 WHERE id = ? RETURNING *").bind(new_email).bind(user_id).fetch_one(&mut *tx).await?;
-        end_credentials(&mut tx, user_id, Some(session)).await?;
+        end_credentials(&mut tx, user_id, Some(session), Ending::All).await?;
         tx.commit().await?;
         Ok(EmailChange::Done { user, old_email: before.email })
     }
@@ -511,16 +553,24 @@ impl Store for SqliteStore {
         Ok(ProfileUpdate::Done(user))
     }
 
-    async fn sign_out(&self, user_id: &str, selector: &str) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM sessions WHERE user_id = ? AND selector = ?").bind(user_id).bind(selector).execute(&self.write).await?;
-        Ok(done.rows_affected() == 1)
+    async fn sign_out(&self, session: &str, user_id: &str, target: &str, now: i64) -> StoreResult<Checked<bool>> {
+        let mut tx = self.tx().await?;
+        if !session_live(&mut tx, session, user_id, now).await? {
+            return Ok(Checked::SessionEnded);
+        }
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = ? AND selector = ?").bind(user_id).bind(target).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(Checked::Done(done.rows_affected() == 1))
     }
 
-    async fn sign_out_all(&self, user_id: &str, keep: Option<&str>) -> StoreResult<u64> {
+    async fn sign_out_all(&self, session: &str, user_id: &str, keep_caller: bool, now: i64) -> StoreResult<Checked<u64>> {
         let mut tx = self.tx().await?;
-        let ended = end_credentials(&mut tx, user_id, keep).await?;
+        if !session_live(&mut tx, session, user_id, now).await? {
+            return Ok(Checked::SessionEnded);
+        }
+        let ended = end_credentials(&mut tx, user_id, keep_caller.then_some(session), Ending::KeepResets).await?;
         tx.commit().await?;
-        Ok(ended)
+        Ok(Checked::Done(ended))
     }
 
     async fn put_file(&self, session: &str, f: &FileRow, quota: i64, now: i64) -> StoreResult<FilePut> {
