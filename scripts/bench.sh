@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Load benchmark of the release altogic-local (not a test): sign-in and authenticated
-# GET /auth/sessions with wrk on loopback, then the argon2id cost with criterion for comparison.
+# GET /auth/sessions with wrk on loopback, then the argon2id cost with criterion for comparison,
+# then the app's cold start. BENCH_ONLY=server stops after the server; BASELINE_BIN=<binary>
+# measures an older altogic-local first, in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { sudo_or() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }; sudo_or apt-get install -y -qq wrk; }
@@ -41,6 +43,7 @@ if [ -n "${BASELINE_BIN:-}" ]; then
 fi
 # The per-account sign-in throttle would stop a benchmark that signs one account in 10,000 times.
 bench_server target/release/altogic-local --signin-attempts 0
+[ "${BENCH_ONLY:-}" = server ] && exit 0
 echo "== argon2id hash cost (criterion)"
 cargo bench -p altogic-local --bench password_hash --locked 2>&1 | grep -E "time:|argon2id|error" || true
 

@@ -81,7 +81,7 @@ async fn two_accounts_racing_for_one_address_get_a_4xx_never_a_500() {
         racers.push(t.signed_in_user(&format!("racer{i}")).await.0);
     }
     let target = &target;
-    let answers = futures_join(racers.iter().map(|c| async move { c.auth().change_email(PASSWORD, target).await })).await;
+    let answers = join_all(racers.iter().map(|c| async move { c.auth().change_email(PASSWORD, target).await })).await;
     let won = answers.iter().filter(|r| r.is_ok()).count();
     assert_eq!(won, 1, "exactly one account gets the address");
     for err in answers.iter().filter_map(|r| r.as_ref().err()) {
@@ -100,30 +100,6 @@ async fn two_accounts_racing_for_one_address_get_a_4xx_never_a_500() {
     let second = t.open_link(&mails[1].link).await;
     assert_eq!(first.status, 200);
     assert_eq!((second.status, second.code.as_deref()), (401, Some("email_already_exists")));
-}
-
-/// Runs the futures concurrently (a tiny join_all without the futures crate).
-async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
-    let mut pinned: Vec<_> = futures.map(Box::pin).collect();
-    let mut out: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, f) in pinned.iter_mut().enumerate() {
-            if out[i].is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => out[i] = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    out.into_iter().map(Option::unwrap).collect()
 }
 
 #[tokio::test]
@@ -245,7 +221,7 @@ async fn forty_concurrent_code_guesses_test_at_most_five() {
     let client = t.client();
     let wrong: Vec<String> = (0..).map(|i| format!("{:06}", i)).filter(|c| *c != mail.code).take(39).collect();
     let (client_ref, email_ref) = (&client, &email);
-    let answers = futures_join(wrong.iter().map(|w| async move { client_ref.auth().verify_email_code(email_ref, w).await })).await;
+    let answers = join_all(wrong.iter().map(|w| async move { client_ref.auth().verify_email_code(email_ref, w).await })).await;
     // Each is refused: as a wrong code, or (past 20 guesses at one address) by the address's limit.
     assert!(answers.iter().all(|a| {
         let e = a.as_ref().unwrap_err();
