@@ -80,8 +80,19 @@ pub struct NewLink {
     pub code: String,
 }
 
+/// What a mailed link is bound to besides its recipient.
+#[derive(Default, Clone, Copy)]
+pub struct Binding<'a> {
+    /// The address a `change-email` link moves the account to.
+    pub new_email: Option<&'a Email>,
+    /// The session that asked for a `change-email` link.
+    pub session: Option<&'a str>,
+    /// PKCE: the challenge of the request (its link, code and access token need the verifier).
+    pub challenge: Option<&'a str>,
+}
+
 /// A link of `kind` for `user_id` (an account, or a pending sign-up) mailed to `recipient`.
-pub fn new_link(state: &AppState, user_id: &str, kind: MailKind, recipient: &Email, new_email: Option<&Email>, session: Option<&str>) -> NewLink {
+pub fn new_link(state: &AppState, user_id: &str, kind: MailKind, recipient: &Email, binding: Binding<'_>) -> NewLink {
     let token = new_token();
     let code = new_code();
     let action = kind.action();
@@ -91,13 +102,14 @@ pub fn new_link(state: &AppState, user_id: &str, kind: MailKind, recipient: &Ema
         user_id: user_id.to_string(),
         action: action.as_str().to_string(),
         recipient: recipient.as_str().to_string(),
-        new_email: new_email.map(|e| e.as_str().to_string()),
+        new_email: binding.new_email.map(|e| e.as_str().to_string()),
         code_hash: code_hash(&token.selector, &code),
         code_attempts: 0,
         created_at: now_iso(),
         expires_at: unix_now() + state.config.link_ttl_secs,
         consumed: false,
-        session_selector: session.map(str::to_string),
+        session_selector: binding.session.map(str::to_string),
+        code_challenge: binding.challenge.map(str::to_string),
     };
     let url = format!("{}/_api/rest/v1/auth/verify?key={}&action={}", state.public_url, token.value, action.as_str());
     NewLink { row, url, code }

@@ -75,6 +75,22 @@ impl<'a> TokenKey<'a> {
     }
 }
 
+/// The one PKCE rule: a token bound to a challenge needs the verifier whose SHA-256 it is
+/// (compared in constant time), and an unbound token takes no verifier (so a client can tell from
+/// a success that the token was bound to its own request).
+pub fn pkce_ok(challenge: Option<&str>, verifier: Option<&str>) -> bool {
+    match (challenge, verifier) {
+        (None, None) => true,
+        (Some(challenge), Some(verifier)) => {
+            // RFC 7636: 43 to 128 unreserved characters.
+            let shaped = (43..=128).contains(&verifier.len()) && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+            let derived = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+            shaped && bool::from(derived.as_bytes().ct_eq(challenge.as_bytes()))
+        }
+        _ => false,
+    }
+}
+
 /// A 6-digit code for mails, uniformly drawn.
 pub fn new_code() -> String {
     format!("{:06}", OsRng.gen_range(0..1_000_000u32))
@@ -206,6 +222,18 @@ mod tests {
         assert_eq!(code.len(), 6);
         assert!(code_matches("s", &code, &code_hash("s", &code)));
         assert!(!code_matches("t", &code, &code_hash("s", &code)));
+    }
+
+    #[test]
+    fn pkce_binds_a_token_to_its_verifier_only() {
+        // RFC 7636 appendix B.
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+        assert!(pkce_ok(Some(challenge), Some(verifier)));
+        assert!(!pkce_ok(Some(challenge), None));
+        assert!(!pkce_ok(Some(challenge), Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXx")));
+        assert!(!pkce_ok(None, Some(verifier)), "an unbound token takes no verifier");
+        assert!(pkce_ok(None, None));
     }
 
     #[test]

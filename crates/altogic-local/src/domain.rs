@@ -5,7 +5,7 @@ use std::fmt;
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::error::AppError;
+use crate::error::{codes, AppError};
 
 pub const MIN_PASSWORD: usize = 8;
 pub const MAX_PASSWORD: usize = 256;
@@ -114,6 +114,32 @@ impl Password {
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Password(***)")
+    }
+}
+
+/// A PKCE code challenge (RFC 7636, method `S256` only): 43 base64url characters, the SHA-256 of a
+/// verifier the requesting device keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeChallenge(String);
+
+impl CodeChallenge {
+    /// None when the request carries no challenge (it then behaves as without PKCE).
+    pub fn parse(challenge: Option<&str>, method: Option<&str>) -> Result<Option<CodeChallenge>, AppError> {
+        let invalid = |message: &str| AppError::bad_request(codes::INVALID_CODE_CHALLENGE, message).with_details(serde_json::json!({ "param": "codeChallenge" }));
+        let challenge = challenge.map(str::trim).filter(|c| !c.is_empty());
+        match (challenge, method.map(str::trim).filter(|m| !m.is_empty())) {
+            (None, None) => Ok(None),
+            (None, Some(_)) => Err(invalid("codeChallengeMethod was given without a codeChallenge.")),
+            (Some(_), Some(m)) if m != "S256" => Err(invalid("Only the S256 code challenge method is supported.")),
+            (Some(c), _) if c.len() != 43 || !c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {
+                Err(invalid("codeChallenge must be the 43-character base64url SHA-256 of the code verifier."))
+            }
+            (Some(c), _) => Ok(Some(CodeChallenge(c.to_string()))),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 

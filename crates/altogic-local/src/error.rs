@@ -23,6 +23,8 @@ pub mod codes {
     pub const MISSING_ACCESS_TOKEN: &str = "missing_access_token";
     pub const INVALID_ACCESS_TOKEN: &str = "invalid_access_token";
     pub const INVALID_CODE: &str = "invalid_code";
+    pub const INVALID_CODE_CHALLENGE: &str = "invalid_code_challenge";
+    pub const INVALID_CODE_VERIFIER: &str = "invalid_code_verifier";
     pub const MISSING_CLIENT_KEY: &str = "missing_client_key";
     pub const INVALID_CLIENT_KEY: &str = "invalid_client_key";
     pub const MISSING_MAILBOX_TOKEN: &str = "missing_mailbox_token";
@@ -102,6 +104,10 @@ impl AppError {
             .with_details(serde_json::json!({ "retryAfter": retry_after }));
         e.retry_after = Some(retry_after);
         e
+    }
+
+    pub fn invalid_code_verifier() -> Self {
+        Self::bad_request(codes::INVALID_CODE_VERIFIER, "This link was requested on another device: its code verifier is missing or wrong.")
     }
 
     /// The request's session or password changed while it was in flight: it must not apply.

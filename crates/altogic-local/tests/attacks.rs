@@ -338,6 +338,7 @@ async fn a_link_to_an_address_the_account_has_left_opens_nothing() {
         expires_at: now + 600,
         consumed: false,
         session_selector: None,
+        code_challenge: None,
     };
     t.server.state.store.issue_link(&row, false).await.unwrap();
     let link = format!("{}/_api/rest/v1/auth/verify?key={}&action=magic-link", t.server.url, token.value);

@@ -3,7 +3,8 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::client::{Body, Result};
+use crate::client::{not_requested_here, Body, Result};
+use crate::pkce::{LinkPurpose, LinkRequest};
 use crate::types::*;
 use crate::AltogicClient;
 
@@ -17,7 +18,8 @@ impl Auth<'_> {
     /// `signUpWithEmail(email, password, nameOrUserData)`. `name_or_user_data` is a name string or an
     /// object of extra user fields. Stores the session when one comes back (no e-mail verification).
     pub async fn sign_up_with_email(&self, email: &str, password: &str, name_or_user_data: Option<Value>) -> Result<AuthGrant> {
-        let body = SignUpRequest { email: email.into(), password: password.into(), name_or_user_data, name: None };
+        let pkce = challenge(self.client.new_link_request(LinkPurpose::SignUp, email));
+        let body = SignUpRequest { email: email.into(), password: password.into(), name_or_user_data, name: None, pkce };
         let grant: AuthGrant = self.client.json(Method::POST, "/_api/rest/v1/auth/signup-email", &[], Body::Json(&body)).await?;
         if let Some(session) = &grant.session {
             self.client.save_grant(&grant.user, session);
@@ -32,15 +34,48 @@ impl Auth<'_> {
         self.session_from(grant)
     }
 
-    /// `getAuthGrant(accessToken)`: trades a redirect's access token for a session.
+    /// `getAuthGrant(accessToken)`: trades a redirect's access token for a session. With PKCE the
+    /// token must come from a link this device asked for: the verifiers of its requests are tried,
+    /// newest first, and a token none of them opens is refused without signing anyone in.
     pub async fn get_auth_grant(&self, access_token: &str) -> Result<(User, Session)> {
-        let grant: AuthGrant = self.client.json(Method::GET, "/_api/rest/v1/auth/grant", &[("key", access_token)], NO_BODY).await?;
+        if !self.client.pkce() {
+            return self.grant_with(access_token, None).await;
+        }
+        for request in self.client.link_candidates(LinkPurpose::grants_session)? {
+            match self.grant_with(access_token, Some(&request)).await {
+                Err(e) if e.has_code("invalid_code_verifier") => continue,
+                Ok((user, session)) => {
+                    // This request, and every other sign-in request for the same account, is done.
+                    let email = user.email.clone().unwrap_or_default();
+                    self.client.forget_link_requests(|r| r.verifier() == request.verifier() || (r.purpose.grants_session() && r.is_for(&email)));
+                    return Ok((user, session));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(not_requested_here())
+    }
+
+    async fn grant_with(&self, access_token: &str, request: Option<&LinkRequest>) -> Result<(User, Session)> {
+        let mut query = vec![("key", access_token)];
+        if let Some(r) = request {
+            query.push(("codeVerifier", r.verifier()));
+        }
+        let grant: AuthGrant = self.client.json(Method::GET, "/_api/rest/v1/auth/grant", &query, NO_BODY).await?;
         self.session_from(grant)
     }
 
-    /// A body-less POST with a query, as altogic-js sends the mail requests.
-    async fn post_query(&self, path: &str, query: &[(&str, &str)]) -> Result<()> {
-        self.client.send(Method::POST, path, query, NO_BODY).await.map(drop)
+    /// A body-less POST with a query, as altogic-js sends the mail requests; with PKCE, the
+    /// request's challenge rides along.
+    async fn post_query(&self, path: &str, purpose: LinkPurpose, email: &str) -> Result<()> {
+        let request = self.client.new_link_request(purpose, email);
+        let challenge = request.as_ref().map(LinkRequest::challenge);
+        let mut query = vec![("email", email)];
+        if let Some(c) = &challenge {
+            query.push(("codeChallenge", c));
+            query.push(("codeChallengeMethod", "S256"));
+        }
+        self.client.send(Method::POST, path, &query, NO_BODY).await.map(drop)
     }
 
     fn session_from(&self, grant: AuthGrant) -> Result<(User, Session)> {
@@ -53,28 +88,52 @@ impl Auth<'_> {
 
     /// `sendMagicLinkEmail(email)`.
     pub async fn send_magic_link_email(&self, email: &str) -> Result<()> {
-        self.post_query("/_api/rest/v1/auth/send-magic", &[("email", email)]).await
+        self.post_query("/_api/rest/v1/auth/send-magic", LinkPurpose::MagicLink, email).await
     }
 
     /// `resendVerificationEmail(email)`.
     pub async fn resend_verification_email(&self, email: &str) -> Result<()> {
-        self.post_query("/_api/rest/v1/auth/resend", &[("email", email)]).await
+        self.post_query("/_api/rest/v1/auth/resend", LinkPurpose::Resend, email).await
     }
 
     /// `sendResetPwdEmail(email)`.
     pub async fn send_reset_pwd_email(&self, email: &str) -> Result<()> {
-        self.post_query("/_api/rest/v1/auth/send-reset", &[("email", email)]).await
+        self.post_query("/_api/rest/v1/auth/send-reset", LinkPurpose::ResetPwd, email).await
     }
 
-    /// `resetPwdWithToken(accessToken, newPassword)`.
+    /// `resetPwdWithToken(accessToken, newPassword)`. With PKCE, like [`Auth::get_auth_grant`].
     pub async fn reset_pwd_with_token(&self, access_token: &str, new_password: &str) -> Result<()> {
+        if !self.client.pkce() {
+            return self.reset_with(access_token, new_password, None).await;
+        }
+        for request in self.client.link_candidates(LinkPurpose::resets_password)? {
+            match self.reset_with(access_token, new_password, Some(&request)).await {
+                Err(e) if e.has_code("invalid_code_verifier") => continue,
+                Ok(()) => {
+                    self.client.forget_link_requests(|r| r.verifier() == request.verifier());
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(not_requested_here())
+    }
+
+    async fn reset_with(&self, access_token: &str, new_password: &str, request: Option<&LinkRequest>) -> Result<()> {
         let body = ResetPasswordRequest { new_password: new_password.into() };
-        self.client.send(Method::POST, "/_api/rest/v1/auth/reset-pwd", &[("key", access_token)], Body::Json(&body)).await.map(drop)
+        let mut query = vec![("key", access_token)];
+        if let Some(r) = request {
+            query.push(("codeVerifier", r.verifier()));
+        }
+        self.client.send(Method::POST, "/_api/rest/v1/auth/reset-pwd", &query, Body::Json(&body)).await.map(drop)
     }
 
     /// altogic-local extension: trade the 6-digit code of a mail for what its link would have given.
+    /// With PKCE the verifier of this device's newest request to that address goes along (only the
+    /// newest mail's code is accepted, and every guess counts, so no other is tried).
     pub async fn verify_email_code(&self, email: &str, code: &str) -> Result<CodeExchange> {
-        let body = VerifyCodeRequest { email: email.into(), code: code.into() };
+        let request = self.client.link_requests().into_iter().find(|r| r.is_for(email));
+        let body = VerifyCodeRequest { email: email.into(), code: code.into(), code_verifier: request.map(|r| r.verifier().to_string()) };
         self.client.json(Method::POST, "/_api/rest/v1/auth/verify-code", &[], Body::Json(&body)).await
     }
 
@@ -121,12 +180,21 @@ impl Auth<'_> {
     /// `changeEmail(currentPassword, newEmail)`. With e-mail verification on, the change happens
     /// when the link mailed to the new address is opened; the returned user still has the old one.
     pub async fn change_email(&self, current_password: &str, new_email: &str) -> Result<User> {
-        let body = ChangeEmailRequest { current_password: current_password.into(), new_email: new_email.into() };
+        let pkce = challenge(self.client.new_link_request(LinkPurpose::ChangeEmail, new_email));
+        let body = ChangeEmailRequest { current_password: current_password.into(), new_email: new_email.into(), pkce };
         self.client.json(Method::POST, "/_api/rest/v1/auth/change-email", &[], Body::Json(&body)).await
     }
 
     /// Convenience: sign up with just a name.
     pub async fn sign_up_with_name(&self, email: &str, password: &str, name: &str) -> Result<AuthGrant> {
         self.sign_up_with_email(email, password, Some(json!(name))).await
+    }
+}
+
+/// The body fields of a request's challenge (empty without PKCE).
+fn challenge(request: Option<LinkRequest>) -> PkceChallenge {
+    match request {
+        Some(r) => PkceChallenge { code_challenge: Some(r.challenge()), code_challenge_method: Some("S256".into()) },
+        None => PkceChallenge::default(),
     }
 }

@@ -2,7 +2,7 @@
 //! altogic-js's `Fetcher` (spec §1), without its failure modes: every answer becomes a value or a
 //! typed [`Error`], never a hang or a panic.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use reqwest::{header::HeaderMap, Method, RequestBuilder};
@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{ApiError, ErrorEntry};
+use crate::pkce::{parse_requests, LinkPurpose, LinkRequest, LINK_REQUESTS_KEY, NOT_REQUESTED_HERE, NOT_REQUESTED_HERE_MESSAGE};
 use crate::session_store::{MemoryStore, SessionStore, SESSION_KEY, USER_KEY};
 use crate::types::{Session, User};
 use crate::{user_agent, Auth, Bucket, Model};
@@ -70,6 +71,10 @@ pub struct ClientOptions {
     pub user_agent: String,
     /// Whole-request timeout.
     pub timeout: Duration,
+    /// Bind every mail link this client asks for to this device (PKCE, see [`crate::pkce`]).
+    /// Off by default: the server must be altogic-local (Altogic ignores the challenge, so links
+    /// still work there, unbound), and a link asked for elsewhere is then refused.
+    pub pkce: bool,
 }
 
 impl Default for ClientOptions {
@@ -80,6 +85,7 @@ impl Default for ClientOptions {
             on_session_invalidated: None,
             user_agent: user_agent::default_user_agent(),
             timeout: Duration::from_secs(30),
+            pkce: false,
         }
     }
 }
@@ -98,6 +104,9 @@ pub(crate) struct Inner {
     storage: Arc<dyn SessionStore>,
     session: RwLock<Option<Session>>,
     on_session_invalidated: Option<Hook>,
+    pkce: bool,
+    /// Serializes read-modify-write of the stored link requests.
+    link_requests: Mutex<()>,
 }
 
 /// What a request sends as its body (altogic-js sends no body and no Content-Type for body-less POSTs).
@@ -144,6 +153,8 @@ impl AltogicClient {
                 storage: options.storage,
                 session: RwLock::new(session),
                 on_session_invalidated: options.on_session_invalidated,
+                pkce: options.pkce,
+                link_requests: Mutex::new(()),
             }),
         })
     }
@@ -196,6 +207,51 @@ impl AltogicClient {
         self.inner.storage.remove_item(SESSION_KEY);
         self.inner.storage.remove_item(USER_KEY);
         *self.inner.session.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// Whether mail links are bound to this device (PKCE).
+    pub fn pkce(&self) -> bool {
+        self.inner.pkce
+    }
+
+    /// The mail links this device has asked for and not used yet, newest first (with PKCE).
+    pub fn link_requests(&self) -> Vec<LinkRequest> {
+        parse_requests(self.inner.storage.get_item(LINK_REQUESTS_KEY))
+    }
+
+    fn update_link_requests(&self, change: impl FnOnce(&mut Vec<LinkRequest>)) {
+        let _guard = self.inner.link_requests.lock().unwrap_or_else(|e| e.into_inner());
+        let mut list = self.link_requests();
+        change(&mut list);
+        match serde_json::to_string(&list) {
+            Ok(json) => self.inner.storage.set_item(LINK_REQUESTS_KEY, &json),
+            Err(_) => self.inner.storage.remove_item(LINK_REQUESTS_KEY),
+        }
+    }
+
+    /// With PKCE, a fresh request for `purpose` to `email`, remembered before it is sent.
+    pub(crate) fn new_link_request(&self, purpose: LinkPurpose, email: &str) -> Option<LinkRequest> {
+        if !self.inner.pkce {
+            return None;
+        }
+        let request = LinkRequest::new(purpose, email);
+        let remembered = request.clone();
+        self.update_link_requests(move |list| list.insert(0, remembered));
+        Some(request)
+    }
+
+    /// Drops the requests `used` says are done with.
+    pub(crate) fn forget_link_requests(&self, used: impl Fn(&LinkRequest) -> bool) {
+        self.update_link_requests(|list| list.retain(|r| !used(r)));
+    }
+
+    /// The requests whose verifiers may redeem a token, newest first; refused outright when none.
+    pub(crate) fn link_candidates(&self, fits: impl Fn(LinkPurpose) -> bool) -> Result<Vec<LinkRequest>> {
+        let candidates: Vec<LinkRequest> = self.link_requests().into_iter().filter(|r| fits(r.purpose)).collect();
+        if candidates.is_empty() {
+            return Err(not_requested_here());
+        }
+        Ok(candidates)
     }
 
     pub(crate) fn save_grant(&self, user: &User, session: &Session) {
@@ -266,6 +322,11 @@ impl AltogicClient {
             hook();
         }
     }
+}
+
+/// A link that no request of this device (or none with a verifier the server accepts) asked for.
+pub(crate) fn not_requested_here() -> Error {
+    Error::Client { code: NOT_REQUESTED_HERE, message: NOT_REQUESTED_HERE_MESSAGE.into() }
 }
 
 async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>> {

@@ -15,6 +15,8 @@ mod client;
 #[cfg(feature = "client")]
 mod db;
 #[cfg(feature = "client")]
+pub mod pkce;
+#[cfg(feature = "client")]
 pub mod session_store;
 #[cfg(feature = "client")]
 mod storage;
@@ -31,6 +33,8 @@ pub use auth::Auth;
 pub use client::{AltogicClient, ClientOptions, Error, Result};
 #[cfg(feature = "client")]
 pub use db::{DbObject, Model};
+#[cfg(feature = "client")]
+pub use pkce::{LinkPurpose, LinkRequest};
 #[cfg(feature = "client")]
 pub use session_store::{MemoryStore, SessionStore};
 #[cfg(feature = "client")]

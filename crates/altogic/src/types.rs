@@ -102,6 +102,21 @@ pub struct SignUpRequest {
     pub name_or_user_data: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<Value>,
+    /// altogic-local extension (PKCE, RFC 7636): binds the confirmation link to this device.
+    #[serde(default, flatten)]
+    pub pkce: PkceChallenge,
+}
+
+/// `codeChallenge` (base64url SHA-256 of a verifier) and `codeChallengeMethod` (`S256`): an
+/// altogic-local extension that binds the mailed link and code to whoever holds the verifier. In
+/// request bodies of sign-up and change-email, and in the query of the body-less mail requests.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PkceChallenge {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_challenge: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_challenge_method: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -128,6 +143,8 @@ pub struct ChangePasswordRequest {
 pub struct ChangeEmailRequest {
     pub current_password: String,
     pub new_email: String,
+    #[serde(default, flatten)]
+    pub pkce: PkceChallenge,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -139,9 +156,13 @@ pub struct ResetPasswordRequest {
 /// Body of the altogic-local extension `POST /auth/verify-code`: the 6-digit code printed in
 /// every mail, for when the link cannot open the app. Answers a [`CodeExchange`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct VerifyCodeRequest {
     pub email: String,
     pub code: String,
+    /// The PKCE verifier of the request that mailed the code, if it was bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_verifier: Option<String>,
 }
 
 /// What a mail link's redirect would have carried, returned by `POST /auth/verify-code`.

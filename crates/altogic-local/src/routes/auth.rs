@@ -12,13 +12,13 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use crate::accounts::*;
-use crate::crypto::{new_id, TokenKey};
-use crate::domain::{Email, Password};
+use crate::crypto::{new_id, pkce_ok, TokenKey};
+use crate::domain::{CodeChallenge, Email, Password};
 use crate::error::{codes, AppError, AppResult};
 use crate::extract::{ApiJson, AuthSession, ClientIp};
 use crate::mail::MailKind;
 use crate::ratelimit::{counted, over, CODE_WINDOW, MAIL_WINDOW, SIGNIN_WINDOW};
-use crate::store::{Checked, EmailChange, LinkOpened, LinkProof, Registered, RegistrationRow, SessionRow, UserRow};
+use crate::store::{Checked, EmailChange, LinkOpened, LinkProof, Redeemed, Registered, RegistrationRow, SessionRow, UserRow};
 use crate::time::{now_iso, unix_now};
 use crate::AppState;
 
@@ -64,6 +64,7 @@ pub async fn signup_email(State(state): State<AppState>, ip: ClientIp, headers: 
     let email = Email::parse(&body.email)?;
     let password = Password::parse(body.password, "password")?;
     let (name, profile_picture, extra) = user_data(body.name_or_user_data.or(body.name))?;
+    let challenge = CodeChallenge::parse(body.pkce.code_challenge.as_deref(), body.pkce.code_challenge_method.as_deref())?;
     let id = new_id();
     let now = now_iso();
 
@@ -103,10 +104,12 @@ pub async fn signup_email(State(state): State<AppState>, ip: ClientIp, headers: 
         expires_at: unix_now() + state.config.unverified_ttl_days * 86_400,
         claimable: true,
     };
-    let confirm = new_link(&state, &registration.id, MailKind::EmailConfirm, &email, None, None);
+    // Both links are bound to the sign-up's device (PKCE), if it asked for that.
+    let bound = Binding { challenge: challenge.as_ref().map(CodeChallenge::as_str), ..Binding::default() };
+    let confirm = new_link(&state, &registration.id, MailKind::EmailConfirm, &email, bound);
     // For a taken address the owner is told instead, with a sign-in link (the store fills in the
     // owner's id); nothing of this sign-up touches the account.
-    let exists = new_link(&state, "", MailKind::AccountExists, &email, None, None);
+    let exists = new_link(&state, "", MailKind::AccountExists, &email, bound);
     match state.store.register(&registration, &confirm.row, &exists.row).await? {
         Registered::Pending => mail_link(&state, MailKind::EmailConfirm, &email, &confirm).await?,
         Registered::Taken { .. } => mail_link(&state, MailKind::AccountExists, &email, &exists).await?,
@@ -155,21 +158,23 @@ pub async fn signin_email(State(state): State<AppState>, ip: ClientIp, headers: 
 async fn mail_request(state: &AppState, ip: &ClientIp, query: &HashMap<String, String>, kind: MailKind) -> AppResult<StatusCode> {
     state.auth_limiter.check(&format!("mail:{}", ip.key()))?;
     let email = query_email(query)?;
+    let challenge = CodeChallenge::parse(query.get("codeChallenge").map(String::as_str), query.get("codeChallengeMethod").map(String::as_str))?;
     mail_budget(state, &email, &ip.key()).await?;
     let state = state.clone();
     tokio::spawn(async move {
-        if let Err(e) = send_requested(&state, kind, &email).await {
+        if let Err(e) = send_requested(&state, kind, &email, challenge.as_ref()).await {
             tracing::warn!(code = %e.entry.code, "a requested mail was not sent");
         }
     });
     Ok(StatusCode::OK)
 }
 
-async fn send_requested(state: &AppState, kind: MailKind, email: &Email) -> AppResult<()> {
+async fn send_requested(state: &AppState, kind: MailKind, email: &Email, challenge: Option<&CodeChallenge>) -> AppResult<()> {
+    let bound = Binding { challenge: challenge.map(CodeChallenge::as_str), ..Binding::default() };
     let link = match state.store.user_by_email(email.as_str()).await? {
         Some(user) if kind == MailKind::EmailConfirm && user.email_verified => return Ok(()),
         Some(user) => {
-            let link = new_link(state, &user.id, kind, email, None, None);
+            let link = new_link(state, &user.id, kind, email, bound);
             state.store.issue_link(&link.row, false).await?;
             link
         }
@@ -177,7 +182,7 @@ async fn send_requested(state: &AppState, kind: MailKind, email: &Email) -> AppR
         // replaces its older links.
         None if kind == MailKind::EmailConfirm => {
             let Some(pending) = state.store.claimable_registration(email.as_str(), unix_now()).await? else { return Ok(()) };
-            let link = new_link(state, &pending.id, kind, email, None, None);
+            let link = new_link(state, &pending.id, kind, email, bound);
             state.store.issue_link(&link.row, true).await?;
             link
         }
@@ -217,11 +222,13 @@ async fn apply_link(state: &AppState, proof: LinkProof<'_>, fallback: RedirectAc
     let opened = state.store.open_link(proof, unix_now(), &now_iso(), &token, state.config.email_verification).await?;
     Ok(match opened {
         LinkOpened::Invalid => invalid_link(fallback),
-        LinkOpened::Granted { action, user_id, contended } => {
+        LinkOpened::Granted { action, user_id, contended, code_challenge } => {
             if contended {
-                // No sign-up's password was kept: the owner of the mailbox chooses one.
+                // No sign-up's password was kept: the owner of the mailbox chooses one, on the
+                // device whose sign-up was confirmed.
                 if let Ok(address) = Email::parse(&email_of(state, &user_id).await?) {
-                    let link = new_link(state, &user_id, MailKind::SetPassword, &address, None, None);
+                    let bound = Binding { challenge: code_challenge.as_deref(), ..Binding::default() };
+                    let link = new_link(state, &user_id, MailKind::SetPassword, &address, bound);
                     state.store.issue_link(&link.row, false).await?;
                     mail_link(state, MailKind::SetPassword, &address, &link).await?;
                 }
@@ -297,6 +304,10 @@ pub async fn verify_code(State(state): State<AppState>, ip: ClientIp, ApiJson(bo
     if !proof.proves(&link, now) {
         return Err(invalid());
     }
+    // The right code of a bound mail still needs the device that asked for it.
+    if !pkce_ok(link.code_challenge.as_deref(), body.code_verifier.as_deref()) {
+        return Err(AppError::invalid_code_verifier());
+    }
     match apply_link(&state, proof, RedirectAction::parse(&link.action)).await? {
         LinkOutcome::Done { action, access_token } => Ok(Json(CodeExchange { action: action.as_str().to_string(), access_token })),
         LinkOutcome::Failed { status, code, message, .. } => Err(AppError::new(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), code, message)),
@@ -317,7 +328,12 @@ pub async fn grant(State(state): State<AppState>, ip: ClientIp, headers: HeaderM
     let key = access_key(&q)?;
     let key = TokenKey::parse(&key).ok_or_else(AppError::invalid_access_token)?;
     let (mut session, token) = new_session(&state, "", &user_agent(&headers));
-    let user = state.store.grant(key, &["email-confirm", "magic-link"], unix_now(), &now_iso(), &session).await?.ok_or_else(AppError::invalid_access_token)?;
+    let verifier = q.get("codeVerifier").map(String::as_str);
+    let user = match state.store.grant(key, verifier, &["email-confirm", "magic-link"], unix_now(), &now_iso(), &session).await? {
+        Redeemed::Done(user) => user,
+        Redeemed::Invalid => return Err(AppError::invalid_access_token()),
+        Redeemed::WrongVerifier => return Err(AppError::invalid_code_verifier()),
+    };
     session.user_id = user.id.clone();
     Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token) }))
 }
@@ -329,10 +345,11 @@ pub async fn reset_pwd(State(state): State<AppState>, ip: ClientIp, Query(q): Qu
     let key = access_key(&q)?;
     let key = TokenKey::parse(&key).ok_or_else(AppError::invalid_access_token)?;
     let hash = state.hasher.hash(&password).await?;
-    if !state.store.reset_password(key, &hash, unix_now()).await? {
-        return Err(AppError::invalid_access_token());
+    match state.store.reset_password(key, q.get("codeVerifier").map(String::as_str), &hash, unix_now()).await? {
+        Redeemed::Done(()) => Ok(StatusCode::OK),
+        Redeemed::Invalid => Err(AppError::invalid_access_token()),
+        Redeemed::WrongVerifier => Err(AppError::invalid_code_verifier()),
     }
-    Ok(StatusCode::OK)
 }
 
 pub async fn signout(State(state): State<AppState>, auth: AuthSession, body: axum::body::Bytes) -> AppResult<StatusCode> {
@@ -423,6 +440,7 @@ pub async fn change_pwd(State(state): State<AppState>, auth: AuthSession, ApiJso
 pub async fn change_email(State(state): State<AppState>, ip: ClientIp, auth: AuthSession, ApiJson(body): ApiJson<ChangeEmailRequest>) -> AppResult<Json<User>> {
     state.auth_limiter.check(&format!("email:{}", auth.user.id))?;
     let new_email = Email::parse(&body.new_email)?;
+    let challenge = CodeChallenge::parse(body.pkce.code_challenge.as_deref(), body.pkce.code_challenge_method.as_deref())?;
     current_password_budget(&state, &auth).await?;
     if !state.hasher.verify(&Password::presented(body.current_password), Some(&auth.user.password_hash)).await? {
         return Err(wrong_current_password());
@@ -435,7 +453,8 @@ pub async fn change_email(State(state): State<AppState>, ip: ClientIp, auth: Aut
         // The change happens when the new address confirms. Whether it is taken is told only then,
         // on the link, so this call cannot be used to probe for accounts.
         mail_budget(&state, &new_email, &ip.key()).await?;
-        let link = new_link(&state, &auth.user.id, MailKind::ChangeEmail, &new_email, Some(&new_email), Some(&auth.session.selector));
+        let bound = Binding { new_email: Some(&new_email), session: Some(&auth.session.selector), challenge: challenge.as_ref().map(CodeChallenge::as_str) };
+        let link = new_link(&state, &auth.user.id, MailKind::ChangeEmail, &new_email, bound);
         not_applied(state.store.request_email_change(&auth.session.selector, &auth.user.id, &auth.user.password_hash, &link.row, now).await?)?;
         mail_link(&state, MailKind::ChangeEmail, &new_email, &link).await?;
         return Ok(Json(user_to_wire(&auth.user)));

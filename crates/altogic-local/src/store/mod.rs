@@ -100,6 +100,8 @@ pub struct LinkRow {
     pub consumed: bool,
     /// For `change-email`: the session that asked, which survives the change.
     pub session_selector: Option<String>,
+    /// PKCE: the challenge of the request that asked for the link (its verifier is never stored).
+    pub code_challenge: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -110,6 +112,8 @@ pub struct AccessTokenRow {
     pub action: String,
     pub link_selector: Option<String>,
     pub expires_at: i64,
+    /// The challenge of the link that minted it: redeeming needs the matching verifier.
+    pub code_challenge: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -190,11 +194,22 @@ pub enum LinkOpened {
     /// The address was confirmed and/or an access token of `action` was minted for the user.
     /// `contended`: a pending sign-up became the account while others were pending for the same
     /// address, so no sign-up's password was kept (nobody can tell whose it was).
-    Granted { action: String, user_id: String, contended: bool },
+    Granted { action: String, user_id: String, contended: bool, code_challenge: Option<String> },
     /// The account's address is now the link's new address; `old_email` is told.
     EmailChanged { user: UserRow, old_email: Option<String> },
     /// The address became another account's in the meantime.
     EmailTaken { action: String },
+}
+
+/// Outcome of redeeming an access token.
+#[derive(Debug)]
+pub enum Redeemed<T> {
+    Done(T),
+    /// Unknown, forged, expired, spent, or of another action.
+    Invalid,
+    /// Bound to a PKCE challenge that the presented verifier (or its absence) does not meet. The
+    /// token stays unspent for the right verifier.
+    WrongVerifier,
 }
 
 /// Outcome of a sign-up with e-mail verification on.
@@ -320,12 +335,12 @@ pub trait Store: Send + Sync + 'static {
     /// one) or switches the e-mail (`change-email`). With `strict`, an account whose address is
     /// verified this way by anything but its own sign-up link loses its (unproved) password.
     async fn open_link(&self, proof: LinkProof<'_>, now: i64, now_iso: &str, token: &NewAccessToken, strict: bool) -> StoreResult<LinkOpened>;
-    /// Trades an access token of `actions` for a session: burns the token and its link, records
-    /// the login and stores `session`. None when the token is not live.
-    async fn grant(&self, key: TokenKey<'_>, actions: &[&str], now: i64, now_iso: &str, session: &SessionRow) -> StoreResult<Option<UserRow>>;
+    /// Trades an access token of `actions` (and its PKCE `verifier`, see [`crate::crypto::pkce_ok`])
+    /// for a session: burns the token and its link, records the login and stores `session`.
+    async fn grant(&self, key: TokenKey<'_>, verifier: Option<&str>, actions: &[&str], now: i64, now_iso: &str, session: &SessionRow) -> StoreResult<Redeemed<UserRow>>;
     /// Redeems a `reset-pwd` token: sets the password and ends every session, link and access token
-    /// of the account. False when the token is not live.
-    async fn reset_password(&self, key: TokenKey<'_>, new_hash: &str, now: i64) -> StoreResult<bool>;
+    /// of the account.
+    async fn reset_password(&self, key: TokenKey<'_>, verifier: Option<&str>, new_hash: &str, now: i64) -> StoreResult<Redeemed<()>>;
     /// Sets a new password if the session is live and the hash is still `checked_hash`; ends the
     /// other sessions and every link and access token.
     async fn change_password(&self, session: &str, user_id: &str, checked_hash: &str, new_hash: &str, now: i64) -> StoreResult<Checked<()>>;

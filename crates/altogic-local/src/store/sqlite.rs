@@ -102,8 +102,8 @@ async fn insert_session(tx: &mut Tx, s: &SessionRow) -> StoreResult<()> {
 
 async fn insert_link(tx: &mut Tx, l: &LinkRow) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO email_links (selector, verifier_hash, user_id, action, recipient, new_email, code_hash, code_attempts, created_at, expires_at, consumed, session_selector)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO email_links (selector, verifier_hash, user_id, action, recipient, new_email, code_hash, code_attempts, created_at, expires_at, consumed, session_selector, code_challenge)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&l.selector)
     .bind(&l.verifier_hash)
@@ -117,6 +117,7 @@ async fn insert_link(tx: &mut Tx, l: &LinkRow) -> StoreResult<()> {
     .bind(l.expires_at)
     .bind(l.consumed)
     .bind(&l.session_selector)
+    .bind(&l.code_challenge)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -139,34 +140,39 @@ async fn drop_registrations(tx: &mut Tx, email: &str) -> StoreResult<()> {
 }
 
 async fn insert_token(tx: &mut Tx, token: &NewAccessToken, user_id: &str, link: &LinkRow) -> StoreResult<()> {
-    sqlx::query("INSERT INTO access_tokens (selector, verifier_hash, user_id, action, link_selector, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO access_tokens (selector, verifier_hash, user_id, action, link_selector, expires_at, code_challenge) VALUES (?, ?, ?, ?, ?, ?, ?)")
         .bind(&token.selector)
         .bind(&token.verifier_hash)
         .bind(user_id)
         .bind(&link.action)
         .bind(&link.selector)
         .bind(token.expires_at)
+        .bind(&link.code_challenge)
         .execute(&mut **tx)
         .await?;
     Ok(())
 }
 
 /// Burns a live access token of one of `actions` and spends its link (a second token of the same
-/// link, from an earlier open, loses here). Returns the token's user.
-async fn redeem(tx: &mut Tx, key: TokenKey<'_>, actions: &[&str], now: i64) -> StoreResult<Option<String>> {
+/// link, from an earlier open, loses here). Returns the token's user. Any refusal happens before
+/// the transaction commits, so a refused token stays as it was.
+async fn redeem(tx: &mut Tx, key: TokenKey<'_>, verifier: Option<&str>, actions: &[&str], now: i64) -> StoreResult<Redeemed<String>> {
     let token: Option<AccessTokenRow> = sqlx::query_as("DELETE FROM access_tokens WHERE selector = ? RETURNING *").bind(key.selector).fetch_optional(&mut **tx).await?;
-    let Some(token) = token else { return Ok(None) };
+    let Some(token) = token else { return Ok(Redeemed::Invalid) };
     if !key.matches(&token.verifier_hash, token.expires_at, now) || !actions.contains(&token.action.as_str()) {
-        return Ok(None);
+        return Ok(Redeemed::Invalid);
+    }
+    if !crate::crypto::pkce_ok(token.code_challenge.as_deref(), verifier) {
+        return Ok(Redeemed::WrongVerifier);
     }
     if let Some(link) = &token.link_selector {
         let spent = sqlx::query("UPDATE email_links SET consumed = 1 WHERE selector = ? AND consumed = 0").bind(link).execute(&mut **tx).await?.rows_affected();
         if spent != 1 {
-            return Ok(None);
+            return Ok(Redeemed::Invalid);
         }
         sqlx::query("DELETE FROM access_tokens WHERE link_selector = ?").bind(link).execute(&mut **tx).await?;
     }
-    Ok(Some(token.user_id))
+    Ok(Redeemed::Done(token.user_id))
 }
 
 #[async_trait]
@@ -449,31 +455,39 @@ impl Store for SqliteStore {
         }
         insert_token(&mut tx, token, &link.user_id, &link).await?;
         tx.commit().await?;
-        Ok(LinkOpened::Granted { action: link.action, user_id: link.user_id, contended })
+        Ok(LinkOpened::Granted { action: link.action, user_id: link.user_id, contended, code_challenge: link.code_challenge })
     }
 
-    async fn grant(&self, key: TokenKey<'_>, actions: &[&str], now: i64, now_iso: &str, session: &SessionRow) -> StoreResult<Option<UserRow>> {
+    async fn grant(&self, key: TokenKey<'_>, verifier: Option<&str>, actions: &[&str], now: i64, now_iso: &str, session: &SessionRow) -> StoreResult<Redeemed<UserRow>> {
         let mut tx = self.tx().await?;
-        let Some(user_id) = redeem(&mut tx, key, actions, now).await? else { return Ok(None) };
+        let user_id = match redeem(&mut tx, key, verifier, actions, now).await? {
+            Redeemed::Done(user_id) => user_id,
+            Redeemed::Invalid => return Ok(Redeemed::Invalid),
+            Redeemed::WrongVerifier => return Ok(Redeemed::WrongVerifier),
+        };
         let user: Option<UserRow> =
             sqlx::query_as("UPDATE users SET last_login_at = ? WHERE id = ? RETURNING *").bind(now_iso).bind(&user_id).fetch_optional(&mut *tx).await?;
-        let Some(user) = user else { return Ok(None) };
+        let Some(user) = user else { return Ok(Redeemed::Invalid) };
         insert_session(&mut tx, &SessionRow { user_id, ..session.clone() }).await?;
         tx.commit().await?;
-        Ok(Some(user))
+        Ok(Redeemed::Done(user))
     }
 
-    async fn reset_password(&self, key: TokenKey<'_>, new_hash: &str, now: i64) -> StoreResult<bool> {
+    async fn reset_password(&self, key: TokenKey<'_>, verifier: Option<&str>, new_hash: &str, now: i64) -> StoreResult<Redeemed<()>> {
         let mut tx = self.tx().await?;
-        let Some(user_id) = redeem(&mut tx, key, &["reset-pwd"], now).await? else { return Ok(false) };
+        let user_id = match redeem(&mut tx, key, verifier, &["reset-pwd"], now).await? {
+            Redeemed::Done(user_id) => user_id,
+            Redeemed::Invalid => return Ok(Redeemed::Invalid),
+            Redeemed::WrongVerifier => return Ok(Redeemed::WrongVerifier),
+        };
         let updated = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?").bind(new_hash).bind(&user_id).execute(&mut *tx).await?.rows_affected();
         if updated != 1 {
-            return Ok(false);
+            return Ok(Redeemed::Invalid);
         }
         // The old password may be known to someone else: everything it let anyone obtain ends.
         end_credentials(&mut tx, &user_id, None, Ending::All).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Redeemed::Done(()))
     }
 
     async fn change_password(&self, session: &str, user_id: &str, checked_hash: &str, new_hash: &str, now: i64) -> StoreResult<Checked<()>> {
