@@ -2,7 +2,7 @@
 //! Altogic client and turns its answer into a view or a [`UiError`].
 
 use altogic::{RedirectAction, RedirectParams, UploadOptions, User};
-use altogic_auth_ipc::{AppState, MailView, RedirectView, SessionView, SignUpOutcome, UiError};
+use altogic_auth_ipc::{link_error_message, AppState, MailView, RedirectView, SessionView, SignUpOutcome, UiError};
 use serde_json::{json, Map, Value};
 use tauri::{AppHandle, State};
 
@@ -56,14 +56,22 @@ pub async fn send_reset(ctx: State<'_, AppCtx>, email: String) -> CmdResult<()> 
 }
 
 #[tauri::command]
-pub fn pending_redirect(pending: State<'_, PendingRedirect>) -> Option<RedirectView> {
-    pending.get().as_ref().map(redirect::view)
+pub fn pending_redirect(ctx: State<'_, AppCtx>, pending: State<'_, PendingRedirect>) -> Option<RedirectView> {
+    pending.get().as_ref().map(|p| redirect::view(p, &ctx.client))
+}
+
+/// The user would rather not switch accounts: the link is dropped unused.
+#[tauri::command]
+pub fn discard_redirect(pending: State<'_, PendingRedirect>) {
+    pending.take();
 }
 
 fn pending_of(pending: &PendingRedirect, want: impl Fn(&RedirectAction) -> bool) -> CmdResult<(RedirectParams, String)> {
     let params = pending.get().ok_or_else(|| UiError::new("no_redirect", "This link has already been used. Please request a new one."))?;
     if !params.is_success() {
-        return Err(UiError::new(params.code.as_deref().unwrap_or("redirect_error"), params.error.clone().unwrap_or_else(|| "The link could not be verified.".into())));
+        // The link's own text is never shown: anyone can craft one.
+        let code = params.code.as_deref();
+        return Err(UiError::new(code.unwrap_or("redirect_error"), link_error_message(code)));
     }
     if !want(&params.action) {
         return Err(UiError::new("wrong_action", "This link is not meant for that."));
@@ -104,7 +112,7 @@ pub async fn complete_reset(ctx: State<'_, AppCtx>, pending: State<'_, PendingRe
 pub async fn verify_code(ctx: State<'_, AppCtx>, pending: State<'_, PendingRedirect>, email: String, code: String) -> CmdResult<RedirectView> {
     let exchange = ctx.client.auth().verify_email_code(email.trim(), code.trim()).await.map_err(to_ui)?;
     let params = RedirectParams { action: RedirectAction::parse(&exchange.action), status: 200, access_token: exchange.access_token, error: None, code: None };
-    let view = redirect::view(&params);
+    let view = redirect::view(&params, &ctx.client);
     pending.set(params);
     Ok(view)
 }

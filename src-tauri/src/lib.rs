@@ -54,6 +54,9 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
                 let _ = hook_handle.emit(event::SIGNED_OUT, ());
             })),
             user_agent: user_agent::build("AltogicAuth", env!("CARGO_PKG_VERSION"), &user_agent::device_name()),
+            // Every mail link is bound to this device: a link asked for elsewhere (or crafted, or
+            // another account's) never signs this app in silently.
+            pkce: true,
             ..Default::default()
         },
     )?;
@@ -115,6 +118,7 @@ pub fn run() {
             commands::sign_out,
             commands::change_password,
             commands::change_email,
+            commands::discard_redirect,
             commands::dev_mailbox,
             commands::open_mail_link,
         ])

@@ -3,9 +3,11 @@
 
 use std::sync::Mutex;
 
-use altogic::RedirectParams;
+use altogic::{AltogicClient, LinkPurpose, LinkRequest, RedirectAction, RedirectParams};
 use altogic_auth_ipc::{event, RedirectView};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
+
+use crate::AppCtx;
 
 #[derive(Default)]
 pub struct PendingRedirect(Mutex<Option<RedirectParams>>);
@@ -31,8 +33,36 @@ pub fn parse(url: &str) -> Option<RedirectParams> {
     RedirectParams::parse(url).ok()
 }
 
-pub fn view(p: &RedirectParams) -> RedirectView {
-    RedirectView { action: p.action.as_str().to_string(), status: p.status, error: p.error.clone(), has_token: p.access_token.is_some() }
+/// What the UI may know of a redirect, given what this device asked for.
+pub fn view(p: &RedirectParams, client: &AltogicClient) -> RedirectView {
+    let signed_in_as = client.session().and(client.user()).and_then(|u| u.email);
+    view_for(p, client.pkce().then(|| client.link_requests()), signed_in_as.as_deref())
+}
+
+/// `requests`: this device's outstanding link requests, None without PKCE (then nothing is known
+/// about where a link came from, and the server alone decides).
+pub fn view_for(p: &RedirectParams, requests: Option<Vec<LinkRequest>>, signed_in_as: Option<&str>) -> RedirectView {
+    let fits = |purpose: LinkPurpose| match p.action {
+        RedirectAction::ResetPwd => purpose.resets_password(),
+        ref action if action.grants_session() => purpose.grants_session(),
+        // A change of address applies when the link is opened; nothing is redeemed here.
+        _ => true,
+    };
+    let candidates: Option<Vec<LinkRequest>> = requests.map(|list| list.into_iter().filter(|r| fits(r.purpose)).collect());
+    let requested_here = candidates.as_ref().is_none_or(|c| !c.is_empty());
+    // Signed in as A and the link may be B's: ask before switching.
+    let signs_in_as = match (&candidates, signed_in_as) {
+        (Some(c), Some(current)) if p.action.grants_session() => c.iter().find(|r| !r.is_for(current)).map(|r| r.email.clone()),
+        _ => None,
+    };
+    RedirectView {
+        action: p.action.as_str().to_string(),
+        status: p.status,
+        error_code: (!p.is_success()).then(|| p.code.clone().unwrap_or_default()),
+        has_token: p.access_token.is_some(),
+        requested_here,
+        signs_in_as,
+    }
 }
 
 /// Keeps the redirect, tells the UI and brings the window forward.
@@ -42,9 +72,12 @@ pub fn deliver<R: Runtime>(app: &AppHandle<R>, urls: impl IntoIterator<Item = St
             tracing::warn!("ignoring a link that is not an auth redirect");
             continue;
         };
-        let view = view(&params);
+        let view = app.try_state::<AppCtx>().map(|ctx| view(&params, &ctx.client));
         app.state::<PendingRedirect>().set(params);
-        let _ = app.emit(event::AUTH_REDIRECT, view);
+        // Before setup is done there is no UI to tell: it asks for the pending redirect itself.
+        if let Some(view) = view {
+            let _ = app.emit(event::AUTH_REDIRECT, view);
+        }
         if let Some(window) = app.get_webview_window("main") {
             let _ = window.unminimize();
             let _ = window.set_focus();
@@ -56,17 +89,38 @@ pub fn deliver<R: Runtime>(app: &AppHandle<R>, urls: impl IntoIterator<Item = St
 mod tests {
     use super::*;
 
+    fn no_pkce(p: &RedirectParams) -> RedirectView {
+        view_for(p, None, None)
+    }
+
     #[test]
     fn accepts_only_auth_redirects_of_our_scheme() {
         let p = parse("altogic-auth://auth-redirect?action=magic-link&status=200&access_token=abc").unwrap();
-        assert_eq!(view(&p), RedirectView { action: "magic-link".into(), status: 200, error: None, has_token: true });
-        let e = parse("altogic-auth://auth-redirect?action=email-confirm&status=400&error=Invalid+or+expired+access+token").unwrap();
-        assert_eq!(view(&e).error.as_deref(), Some("Invalid or expired access token"));
-        assert!(!view(&e).has_token);
+        let v = no_pkce(&p);
+        assert_eq!((v.action.as_str(), v.status, v.has_token, v.requested_here, v.error_code), ("magic-link", 200, true, true, None));
+        let e = parse("altogic-auth://auth-redirect?action=email-confirm&status=400&code=invalid_access_token&error=Call+555-0100").unwrap();
+        let v = no_pkce(&e);
+        assert_eq!(v.error_code.as_deref(), Some("invalid_access_token"));
+        assert!(!v.has_token);
         assert!(parse("https://auth-redirect/?action=magic-link&status=200").is_none());
         assert!(parse("altogic-auth://elsewhere?action=magic-link&status=200").is_none());
         assert!(parse("altogic-auth://auth-redirect?status=200").is_none());
         assert!(parse("not a url").is_none());
+    }
+
+    #[test]
+    fn a_link_is_known_here_only_when_this_device_asked_for_one_like_it() {
+        let json = |list: serde_json::Value| -> Vec<LinkRequest> { serde_json::from_value(list).unwrap() };
+        let magic = parse("altogic-auth://auth-redirect?action=magic-link&status=200&access_token=t").unwrap();
+        let reset = parse("altogic-auth://auth-redirect?action=reset-pwd&status=200&access_token=t").unwrap();
+        let asked = |purpose: &str, email: &str| json(serde_json::json!([{ "purpose": purpose, "email": email, "verifier": "v", "createdAt": 1 }]));
+        assert!(!view_for(&magic, Some(vec![]), None).requested_here, "nothing asked for");
+        assert!(!view_for(&magic, Some(asked("reset-pwd", "a@x.io")), None).requested_here, "a reset is not a sign-in");
+        assert!(view_for(&magic, Some(asked("sign-up", "a@x.io")), None).requested_here);
+        assert!(view_for(&reset, Some(asked("reset-pwd", "a@x.io")), None).requested_here);
+        // Signed in as a@: a sign-in link asked for b@ asks first; one asked for a@ does not.
+        assert_eq!(view_for(&magic, Some(asked("magic-link", "b@x.io")), Some("a@x.io")).signs_in_as.as_deref(), Some("b@x.io"));
+        assert_eq!(view_for(&magic, Some(asked("magic-link", "A@x.io")), Some("a@x.io")).signs_in_as, None);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Guest screens, the mail-link redirect and the dev mailbox.
 
 use crate::{bridge, logic, use_app, Route};
-use altogic_auth_ipc::{cmd, MailView, RedirectView, SignUpOutcome, User};
+use altogic_auth_ipc::{cmd, link_error_message, MailView, RedirectView, SignUpOutcome, User, NOT_REQUESTED_HERE_MESSAGE};
 use dioxus::prelude::*;
 use serde_json::json;
 
@@ -124,12 +124,12 @@ pub fn CodeEntry(email: String) -> Element {
             let r = ctx.call::<RedirectView>(cmd::VERIFY_CODE, json!({ "email": email, "code": c })).await;
             busy.set(false);
             match r {
-                Ok(v) if v.status == 200 && v.error.is_none() => {
+                Ok(v) if v.status == 200 && v.error_code.is_none() => {
                     let mut n = ctx.redirect_nonce;
                     *n.write() += 1;
                     nav.push(Route::AuthRedirect {});
                 }
-                Ok(v) => errors.set(vec![v.error.unwrap_or_else(|| "That code is not valid.".into())]),
+                Ok(v) => errors.set(vec![link_error_message(v.error_code.as_deref()).into()]),
                 Err(m) => errors.set(m),
             }
         });
@@ -457,6 +457,8 @@ enum Phase {
     ResetForm,
     ResetDone,
     EmailChanged,
+    /// Someone is signed in and the link signs in as this other address.
+    ConfirmSwitch(String),
 }
 
 #[component]
@@ -467,6 +469,27 @@ pub fn AuthRedirect() -> Element {
     let mut new_password = use_signal(String::new);
     let mut busy = use_signal(|| false);
     let mut errors = use_signal(Vec::<String>::new);
+
+    // Trades the link for a session and goes to the profile.
+    let complete = move || {
+        spawn(async move {
+            phase.set(Phase::Completing);
+            match ctx.call::<User>(cmd::COMPLETE_REDIRECT, json!({})).await {
+                Ok(u) => {
+                    ctx.set_user(u);
+                    nav.replace(Route::Profile {});
+                }
+                Err(m) => phase.set(Phase::Failed(m)),
+            }
+        });
+    };
+    // "No" to switching accounts: the link is dropped and the current session stays.
+    let keep_account = move |_| {
+        spawn(async move {
+            let _ = ctx.call::<()>(cmd::DISCARD_REDIRECT, json!({})).await;
+            nav.replace(Route::Profile {});
+        });
+    };
 
     use_effect(move || {
         let _nonce = ctx.redirect_nonce.read();
@@ -484,9 +507,15 @@ pub fn AuthRedirect() -> Element {
                 }
                 return phase.set(Phase::Failed(vec!["This link has already been used or has expired.".into()]));
             };
+            // A link that cannot be used is dropped, so it does not come back at the next start.
             if v.status != 200 {
-                let msg = v.error.filter(|e| !e.trim().is_empty()).unwrap_or_else(|| "This link is invalid or has expired.".into());
-                return phase.set(Phase::Failed(vec![msg]));
+                let _ = ctx.call::<()>(cmd::DISCARD_REDIRECT, json!({})).await;
+                // Never the link's own text: anyone can craft a link.
+                return phase.set(Phase::Failed(vec![link_error_message(v.error_code.as_deref()).into()]));
+            }
+            if !v.requested_here {
+                let _ = ctx.call::<()>(cmd::DISCARD_REDIRECT, json!({})).await;
+                return phase.set(Phase::Failed(vec![NOT_REQUESTED_HERE_MESSAGE.into()]));
             }
             match v.action.as_str() {
                 "reset-pwd" => phase.set(Phase::ResetForm),
@@ -498,16 +527,10 @@ pub fn AuthRedirect() -> Element {
                     }
                     phase.set(Phase::EmailChanged);
                 }
-                _ => {
-                    phase.set(Phase::Completing);
-                    match ctx.call::<User>(cmd::COMPLETE_REDIRECT, json!({})).await {
-                        Ok(u) => {
-                            ctx.set_user(u);
-                            nav.replace(Route::Profile {});
-                        }
-                        Err(m) => phase.set(Phase::Failed(m)),
-                    }
-                }
+                _ => match v.signs_in_as {
+                    Some(other) => phase.set(Phase::ConfirmSwitch(other)),
+                    None => complete(),
+                },
             }
         });
     });
@@ -572,6 +595,17 @@ pub fn AuthRedirect() -> Element {
                 Card { title: "Password changed",
                     Success { message: "Your password has been changed." }
                     BackLink { signed_in, guest_label: "Login" }
+                }
+            }
+        },
+        Phase::ConfirmSwitch(other) => rsx! {
+            div { class: "center-screen",
+                Card { title: "Switch account?",
+                    p { id: "switch-question", "This link signs you in as {other}. Switch account?" }
+                    div { class: "form-actions",
+                        button { id: "switch-yes", class: "btn btn-outline", r#type: "button", onclick: move |_| complete(), "Yes, switch" }
+                        button { id: "switch-no", class: "btn btn-primary", r#type: "button", autofocus: true, onclick: keep_account, "No" }
+                    }
                 }
             }
         },

@@ -17,11 +17,7 @@ use sha2::{Digest, Sha256};
 /// The storage key of the outstanding requests (a JSON array).
 pub const LINK_REQUESTS_KEY: &str = "linkRequests";
 
-/// The error code of a link this device did not ask for.
-pub const NOT_REQUESTED_HERE: &str = "link_not_requested_here";
-
-/// What the user is told about such a link.
-pub const NOT_REQUESTED_HERE_MESSAGE: &str = "This link was requested on another device. Open it there, or enter the 6-digit code on the device that asked for it.";
+pub use crate::redirect::{NOT_REQUESTED_HERE, NOT_REQUESTED_HERE_MESSAGE};
 
 /// How long a request is kept: longer than any link lives.
 const KEEP_SECS: u64 = 24 * 3600;

@@ -4,6 +4,13 @@
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+/// The error code of a mail link that this device did not ask for (PKCE: no request of this device
+/// has a verifier that opens it).
+pub const NOT_REQUESTED_HERE: &str = "link_not_requested_here";
+
+/// What a person is told about such a link.
+pub const NOT_REQUESTED_HERE_MESSAGE: &str = "This link was requested on another device. Open it there, or enter the 6-digit code on the device that asked for it.";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RedirectAction {

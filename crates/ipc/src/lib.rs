@@ -27,6 +27,8 @@ pub mod cmd {
     pub const PENDING_REDIRECT: &str = "pending_redirect";
     /// `()` → `User`: trades the pending redirect's access token for a session.
     pub const COMPLETE_REDIRECT: &str = "complete_redirect";
+    /// `()` → `()`: drops the pending redirect unused (the user said No to switching accounts).
+    pub const DISCARD_REDIRECT: &str = "discard_redirect";
     /// `{newPassword}` → `()`: sets the password with the pending reset-pwd redirect's token.
     pub const COMPLETE_RESET: &str = "complete_reset";
     /// `{email, code}` → `RedirectView`: the mail's 6-digit code, when the link cannot open the app.
@@ -80,15 +82,34 @@ pub struct SignUpOutcome {
     pub signed_in: bool,
 }
 
-/// A mail link's redirect as the UI may see it: everything but the access token.
+/// A mail link's redirect as the UI may see it: no access token, and no text from the link (anyone
+/// can craft a link; the UI shows [`link_error_message`] for its error code instead).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RedirectView {
     /// `email-confirm`, `magic-link`, `reset-pwd`, `change-email`, …
     pub action: String,
     pub status: u16,
-    pub error: Option<String>,
+    /// The link's error code when `status` is not 200.
+    pub error_code: Option<String>,
     pub has_token: bool,
+    /// False when this device asked for no link that this one could be (PKCE): it was requested
+    /// elsewhere, or crafted. Such a link never signs in.
+    pub requested_here: bool,
+    /// Set when someone is signed in and the link would sign in as this other address: ask first.
+    pub signs_in_as: Option<String>,
+}
+
+pub use altogic::redirect::{NOT_REQUESTED_HERE, NOT_REQUESTED_HERE_MESSAGE};
+
+/// The app's own words for a link's error code (unknown codes get a generic message).
+pub fn link_error_message(code: Option<&str>) -> &'static str {
+    match code {
+        Some("invalid_access_token" | "missing_access_token") => "This link has expired or has already been used. Please request a new one.",
+        Some("email_already_exists" | "email_not_unique") => "That e-mail address already belongs to another account.",
+        Some("invalid_code_verifier" | NOT_REQUESTED_HERE) => NOT_REQUESTED_HERE_MESSAGE,
+        _ => "This link could not be used. Please request a new one.",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
