@@ -22,21 +22,30 @@ async fn sign_in_through_the_ui(app: &App, email: &str, password: &str) {
     app.wait_path("/profile").await;
 }
 
+/// From Home, signs up through the Register screen (screenshots under `shots`, if given).
+async fn register_through_the_ui(app: &App, email: &str, name: &str, shots: bool) {
+    app.wait_for("#home-register").await;
+    if shots {
+        app.screenshot("01-home").await;
+    }
+    app.click("#home-register").await;
+    app.fill("#email", email).await;
+    app.fill("#name", name).await;
+    app.fill("#password", PASSWORD).await;
+    if shots {
+        app.screenshot("02-register").await;
+    }
+    app.click("#register-button").await;
+    app.text_contains("#success", "Your account has been created. Please check your email to verify your account.").await;
+}
+
 #[tokio::test]
 #[ignore = "needs a display and D-Bus: run through scripts/test.sh"]
 async fn register_then_the_mail_link_as_a_deep_link_opens_the_profile() {
     let h = Harness::new().await;
     let app = h.launch().await;
-    app.wait_for("#home-register").await;
-    app.screenshot("01-home").await;
-    app.click("#home-register").await;
     let email = format!("new-{}@example.com", std::process::id());
-    app.fill("#email", &email).await;
-    app.fill("#name", "Ada Lovelace").await;
-    app.fill("#password", PASSWORD).await;
-    app.screenshot("02-register").await;
-    app.click("#register-button").await;
-    app.text_contains("#success", "Your account has been created. Please check your email to verify your account.").await;
+    register_through_the_ui(&app, &email, "Ada Lovelace", true).await;
     app.screenshot("03-register-check-inbox").await;
 
     let mail = h.latest_mail(&email, "email-confirm").await;
@@ -402,13 +411,7 @@ async fn a_mail_link_that_starts_the_app_signs_in_on_cold_start() {
     let email = format!("cold-{}@example.com", std::process::id());
     // The app asks for the link, then is closed: the request (its PKCE verifier) survives.
     let app = h.launch().await;
-    app.wait_for("#home-register").await;
-    app.click("#home-register").await;
-    app.fill("#email", &email).await;
-    app.fill("#name", "Cold Start").await;
-    app.fill("#password", PASSWORD).await;
-    app.click("#register-button").await;
-    app.wait_for("#success").await;
+    register_through_the_ui(&app, &email, "Cold Start", false).await;
     app.close().await;
     let link = h.follow(&h.latest_mail(&email, "email-confirm").await.link).await;
     // The OS starts the app with the link as its argument (get_current on Linux).
