@@ -74,7 +74,7 @@ impl RunningServer {
 pub async fn start(config: Config) -> Result<RunningServer, String> {
     std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("cannot create data dir {}: {e}", config.data_dir.display()))?;
     restrict_permissions(&config.data_dir, 0o700);
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.data_dir.join("altogic-local.db")).await.map_err(|e| format!("cannot open the database: {e}: {}", source_of(&e)))?);
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.data_dir.join("altogic-local.db"), true).await.map_err(|e| format!("cannot open the database: {e}: {}", source_of(&e)))?);
     let stored = |key: &'static str, fresh: String| {
         let store = store.clone();
         async move { store.meta_or_insert(key, &fresh).await.map_err(|e| format!("cannot read the database: {e}: {}", source_of(&e))) }

@@ -113,7 +113,7 @@ async fn store_upload(state: &AppState, auth: &AuthSession, target: UploadTarget
         )
         .await?;
     match put {
-        FilePut::Stored(row) => Ok(file_info(state, &row)),
+        FilePut::Stored { file, .. } => Ok(file_info(state, &file)),
         FilePut::SessionEnded => Err(AppError::invalid_session()),
         FilePut::OverQuota { used } => Err(AppError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -8,10 +8,13 @@
 //! ago therefore cannot undo a newer change: it finds its condition gone and gets a typed outcome
 //! (`Stale`, `Invalid`, `Taken`) that the handler turns into a 4xx.
 
+mod flows;
+mod postgres;
 mod sqlite;
 
 use async_trait::async_trait;
 use serde_json::{Map, Value};
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use crate::crypto::{code_matches, TokenKey};
@@ -23,6 +26,29 @@ pub enum StoreError {
     Backend(#[from] sqlx::Error),
     #[error("database migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("the database schema is at version {0}, newer than this altogic-local knows: upgrade altogic-local")]
+    SchemaNewer(i64),
+    #[error("the database schema is behind this altogic-local: run `altogic-local migrate` first")]
+    SchemaBehind,
+}
+
+/// Applies pending migrations (`migrate`), or checks that there are none; refuses a schema with
+/// migrations this build does not know.
+pub(crate) async fn prepare_schema<C: sqlx::migrate::Migrate + Send>(migrator: &sqlx::migrate::Migrator, conn: &mut C, migrate: bool) -> StoreResult<()> {
+    conn.ensure_migrations_table().await?;
+    let applied = conn.list_applied_migrations().await?;
+    let known: std::collections::HashSet<i64> = migrator.iter().map(|m| m.version).collect();
+    if let Some(newer) = applied.iter().map(|m| m.version).filter(|v| !known.contains(v)).max() {
+        return Err(StoreError::SchemaNewer(newer));
+    }
+    let behind = migrator.iter().any(|m| !applied.iter().any(|a| a.version == m.version));
+    if behind && !migrate {
+        return Err(StoreError::SchemaBehind);
+    }
+    if behind {
+        migrator.run_direct(conn).await?;
+    }
+    Ok(())
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -273,7 +299,7 @@ pub enum ProfileUpdate {
 }
 
 pub enum FilePut {
-    Stored(FileRow),
+    Stored { file: FileRow, replaced: Option<String> },
     SessionEnded,
     /// Storing it would take the owner past `quota` bytes.
     OverQuota { used: i64 },
