@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "altogic-local", version, about = "An Altogic-compatible backend on SQLite, with a dev mailbox")]
+#[command(name = "altogic-local", version, about = "An Altogic-compatible backend on SQLite or PostgreSQL, with a dev mailbox")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -17,6 +17,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the server.
     Serve(Config),
+    /// Apply the database migrations and exit (PostgreSQL instances do not migrate on start, so
+    /// several of them never race; SQLite migrates on start too).
+    Migrate(Config),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -25,9 +28,18 @@ pub struct Config {
     #[arg(long, env = "ALTOGIC_LOCAL_LISTEN", default_value = "127.0.0.1:7171")]
     pub listen: SocketAddr,
 
-    /// Folder for the database (created if missing).
+    /// Folder for the SQLite database, generated keys and local files (created if missing).
     #[arg(long, env = "ALTOGIC_LOCAL_DATA_DIR", default_value = ".altogic-local")]
     pub data_dir: PathBuf,
+
+    /// PostgreSQL instead of SQLite, e.g. postgres://user:pass@host/db. Several instances on one
+    /// database behave as one server.
+    #[arg(long, env = "ALTOGIC_LOCAL_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Connections in the PostgreSQL pool of this instance.
+    #[arg(long, env = "ALTOGIC_LOCAL_DATABASE_POOL", default_value_t = 16)]
+    pub database_pool: u32,
 
     /// Key clients must send as X-Client-Key. Without it (or --client-key-file), one is created in
     /// the data dir and printed. It ships inside apps: it is not a secret.
@@ -166,7 +178,7 @@ impl Config {
     /// Defaults for embedding (the app, tests): everything as the command line would default it.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         let cli = Cli::parse_from(["altogic-local", "serve"]);
-        let Command::Serve(mut config) = cli.command;
+        let (Command::Serve(mut config) | Command::Migrate(mut config)) = cli.command;
         config.data_dir = data_dir.into();
         config
     }

@@ -35,6 +35,7 @@ pub mod codes {
     pub const STALE_REQUEST: &str = "stale_request";
     pub const STORAGE_QUOTA_EXCEEDED: &str = "storage_quota_exceeded";
     pub const SERVER_BUSY: &str = "server_busy";
+    pub const NOT_READY: &str = "not_ready";
     pub const REQUEST_TIMEOUT: &str = "request_timeout";
     pub const INTERNAL_SERVER_ERROR: &str = "internal_server_error";
     pub const INVALID_REQUEST_BODY_SYNTAX: &str = "invalid_request_body_syntax";
@@ -139,6 +140,11 @@ impl From<StoreError> for AppError {
             return AppError::busy();
         }
         if let StoreError::Backend(sqlx::Error::Database(db)) = &e {
+            // PostgreSQL gave up on a transaction (deadlock, serialization): nothing was written,
+            // and trying again works.
+            if matches!(db.code().as_deref(), Some("40P01" | "40001")) {
+                return AppError::busy();
+            }
             if db.is_unique_violation() {
                 return AppError::new(StatusCode::CONFLICT, codes::CONFLICT, "This conflicts with a change made at the same time. Please try again.");
             }

@@ -24,8 +24,7 @@ use std::time::Duration;
 
 pub use config::Config;
 use mail::Mailer;
-use ratelimit::RateLimiter;
-use store::{SqliteStore, Store};
+use store::{PgStore, SqliteStore, Store};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -43,8 +42,6 @@ pub struct AppState {
     pub mailbox_token: Option<Arc<str>>,
     pub hasher: crypto::PasswordHasherPool,
     pub mailer: Arc<Mailer>,
-    /// Per client network, in memory (see [`ratelimit`]).
-    pub auth_limiter: Arc<RateLimiter>,
 }
 
 /// A running server; dropping it does not stop it, [`RunningServer::shutdown`] does.
@@ -70,11 +67,32 @@ impl RunningServer {
     }
 }
 
+/// The configured store: PostgreSQL with `--database-url`, else SQLite in the data dir. `migrate`
+/// applies pending migrations; otherwise a schema behind this build is refused.
+pub async fn open_store(config: &Config, migrate: bool) -> Result<Arc<dyn Store>, String> {
+    let failed = |e: store::StoreError| format!("cannot open the database: {e}{}", Some(source_of(&e)).filter(|s| !s.is_empty()).map(|s| format!(": {s}")).unwrap_or_default());
+    Ok(match &config.database_url {
+        Some(url) => Arc::new(PgStore::connect(url, config.database_pool, migrate).await.map_err(failed)?),
+        None => {
+            std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("cannot create data dir {}: {e}", config.data_dir.display()))?;
+            restrict_permissions(&config.data_dir, 0o700);
+            Arc::new(SqliteStore::open(&config.data_dir.join("altogic-local.db"), migrate).await.map_err(failed)?)
+        }
+    })
+}
+
+/// `altogic-local migrate`: brings the database schema up to date.
+pub async fn migrate(config: &Config) -> Result<(), String> {
+    open_store(config, true).await.map(drop)
+}
+
 /// Opens the data dir, binds the address and serves in the background.
 pub async fn start(config: Config) -> Result<RunningServer, String> {
     std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("cannot create data dir {}: {e}", config.data_dir.display()))?;
     restrict_permissions(&config.data_dir, 0o700);
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.data_dir.join("altogic-local.db"), true).await.map_err(|e| format!("cannot open the database: {e}: {}", source_of(&e)))?);
+    // SQLite is one process's database: it migrates on start. PostgreSQL instances do not (they
+    // would race); `altogic-local migrate` does it once.
+    let store = open_store(&config, config.database_url.is_none()).await?;
     let stored = |key: &'static str, fresh: String| {
         let store = store.clone();
         async move { store.meta_or_insert(key, &fresh).await.map_err(|e| format!("cannot read the database: {e}: {}", source_of(&e))) }
@@ -86,10 +104,18 @@ pub async fn start(config: Config) -> Result<RunningServer, String> {
         (_, Some(file)) => read_secret_file(file)?,
         _ => stored("client_key", crypto::new_token().value.replace('.', "")).await?,
     };
+    // Generated secrets live in the database, so every instance of one database shares them; the
+    // mailbox token is also kept in the data dir for whoever runs the server.
     let mailbox_token = if config.mailbox_on() {
         Some(match &config.mailbox_token {
             Some(token) if !token.trim().is_empty() => token.trim().to_string(),
-            _ => secret_in_data_dir(&config.data_dir.join("mailbox-token"))?,
+            _ => {
+                let file = config.data_dir.join("mailbox-token");
+                let local = if file.exists() { read_secret_file(&file)? } else { crypto::new_token().value.replace('.', "") };
+                let shared = stored("mailbox_token", local).await?;
+                write_secret_file(&file, &shared)?;
+                shared
+            }
         })
     } else {
         None
@@ -116,7 +142,6 @@ pub async fn start(config: Config) -> Result<RunningServer, String> {
         mailbox_token: mailbox_token.as_deref().map(Arc::from),
         hasher: crypto::PasswordHasherPool::new(config.hash_queue),
         mailer: Arc::new(mailer),
-        auth_limiter: Arc::new(RateLimiter::new(config.auth_rate_limit, Duration::from_secs(60))),
         config: Arc::new(config),
     };
 
@@ -163,19 +188,18 @@ fn read_secret_file(path: &std::path::Path) -> Result<String, String> {
     Ok(secret)
 }
 
-/// A secret kept in a file of the data dir, created owner-only on first use.
-fn secret_in_data_dir(path: &std::path::Path) -> Result<String, String> {
-    if path.exists() {
-        return read_secret_file(path);
+/// Keeps `secret` in a file of the data dir, created owner-only (never chmod-ed after writing).
+fn write_secret_file(path: &std::path::Path, secret: &str) -> Result<(), String> {
+    if path.exists() && read_secret_file(path).is_ok_and(|s| s == secret) {
+        return Ok(());
     }
-    let secret = crypto::new_token().value.replace('.', "");
+    let _ = std::fs::remove_file(path);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-    std::io::Write::write_all(&mut file, format!("{secret}\n").as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(secret)
+    std::io::Write::write_all(&mut file, format!("{secret}\n").as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// The data dir holds password hashes and keys: owner-only on Unix.

@@ -9,7 +9,19 @@ async fn main() {
         .with_env_filter(EnvFilter::try_from_env("ALTOGIC_LOCAL_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
         .with_target(false)
         .init();
-    let Command::Serve(config) = Cli::parse().command;
+    let config = match Cli::parse().command {
+        Command::Serve(config) => config,
+        Command::Migrate(config) => match altogic_local::migrate(&config).await {
+            Ok(()) => {
+                println!("altogic-local: the database schema is up to date");
+                return;
+            }
+            Err(e) => {
+                eprintln!("altogic-local: {e}");
+                std::process::exit(1);
+            }
+        },
+    };
     let generated_key = config.client_key.is_none() && config.client_key_file.is_none();
     let data_dir = config.data_dir.clone();
     let server = match altogic_local::start(config).await {

@@ -1,7 +1,7 @@
-//! Rate limits. Per client network: fixed-window counters in memory (cheap, checked first on every
-//! auth endpoint). Per account, address or user: [`counted`] in the store, atomically, so
-//! concurrent requests cannot slip past a limit and the same count holds for known and unknown
-//! addresses.
+//! Rate limits, all counted in the store ([`counted`]): atomically, so concurrent requests cannot
+//! slip past a limit; shared by every instance on one database; and the same count for known and
+//! unknown addresses. Per client network (`per_client`), per account, per address and per user.
+//! [`RateLimiter`] is an in-memory counter for embedders that want one.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -16,6 +16,14 @@ pub const SIGNIN_WINDOW: i64 = 15 * 60;
 pub const CODE_WINDOW: i64 = 24 * 3600;
 pub const MAIL_WINDOW: i64 = 3600;
 pub const UPLOAD_WINDOW: i64 = 3600;
+/// Window of the per-client-network limit on auth endpoints.
+pub const CLIENT_WINDOW: i64 = 60;
+
+/// Counts a request of `what` from a client network (or for an account: `pwd:ID`) against
+/// `--auth-rate-limit` per minute.
+pub async fn per_client(state: &AppState, what: &str, key: &str) -> AppResult<()> {
+    counted(state, &format!("ip:{what}:{key}"), state.config.auth_rate_limit, CLIENT_WINDOW).await
+}
 
 /// Counts one hit of `key` in the store; refuses with 429 + Retry-After past `limit` (0 = none).
 pub async fn counted(state: &AppState, key: &str, limit: u32, window: i64) -> AppResult<()> {

@@ -17,7 +17,7 @@ use crate::domain::{CodeChallenge, Email, Password};
 use crate::error::{codes, AppError, AppResult};
 use crate::extract::{ApiJson, AuthSession, ClientIp};
 use crate::mail::MailKind;
-use crate::ratelimit::{counted, over, CODE_WINDOW, MAIL_WINDOW, SIGNIN_WINDOW};
+use crate::ratelimit::{counted, over, per_client, CODE_WINDOW, MAIL_WINDOW, SIGNIN_WINDOW};
 use crate::store::{Checked, EmailChange, LinkOpened, LinkProof, Redeemed, Registered, RegistrationRow, SessionRow, UserRow};
 use crate::time::{now_iso, unix_now};
 use crate::AppState;
@@ -60,7 +60,7 @@ fn session_out(row: &SessionRow, token: String) -> Option<Session> {
 }
 
 pub async fn signup_email(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, ApiJson(body): ApiJson<SignUpRequest>) -> AppResult<Json<AuthGrant>> {
-    state.auth_limiter.check(&format!("signup:{}", ip.key()))?;
+    per_client(&state, "signup", &ip.key()).await?;
     let email = Email::parse(&body.email)?;
     let password = Password::parse(body.password, "password")?;
     let (name, profile_picture, extra) = user_data(body.name_or_user_data.or(body.name))?;
@@ -118,7 +118,7 @@ pub async fn signup_email(State(state): State<AppState>, ip: ClientIp, headers: 
 }
 
 pub async fn signin_email(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, ApiJson(body): ApiJson<SignInRequest>) -> AppResult<Json<AuthGrant>> {
-    state.auth_limiter.check(&format!("signin:{}", ip.key()))?;
+    per_client(&state, "signin", &ip.key()).await?;
     let password = Password::presented(body.password);
     let Ok(email) = Email::parse(&body.email) else {
         return Err(invalid_credentials());
@@ -156,7 +156,7 @@ pub async fn signin_email(State(state): State<AppState>, ip: ClientIp, headers: 
 /// Shared by send-magic, send-reset and resend: the same empty 200, after the same work, whether
 /// or not the address has an account. The lookup and the mail happen after the answer.
 async fn mail_request(state: &AppState, ip: &ClientIp, query: &HashMap<String, String>, kind: MailKind) -> AppResult<StatusCode> {
-    state.auth_limiter.check(&format!("mail:{}", ip.key()))?;
+    per_client(state, "mail", &ip.key()).await?;
     let email = query_email(query)?;
     let challenge = CodeChallenge::parse(query.get("codeChallenge").map(String::as_str), query.get("codeChallengeMethod").map(String::as_str))?;
     mail_budget(state, &email, &ip.key()).await?;
@@ -292,7 +292,7 @@ pub async fn verify_link(State(state): State<AppState>, Query(q): Query<HashMap<
 /// its link does, for when the link cannot open the app. Each guess is counted (atomically, before
 /// it is compared) per address and on the mail, whose code stops working after 5 wrong ones.
 pub async fn verify_code(State(state): State<AppState>, ip: ClientIp, ApiJson(body): ApiJson<VerifyCodeRequest>) -> AppResult<Json<CodeExchange>> {
-    state.auth_limiter.check(&format!("code:{}", ip.key()))?;
+    per_client(&state, "code", &ip.key()).await?;
     let invalid = || AppError::bad_request(codes::INVALID_CODE, "The code is invalid or has expired.");
     let Ok(email) = Email::parse(&body.email) else { return Err(invalid()) };
     let now = unix_now();
@@ -324,7 +324,7 @@ fn access_key(query: &HashMap<String, String>) -> AppResult<String> {
 }
 
 pub async fn grant(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> AppResult<Json<AuthGrant>> {
-    state.auth_limiter.check(&format!("grant:{}", ip.key()))?;
+    per_client(&state, "grant", &ip.key()).await?;
     let key = access_key(&q)?;
     let key = TokenKey::parse(&key).ok_or_else(AppError::invalid_access_token)?;
     let (mut session, token) = new_session(&state, "", &user_agent(&headers));
@@ -339,7 +339,7 @@ pub async fn grant(State(state): State<AppState>, ip: ClientIp, headers: HeaderM
 }
 
 pub async fn reset_pwd(State(state): State<AppState>, ip: ClientIp, Query(q): Query<HashMap<String, String>>, ApiJson(body): ApiJson<altogic::ResetPasswordRequest>) -> AppResult<StatusCode> {
-    state.auth_limiter.check(&format!("reset:{}", ip.key()))?;
+    per_client(&state, "reset", &ip.key()).await?;
     let ResetPasswordRequest { new_password } = body;
     let password = Password::parse(new_password, "newPassword")?;
     let key = access_key(&q)?;
@@ -424,7 +424,7 @@ fn not_applied<T>(outcome: Checked<T>) -> AppResult<T> {
 }
 
 pub async fn change_pwd(State(state): State<AppState>, auth: AuthSession, ApiJson(body): ApiJson<ChangePasswordRequest>) -> AppResult<StatusCode> {
-    state.auth_limiter.check(&format!("pwd:{}", auth.user.id))?;
+    per_client(&state, "pwd", &auth.user.id).await?;
     let new_password = Password::parse(body.new_password, "newPassword")?;
     current_password_budget(&state, &auth).await?;
     if !state.hasher.verify(&Password::presented(body.old_password), Some(&auth.user.password_hash)).await? {
@@ -438,7 +438,7 @@ pub async fn change_pwd(State(state): State<AppState>, auth: AuthSession, ApiJso
 }
 
 pub async fn change_email(State(state): State<AppState>, ip: ClientIp, auth: AuthSession, ApiJson(body): ApiJson<ChangeEmailRequest>) -> AppResult<Json<User>> {
-    state.auth_limiter.check(&format!("email:{}", auth.user.id))?;
+    per_client(&state, "email", &auth.user.id).await?;
     let new_email = Email::parse(&body.new_email)?;
     let challenge = CodeChallenge::parse(body.pkce.code_challenge.as_deref(), body.pkce.code_challenge_method.as_deref())?;
     current_password_budget(&state, &auth).await?;

@@ -1,4 +1,4 @@
-//! `/_local/v1/*`: altogic-local's own endpoints (dev mailbox, health). The mailbox is a developer's
+//! `/_local/v1/*`: altogic-local's own endpoints (dev mailbox, health and readiness). The mailbox is a developer's
 //! tool: it needs the mailbox token (see [`crate::extract::require_mailbox_token`]).
 
 use std::collections::HashMap;
@@ -31,4 +31,15 @@ pub async fn clear_mail(State(state): State<AppState>) -> AppResult<Json<serde_j
 
 pub async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// `GET /_local/v1/ready`: 200 when the database answers, 503 otherwise (for a load balancer).
+pub async fn ready(State(state): State<AppState>) -> Result<Json<serde_json::Value>, crate::error::AppError> {
+    match state.store.ping().await {
+        Ok(()) => Ok(Json(serde_json::json!({ "status": "ready" }))),
+        Err(e) => {
+            tracing::warn!(error = %e, "the database does not answer");
+            Err(crate::error::AppError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, crate::error::codes::NOT_READY, "The database cannot be reached."))
+        }
+    }
 }

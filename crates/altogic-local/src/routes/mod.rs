@@ -55,7 +55,8 @@ pub fn router(state: AppState) -> Router {
     let local = Router::new()
         .route("/mail", get(local::list_mail).delete(local::clear_mail))
         .route_layer(from_fn_with_state(state.clone(), require_mailbox_token))
-        .route("/health", get(local::health));
+        .route("/health", get(local::health))
+        .route("/ready", get(local::ready));
     // Answers of the API carry sessions, tokens and personal data: never cached.
     let no_store = SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     let rest = rest.layer(no_store.clone());

@@ -171,6 +171,11 @@ macro_rules! sql_flows {
 
         #[async_trait]
         impl Store for $store {
+            async fn ping(&self) -> StoreResult<()> {
+                sqlx::query("SELECT 1").execute(self.reader()).await?;
+                Ok(())
+            }
+
             async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
                 Ok(sqlx::query_scalar(&sql("SELECT value FROM meta WHERE key = ?")).bind(key).fetch_optional(self.reader()).await?)
             }
@@ -659,14 +664,14 @@ macro_rules! sql_flows {
 
             async fn purge(&self, p: &PurgePolicy) -> StoreResult<()> {
                 let mut tx = self.tx().await?;
-                for sql in [
+                for statement in [
                     "DELETE FROM sessions WHERE expires_at <= ?",
                     "DELETE FROM access_tokens WHERE expires_at <= ?",
                     "DELETE FROM email_links WHERE expires_at <= ?",
                     "DELETE FROM registrations WHERE expires_at <= ?",
                     "DELETE FROM throttle WHERE expires_at <= ?",
                 ] {
-                    sqlx::query(sql).bind(p.now).execute(&mut *tx).await?;
+                    sqlx::query(&sql(statement)).bind(p.now).execute(&mut *tx).await?;
                 }
                 sqlx::query(&sql("DELETE FROM mails WHERE {created_epoch} < ?")).bind(p.mails_before).execute(&mut *tx).await?;
                 if let Some(before) = &p.unverified_before {

@@ -322,6 +322,9 @@ pub trait Store: Send + Sync + 'static {
     /// Stores `value` unless the key has one; returns the value that is stored.
     async fn meta_or_insert(&self, key: &str, value: &str) -> StoreResult<String>;
 
+    /// The database answers (for a load balancer's readiness check).
+    async fn ping(&self) -> StoreResult<()>;
+
     // ---- reads ----
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRow>>;
     async fn user_by_id(&self, id: &str) -> StoreResult<Option<UserRow>>;

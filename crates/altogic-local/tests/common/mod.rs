@@ -17,9 +17,24 @@ pub struct TestServer {
     _dir: Option<tempfile::TempDir>,
 }
 
+/// With `ALTOGIC_TEST_DATABASE_URL` (an admin URL of a PostgreSQL cluster; scripts/test.sh
+/// starts one), every test server gets a fresh PostgreSQL database, migrated; else SQLite in a
+/// temp dir. The whole suite runs against both stores that way.
+pub async fn database_url() -> Option<String> {
+    use sqlx::Connection;
+    let admin = std::env::var("ALTOGIC_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
+    let name = format!("t_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("the test PostgreSQL answers");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+    let (base, _) = admin.rsplit_once('/').expect("a URL with a database");
+    Some(format!("{base}/{name}"))
+}
+
 pub async fn server(configure: impl FnOnce(&mut Config)) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::new(dir.path());
+    config.database_url = database_url().await;
+    config.database_pool = 4;
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.client_key = Some("test-client-key".into());
     config.mailbox_token = Some(MAILBOX_TOKEN.into());
@@ -28,6 +43,9 @@ pub async fn server(configure: impl FnOnce(&mut Config)) -> TestServer {
     config.mail_rate_limit = 0;
     config.mail_rate_limit_per_client = 0;
     configure(&mut config);
+    if config.database_url.is_some() {
+        altogic_local::migrate(&config).await.expect("migrations apply");
+    }
     let server = altogic_local::start(config).await.expect("server starts");
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     TestServer { server, http, _dir: Some(dir) }
