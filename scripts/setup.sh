@@ -32,8 +32,9 @@ if [ ! -x node_modules/.bin/tauri ] || [ package-lock.json -nt node_modules/.pac
 fi
 
 if [ "$what" = test ]; then
-  # Headless app runs (Xvfb + a private D-Bus), WebDriver, and Chromium for the altogic-js test.
-  apt_need xvfb xauth dbus-x11 webkit2gtk-driver chromium wrk
+  # Headless app runs (Xvfb + a private D-Bus), WebDriver, Chromium for the altogic-js test, and
+  # PostgreSQL's server binaries for the throwaway cluster of scripts/pg.sh.
+  apt_need xvfb xauth dbus-x11 webkit2gtk-driver chromium wrk postgresql
   command -v tauri-driver >/dev/null || [ -x "$HOME/.cargo/bin/tauri-driver" ] || cargo install tauri-driver --locked --quiet
   if [ ! -d tests/compat/node_modules/altogic ] || [ tests/compat/package-lock.json -nt tests/compat/node_modules/.package-lock.json ]; then
     (cd tests/compat && npm ci --no-audit --no-fund --loglevel=error)

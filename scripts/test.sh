@@ -2,8 +2,10 @@
 # Runs every test:
 #   1. Rust unit and integration tests of the workspace (server over real HTTP, client against it,
 #      command layer, UI logic natively);
-#   2. the official altogic JS client (2.3.9) in headless Chromium against the real server;
-#   3. the app end to end through WebDriver (tauri-driver + WebKitWebDriver) under Xvfb and a
+#   2. the server suite again, and the two-instance tests, on a throwaway PostgreSQL cluster;
+#   3. the official altogic JS client (2.3.9) in headless Chromium against the real server, on
+#      SQLite and on PostgreSQL;
+#   4. the app end to end through WebDriver (tauri-driver + WebKitWebDriver) under Xvfb and a
 #      private D-Bus session, against a real altogic-local.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,14 +18,21 @@ scripts/build-ui.sh
 echo "== cargo test (workspace)"
 cargo test --workspace --locked 2>&1
 
-echo "== altogic-js 2.3.9 compatibility (headless Chromium)"
+pg_dir=$(mktemp -d)
+home=$(mktemp -d)
+trap 'scripts/pg.sh stop "$pg_dir"; rm -rf "$pg_dir" "$home"' EXIT
+pg_url=$(scripts/pg.sh start "$pg_dir")
+
+echo "== altogic-local on PostgreSQL (every server test, plus two instances on one database)"
+ALTOGIC_TEST_DATABASE_URL="$pg_url" cargo test -p altogic-local --locked 2>&1
+
+echo "== altogic-js 2.3.9 compatibility (headless Chromium), on SQLite and on PostgreSQL"
 cargo build -p altogic-local --locked --quiet
 target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
 (cd tests/compat && ALTOGIC_LOCAL_BIN="$target_dir/debug/altogic-local" node --test 2>&1)
+(cd tests/compat && COMPAT_DATABASE_URL="$pg_url" ALTOGIC_LOCAL_BIN="$target_dir/debug/altogic-local" node --test 2>&1)
 
 echo "== app end to end (WebDriver, Xvfb)"
-home=$(mktemp -d)
-trap 'rm -rf "$home"' EXIT
 # Private XDG dirs: the tests never touch the real home; screenshots land in tests/artifacts/.
 XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" XDG_CACHE_HOME="$home/cache" \
   timeout 1200 xvfb-run -a dbus-run-session -- \

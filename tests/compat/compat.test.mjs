@@ -61,6 +61,16 @@ process.on('exit', () => {
   }
 });
 
+let databases = 0;
+/** A new database in the cluster of `adminUrl`, migrated by `altogic-local migrate`. */
+function freshDatabase(adminUrl, env) {
+  const name = `compat_${process.pid}_${++databases}`;
+  execFileSync('psql', [adminUrl, '-q', '-c', `CREATE DATABASE ${name}`], { stdio: 'pipe' });
+  const url = adminUrl.replace(/\/[^/]*$/, `/${name}`);
+  execFileSync(BIN, ['migrate', '--database-url', url], { stdio: 'pipe', env });
+  return url;
+}
+
 /** Starts altogic-local on a free port; resolves once it printed its listening line. */
 async function startServer({ emailVerification, extraArgs = [] }) {
   assert.ok(fs.existsSync(BIN), `server binary ${BIN} is missing: run \`cargo build -p altogic-local\` (or set ALTOGIC_LOCAL_BIN)`);
@@ -68,10 +78,13 @@ async function startServer({ emailVerification, extraArgs = [] }) {
   // Settings come from the command line only, not from an ALTOGIC_LOCAL_* variable of the caller.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ALTOGIC_LOCAL_')));
   env.ALTOGIC_LOCAL_LOG = 'warn';
+  // With COMPAT_DATABASE_URL (a PostgreSQL admin URL), each server gets a fresh, migrated database.
+  const database = process.env.COMPAT_DATABASE_URL ? freshDatabase(process.env.COMPAT_DATABASE_URL, env) : null;
   const args = [
     'serve',
     '--listen', '127.0.0.1:0',
     '--data-dir', dataDir,
+    ...(database ? ['--database-url', database] : []),
     '--client-key', CLIENT_KEY,
     '--redirect-url', REDIRECT_URL,
     '--email-verification', String(emailVerification),
