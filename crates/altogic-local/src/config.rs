@@ -37,6 +37,12 @@ pub struct Config {
     #[arg(long, env = "ALTOGIC_LOCAL_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// Where uploaded files' bytes go: file:///dir, or s3://bucket (with AWS_ACCESS_KEY_ID,
+    /// AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT, AWS_ALLOW_HTTP). Default: in the SQLite
+    /// database, or DATA_DIR/files with PostgreSQL.
+    #[arg(long, env = "ALTOGIC_LOCAL_STORAGE_URL")]
+    pub storage_url: Option<String>,
+
     /// Connections in the PostgreSQL pool of this instance.
     #[arg(long, env = "ALTOGIC_LOCAL_DATABASE_POOL", default_value_t = 16)]
     pub database_pool: u32,

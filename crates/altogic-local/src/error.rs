@@ -36,6 +36,7 @@ pub mod codes {
     pub const STORAGE_QUOTA_EXCEEDED: &str = "storage_quota_exceeded";
     pub const SERVER_BUSY: &str = "server_busy";
     pub const NOT_READY: &str = "not_ready";
+    pub const STORAGE_UNAVAILABLE: &str = "storage_unavailable";
     pub const REQUEST_TIMEOUT: &str = "request_timeout";
     pub const INTERNAL_SERVER_ERROR: &str = "internal_server_error";
     pub const INVALID_REQUEST_BODY_SYNTAX: &str = "invalid_request_body_syntax";

@@ -3,6 +3,7 @@
 //!
 //! Run it with the `altogic-local serve …` binary, or embed it with [`start`].
 
+mod blobs;
 pub mod config;
 pub mod crypto;
 pub mod domain;
@@ -41,6 +42,8 @@ pub struct AppState {
     /// Reads the dev mailbox; None when the mailbox is off.
     pub mailbox_token: Option<Arc<str>>,
     pub hasher: crypto::PasswordHasherPool,
+    /// Where uploaded files' bytes live.
+    pub blobs: Arc<blobs::Blobs>,
     pub mailer: Arc<Mailer>,
 }
 
@@ -141,6 +144,7 @@ pub async fn start(config: Config) -> Result<RunningServer, String> {
         client_key: client_key.clone().into(),
         mailbox_token: mailbox_token.as_deref().map(Arc::from),
         hasher: crypto::PasswordHasherPool::new(config.hash_queue),
+        blobs: Arc::new(blobs::Blobs::open(&config)?),
         mailer: Arc::new(mailer),
         config: Arc::new(config),
     };

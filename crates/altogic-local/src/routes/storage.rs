@@ -91,29 +91,41 @@ async fn store_upload(state: &AppState, auth: &AuthSession, target: UploadTarget
     };
     let now = now_iso();
     let quota = i64::try_from(state.config.upload_quota_bytes).unwrap_or(i64::MAX);
-    let put = state
-        .store
-        .put_file(
-            &auth.session.selector,
-            &FileRow {
-            id: new_id(),
-            bucket: "root".into(),
-            owner_id: Some(auth.user.id.clone()),
-            file_name: target.file_name,
-            mime_type: detected.into(),
-            size: bytes.len() as i64,
-            is_public: target.options.is_public.unwrap_or(true),
-            tags,
-            data: bytes,
-            uploaded_at: now.clone(),
-            updated_at: now,
-        },
-            quota,
-            unix_now(),
-        )
-        .await?;
+    let id = new_id();
+    let size = bytes.len() as i64;
+    // The bytes are stored first (under the new id); the row that makes them a file is written
+    // in the store's transaction, and on any refusal the bytes go again.
+    let data = state.blobs.put(&id, bytes).await?;
+    let row = FileRow {
+        id: id.clone(),
+        bucket: "root".into(),
+        owner_id: Some(auth.user.id.clone()),
+        file_name: target.file_name,
+        mime_type: detected.into(),
+        size,
+        is_public: target.options.is_public.unwrap_or(true),
+        tags,
+        data,
+        uploaded_at: now.clone(),
+        updated_at: now,
+    };
+    let put = match state.store.put_file(&auth.session.selector, &row, quota, unix_now()).await {
+        Ok(put) => put,
+        Err(e) => {
+            state.blobs.delete(&id).await;
+            return Err(e.into());
+        }
+    };
+    if !matches!(put, FilePut::Stored { .. }) {
+        state.blobs.delete(&id).await;
+    }
     match put {
-        FilePut::Stored { file, .. } => Ok(file_info(state, &file)),
+        FilePut::Stored { file, replaced } => {
+            if let Some(old) = replaced {
+                state.blobs.delete(&old).await;
+            }
+            Ok(file_info(state, &file))
+        }
         FilePut::SessionEnded => Err(AppError::invalid_session()),
         FilePut::OverQuota { used } => Err(AppError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -227,13 +239,15 @@ pub async fn public_file(State(state): State<AppState>, Path((env, bucket, id)):
     if !file.is_public && !owner_session(&state, &headers, file.owner_id.as_deref()).await? {
         return Err(missing());
     }
-    let mut response = (StatusCode::OK, file.data).into_response();
+    let mime_type = file.mime_type.clone();
+    let is_public = file.is_public;
+    let mut response = (StatusCode::OK, state.blobs.get(file).await?).into_response();
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&file.mime_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&mime_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
     // A new upload gets a new id, so a URL's bytes never change.
-    let cache = if file.is_public { "public, max-age=31536000, immutable" } else { "private, no-store" };
+    let cache = if is_public { "public, max-age=31536000, immutable" } else { "private, no-store" };
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     h.insert("cross-origin-resource-policy", HeaderValue::from_static("cross-origin"));
     Ok(response)
