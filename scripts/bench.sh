@@ -30,10 +30,22 @@ bench_server() {
   export BENCH_SESSION
   for _ in 1 2; do curl -sf -o /dev/null -H "X-Client-Key: $BENCH_KEY" -H 'Content-Type: application/json' \
     -d '{"email":"sessions@example.com","password":"bench password 123"}' "$url/_api/rest/v1/auth/signin-email"; done
-  echo "== [$bin] sign-in (argon2id verify per request), 2 threads, 8 connections, 20 s"
-  wrk -t2 -c8 -d20s --latency -s bench/signin.lua "$url/_api/rest/v1/auth/signin-email"
-  echo "== [$bin] GET /auth/sessions (authenticated), 2 threads, 32 connections, 20 s"
-  wrk -t2 -c32 -d20s --latency -s bench/sessions.lua "$url/_api/rest/v1/auth/sessions"
+  # With SECOND_URL (another instance on the same database), the same load goes to it at once.
+  run_wrk() {
+    local script=$1 path=$2 conns=$3
+    if [ -n "${SECOND_URL:-}" ]; then
+      wrk -t1 -c"$conns" -d20s --latency -s "$script" "$SECOND_URL$path" >"$dir/second" &
+      local w=$!
+      wrk -t1 -c"$conns" -d20s --latency -s "$script" "$url$path"
+      wait "$w"; echo "-- second instance:"; cat "$dir/second"
+    else
+      wrk -t2 -c"$conns" -d20s --latency -s "$script" "$url$path"
+    fi
+  }
+  echo "== [$bin $*] sign-in (argon2id verify per request), 8 connections, 20 s"
+  run_wrk bench/signin.lua /_api/rest/v1/auth/signin-email 8
+  echo "== [$bin $*] GET /auth/sessions (authenticated), 32 connections, 20 s"
+  run_wrk bench/sessions.lua /_api/rest/v1/auth/sessions 32
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$dir"
 }
@@ -43,6 +55,32 @@ if [ -n "${BASELINE_BIN:-}" ]; then
 fi
 # The per-account sign-in throttle would stop a benchmark that signs one account in 10,000 times.
 bench_server target/release/altogic-local --signin-attempts 0
+
+# PostgreSQL (BENCH_PG=1): one instance, then two on one database, each driven by its own wrk at
+# the same time (their req/s add up: that is what a load balancer in front would see).
+if [ -n "${BENCH_PG:-}" ]; then
+  pg_dir=$(mktemp -d)
+  trap 'scripts/pg.sh stop "$pg_dir"; rm -rf "$pg_dir"' EXIT
+  pg_url=$(scripts/pg.sh start "$pg_dir")
+  db="${pg_url%/*}/bench"
+  psql -q "$pg_url" -c "CREATE DATABASE bench"
+  target/release/altogic-local migrate --database-url "$db" >/dev/null
+  echo "== PostgreSQL, one instance"
+  bench_server target/release/altogic-local --signin-attempts 0 --database-url "$db"
+  echo "== PostgreSQL, two instances (two wrk runs at once; add their Requests/sec)"
+  db="${pg_url%/*}/bench2"
+  psql -q "$pg_url" -c "CREATE DATABASE bench2"
+  target/release/altogic-local migrate --database-url "$db" >/dev/null
+  dir2=$(mktemp -d)
+  target/release/altogic-local serve --listen 127.0.0.1:0 --data-dir "$dir2" --client-key "$BENCH_KEY" \
+    --email-verification false --auth-rate-limit 0 --signin-attempts 0 --database-url "$db" >"$dir2/out" 2>/dev/null &
+  pid2=$!
+  for _ in $(seq 50); do grep -q listening "$dir2/out" 2>/dev/null && break; sleep 0.1; done
+  SECOND_URL=$(sed -n 's/^altogic-local listening on //p' "$dir2/out")
+  export SECOND_URL
+  bench_server target/release/altogic-local --signin-attempts 0 --database-url "$db"
+  kill "$pid2"; rm -rf "$dir2"
+fi
 [ "${BENCH_ONLY:-}" = server ] && exit 0
 echo "== argon2id hash cost (criterion)"
 cargo bench -p altogic-local --bench password_hash --locked 2>&1 | grep -E "time:|argon2id|error" || true

@@ -36,6 +36,8 @@ if [ "$what" = test ]; then
   # PostgreSQL's server binaries for the throwaway cluster of scripts/pg.sh.
   apt_need xvfb xauth dbus-x11 webkit2gtk-driver chromium wrk postgresql
   command -v tauri-driver >/dev/null || [ -x "$HOME/.cargo/bin/tauri-driver" ] || cargo install tauri-driver --locked --quiet
+  # A small S3-compatible server for the object-storage tests (0.14 is the last for rustc 1.95).
+  command -v s3s-fs >/dev/null || [ -x "$HOME/.cargo/bin/s3s-fs" ] || cargo install s3s-fs --version 0.14.1 --features binary --locked --quiet
   if [ ! -d tests/compat/node_modules/altogic ] || [ tests/compat/package-lock.json -nt tests/compat/node_modules/.package-lock.json ]; then
     (cd tests/compat && npm ci --no-audit --no-fund --loglevel=error)
   fi

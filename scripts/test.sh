@@ -15,13 +15,16 @@ export PATH="$HOME/.cargo/bin:$PATH"
 echo "== UI (wasm)"
 scripts/build-ui.sh
 
+# Throwaway PostgreSQL and S3-compatible (s3s-fs) servers, stopped on any exit.
+pg_dir=$(mktemp -d)
+s3_dir=$(mktemp -d)
+home=$(mktemp -d)
+trap 'scripts/pg.sh stop "$pg_dir"; scripts/s3.sh stop "$s3_dir"; rm -rf "$pg_dir" "$s3_dir" "$home"' EXIT
+pg_url=$(scripts/pg.sh start "$pg_dir")
+eval "$(scripts/s3.sh start "$s3_dir")"
+
 echo "== cargo test (workspace)"
 cargo test --workspace --locked 2>&1
-
-pg_dir=$(mktemp -d)
-home=$(mktemp -d)
-trap 'scripts/pg.sh stop "$pg_dir"; rm -rf "$pg_dir" "$home"' EXIT
-pg_url=$(scripts/pg.sh start "$pg_dir")
 
 echo "== altogic-local on PostgreSQL (every server test, plus two instances on one database)"
 ALTOGIC_TEST_DATABASE_URL="$pg_url" cargo test -p altogic-local --locked 2>&1
