@@ -192,3 +192,31 @@ async fn kill_9_of_one_instance_under_load_loses_no_acknowledged_write() {
         assert_eq!(user.name.as_deref(), Some(name.as_str()), "{email}");
     }
 }
+
+#[tokio::test]
+async fn serve_refuses_a_schema_it_does_not_match_and_migrate_fixes_a_behind_one() {
+    use sqlx::Connection;
+    let Some(database) = database_url().await else { return };
+    let serve = |db: &str| {
+        Command::new(bin())
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", std::env::temp_dir().to_str().unwrap(), "--database-url", db, "--client-key", KEY])
+            .output()
+            .unwrap()
+    };
+    // A fresh database: instances do not migrate on start, so serve refuses and says what to do.
+    let refused = serve(&database);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("run `altogic-local migrate`"), "{}", String::from_utf8_lossy(&refused.stderr));
+    let migrated = Command::new(bin()).args(["migrate", "--database-url", &database]).output().unwrap();
+    assert!(migrated.status.success());
+    // A schema from a newer altogic-local is refused, by serve and by migrate.
+    let mut conn = sqlx::PgConnection::connect(&database).await.unwrap();
+    sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (9999, 'from the future', TRUE, '\\x00', 0)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    for out in [serve(&database), Command::new(bin()).args(["migrate", "--database-url", &database]).output().unwrap()] {
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("version 9999, newer than this altogic-local knows"), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}
