@@ -84,11 +84,16 @@ pub fn pkce_ok(challenge: Option<&str>, verifier: Option<&str>) -> bool {
         (Some(challenge), Some(verifier)) => {
             // RFC 7636: 43 to 128 unreserved characters.
             let shaped = (43..=128).contains(&verifier.len()) && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
-            let derived = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+            let derived = challenge_of(verifier);
             shaped && bool::from(derived.as_bytes().ct_eq(challenge.as_bytes()))
         }
         _ => false,
     }
+}
+
+/// The S256 challenge of a verifier (base64url SHA-256).
+pub fn challenge_of(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
 /// A 6-digit code for mails, uniformly drawn.

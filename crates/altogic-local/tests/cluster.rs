@@ -197,9 +197,10 @@ async fn kill_9_of_one_instance_under_load_loses_no_acknowledged_write() {
 async fn serve_refuses_a_schema_it_does_not_match_and_migrate_fixes_a_behind_one() {
     use sqlx::Connection;
     let Some(database) = database_url().await else { return };
+    let data = tempfile::tempdir().unwrap();
     let serve = |db: &str| {
         Command::new(bin())
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", std::env::temp_dir().to_str().unwrap(), "--database-url", db, "--client-key", KEY])
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", data.path().to_str().unwrap(), "--database-url", db, "--client-key", KEY])
             .output()
             .unwrap()
     };

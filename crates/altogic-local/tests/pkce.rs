@@ -193,3 +193,28 @@ async fn the_rust_client_binds_sign_up_reset_and_code() {
     restarted.auth().reset_pwd_with_token(&token, "owner's reset 1").await.unwrap();
     t.client().auth().sign_in_with_email(&email, "owner's reset 1").await.unwrap();
 }
+
+#[tokio::test]
+async fn a_bound_sign_up_becomes_an_account_only_on_the_device_that_asked() {
+    let t = verifying().await;
+    let victim = common::email("bound-victim");
+    // The attacker signs the victim's address up, bound to his device.
+    let resp = t
+        .raw(reqwest::Method::POST, "/_api/rest/v1/auth/signup-email")
+        .json(&json!({ "email": victim, "password": "attacker's password", "codeChallenge": CHALLENGE, "codeChallengeMethod": "S256" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    // The victim's mail scanner (or the victim) opens the link: that alone makes no account.
+    let token = t.open_link(&t.latest_mail(&victim).await.link).await.access_token.unwrap();
+    assert!(t.server.state.store.user_by_email(&victim).await.unwrap().is_none(), "opening a bound link confirms nothing");
+    assert!(t.client().auth().sign_in_with_email(&victim, "attacker's password").await.unwrap_err().has_code("email_not_verified"));
+    // The token went to the victim's browser, not to the attacker; without the verifier it does nothing.
+    assert_eq!(grant(&t, &token, None).await.0, 400);
+    assert!(t.server.state.store.user_by_email(&victim).await.unwrap().is_none());
+    // Had it reached the device that asked, it would confirm the sign-up there and sign in.
+    let (status, body) = grant(&t, &token, Some(VERIFIER)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["emailVerified"], true);
+}

@@ -183,7 +183,9 @@ async fn send_requested(state: &AppState, kind: MailKind, email: &Email, challen
         None if kind == MailKind::EmailConfirm => {
             let Some(pending) = state.store.claimable_registration(email.as_str(), unix_now()).await? else { return Ok(()) };
             let link = new_link(state, &pending.id, kind, email, bound);
-            state.store.issue_link(&link.row, true).await?;
+            if !state.store.issue_link(&link.row, true).await? {
+                return Ok(());
+            }
             link
         }
         None => return Ok(()),
@@ -224,14 +226,7 @@ async fn apply_link(state: &AppState, proof: LinkProof<'_>, fallback: RedirectAc
         LinkOpened::Invalid => invalid_link(fallback),
         LinkOpened::Granted { action, user_id, contended, code_challenge } => {
             if contended {
-                // No sign-up's password was kept: the owner of the mailbox chooses one, on the
-                // device whose sign-up was confirmed.
-                if let Ok(address) = Email::parse(&email_of(state, &user_id).await?) {
-                    let bound = Binding { challenge: code_challenge.as_deref(), ..Binding::default() };
-                    let link = new_link(state, &user_id, MailKind::SetPassword, &address, bound);
-                    state.store.issue_link(&link.row, false).await?;
-                    mail_link(state, MailKind::SetPassword, &address, &link).await?;
-                }
+                mail_choose_password(state, &user_id, code_challenge.as_deref()).await?;
             }
             LinkOutcome::Done { action: RedirectAction::parse(&action), access_token: Some(token_value) }
         }
@@ -250,8 +245,17 @@ async fn apply_link(state: &AppState, proof: LinkProof<'_>, fallback: RedirectAc
     })
 }
 
-async fn email_of(state: &AppState, user_id: &str) -> AppResult<String> {
-    Ok(state.store.user_by_id(user_id).await?.map(|u| u.email).unwrap_or_default())
+/// A contested sign-up became the account without a password: its mailbox's owner chooses one,
+/// on the device whose sign-up was confirmed (`challenge`).
+async fn mail_choose_password(state: &AppState, user_id: &str, challenge: Option<&str>) -> AppResult<()> {
+    let email = state.store.user_by_id(user_id).await?.map(|u| u.email).unwrap_or_default();
+    if let Ok(address) = Email::parse(&email) {
+        let bound = Binding { challenge, ..Binding::default() };
+        let link = new_link(state, user_id, MailKind::SetPassword, &address, bound);
+        state.store.issue_link(&link.row, false).await?;
+        mail_link(state, MailKind::SetPassword, &address, &link).await?;
+    }
+    Ok(())
 }
 
 /// The link in every mail. Opened by a browser (or a mail scanner): answers with a 302 to the
@@ -330,7 +334,12 @@ pub async fn grant(State(state): State<AppState>, ip: ClientIp, headers: HeaderM
     let (mut session, token) = new_session(&state, "", &user_agent(&headers));
     let verifier = q.get("codeVerifier").map(String::as_str);
     let user = match state.store.grant(key, verifier, &["email-confirm", "magic-link"], unix_now(), &now_iso(), &session).await? {
-        Redeemed::Done(user) => user,
+        Redeemed::Done((user, contended)) => {
+            if contended {
+                mail_choose_password(&state, &user.id, verifier.map(crate::crypto::challenge_of).as_deref()).await?;
+            }
+            user
+        }
         Redeemed::Invalid => return Err(AppError::invalid_access_token()),
         Redeemed::WrongVerifier => return Err(AppError::invalid_code_verifier()),
     };

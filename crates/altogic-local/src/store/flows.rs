@@ -146,7 +146,7 @@ macro_rules! sql_flows {
         /// Burns a live access token of one of `actions` and spends its link (a second token of the same
         /// link, from an earlier open, loses here). Returns the token's user. Any refusal happens before
         /// the transaction commits, so a refused token stays as it was.
-        async fn redeem(tx: &mut Tx, key: TokenKey<'_>, verifier: Option<&str>, actions: &[&str], now: i64) -> StoreResult<Redeemed<String>> {
+        async fn redeem(tx: &mut Tx, key: TokenKey<'_>, verifier: Option<&str>, actions: &[&str], now: i64) -> StoreResult<Redeemed<(String, Option<String>)>> {
             // The token's user is locked before the token is touched (locks go user first, then rows).
             let owner: Option<String> = sqlx::query_scalar(&sql("SELECT user_id FROM access_tokens WHERE selector = ?")).bind(key.selector).fetch_optional(&mut **tx).await?;
             let Some(owner) = owner else { return Ok(Redeemed::Invalid) };
@@ -166,7 +166,57 @@ macro_rules! sql_flows {
                 }
                 sqlx::query(&sql("DELETE FROM access_tokens WHERE link_selector = ?")).bind(link).execute(&mut **tx).await?;
             }
-            Ok(Redeemed::Done(token.user_id))
+            Ok(Redeemed::Done((token.user_id, token.link_selector)))
+        }
+
+        /// What making a pending sign-up the account did.
+        enum Activation {
+            /// `contended`: other sign-ups of the address were pending, so no password was kept.
+            Done { contended: bool },
+            /// The address became another account's meanwhile.
+            Taken,
+            /// No such (claimable) sign-up any more.
+            Gone,
+        }
+
+        /// Makes the pending sign-up `id` the account (keeping its id), and voids every other pending
+        /// sign-up of the address and their links except `keep_link`. The caller holds `user:ID`.
+        async fn activate_registration(tx: &mut Tx, id: &str, keep_link: &str, now: i64, now_iso: &str) -> StoreResult<Activation> {
+            let registration: Option<RegistrationRow> =
+                sqlx::query_as(&sql("SELECT * FROM registrations WHERE id = ? AND claimable = TRUE")).bind(id).fetch_optional(&mut **tx).await?;
+            let Some(r) = registration else { return Ok(Activation::Gone) };
+            if email_taken(tx, &r.email, &r.id).await? {
+                return Ok(Activation::Taken);
+            }
+            // Several people signed up with this address: the mailbox owner opened one of the
+            // links, but nothing tells whose password it carries. The account is made without
+            // a usable password; the handler mails the owner a link to choose one.
+            let pending: i64 = sqlx::query_scalar(&sql("SELECT COUNT(*) FROM registrations WHERE email = ? AND claimable = TRUE AND expires_at > ?"))
+                .bind(&r.email)
+                .bind(now)
+                .fetch_one(&mut **tx)
+                .await?;
+            let contended = pending > 1;
+            let password_hash = if contended { crate::crypto::UNUSABLE_PASSWORD } else { r.password_hash.as_str() };
+            sqlx::query(&sql("INSERT INTO users (id, email, password_hash, name, profile_picture, email_verified, provider, sign_up_at, last_login_at, extra)
+                 VALUES (?, ?, ?, ?, ?, TRUE, 'altogic', ?, ?, ?)"))
+            .bind(&r.id)
+            .bind(&r.email)
+            .bind(password_hash)
+            .bind(&r.name)
+            .bind(&r.profile_picture)
+            .bind(&r.created_at)
+            .bind(now_iso)
+            .bind(sqlx::types::Json(&r.extra))
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query(&sql("DELETE FROM email_links WHERE selector != ? AND user_id IN (SELECT id FROM registrations WHERE email = ?)"))
+                .bind(keep_link)
+                .bind(&r.email)
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query(&sql("DELETE FROM registrations WHERE email = ?")).bind(&r.email).execute(&mut **tx).await?;
+            Ok(Activation::Done { contended })
         }
 
         #[async_trait]
@@ -263,6 +313,7 @@ macro_rules! sql_flows {
 
             async fn create_user(&self, u: &UserRow, session: &SessionRow) -> StoreResult<bool> {
                 let mut tx = self.tx().await?;
+                lock_email(&mut tx, &u.email).await?;
                 let inserted = sqlx::query(&sql("INSERT INTO users (id, email, password_hash, name, profile_picture, email_verified, provider, sign_up_at, last_login_at, extra)
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(email) DO NOTHING"),
                 )
@@ -332,10 +383,19 @@ macro_rules! sql_flows {
                 Ok(Checked::Done(user))
             }
 
-            async fn issue_link(&self, link: &LinkRow, retire: bool) -> StoreResult<()> {
+            async fn issue_link(&self, link: &LinkRow, retire: bool) -> StoreResult<bool> {
                 let mut tx = self.tx().await?;
                 lock_user(&mut tx, &link.user_id).await?;
                 if retire {
+                    // A resend: only while the pending sign-up can still be confirmed (it may have
+                    // become the account, or been voided, since it was looked up).
+                    let pending: Option<bool> = sqlx::query_scalar(&sql("SELECT TRUE FROM registrations WHERE id = ? AND claimable = TRUE"))
+                        .bind(&link.user_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if pending.is_none() {
+                        return Ok(false);
+                    }
                     sqlx::query(&sql("UPDATE email_links SET consumed = TRUE WHERE user_id = ? AND action = ? AND consumed = FALSE"))
                         .bind(&link.user_id)
                         .bind(&link.action)
@@ -344,7 +404,7 @@ macro_rules! sql_flows {
                 }
                 insert_link(&mut tx, link).await?;
                 tx.commit().await?;
-                Ok(())
+                Ok(true)
             }
 
             async fn open_link(&self, proof: LinkProof<'_>, now: i64, now_iso: &str, token: &NewAccessToken, strict: bool) -> StoreResult<LinkOpened> {
@@ -415,44 +475,29 @@ macro_rules! sql_flows {
                         }
                     }
                     None => {
-                        // An `email-confirm` link of a pending sign-up: that sign-up becomes the account.
-                        let registration: Option<RegistrationRow> =
-                            sqlx::query_as(&sql("SELECT * FROM registrations WHERE id = ? AND claimable = TRUE")).bind(&link.user_id).fetch_optional(&mut *tx).await?;
-                        let Some(r) = registration.filter(|_| link.action == "email-confirm") else { return Ok(LinkOpened::Invalid) };
-                        if email_taken(&mut tx, &r.email, &r.id).await? {
-                            return Ok(LinkOpened::EmailTaken { action: link.action });
+                        // An `email-confirm` link of a pending sign-up: that sign-up becomes the account,
+                        // unless the link is bound to a device (PKCE) and was only opened: then the
+                        // token is minted, and the sign-up becomes the account when that device
+                        // redeems it with its verifier (a code's verifier was checked already).
+                        if link.action != "email-confirm" {
+                            return Ok(LinkOpened::Invalid);
                         }
-                        // Several people signed up with this address: the mailbox owner opened one of the
-                        // links, but nothing tells whose password it carries. The account is made without
-                        // a usable password; the handler mails the owner a link to choose one.
-                        let pending: i64 = sqlx::query_scalar(&sql("SELECT COUNT(*) FROM registrations WHERE email = ? AND claimable = TRUE AND expires_at > ?"))
-                            .bind(&r.email)
-                            .bind(now)
-                            .fetch_one(&mut *tx)
-                            .await?;
-                        contended = pending > 1;
-                        let password_hash = if contended { crate::crypto::UNUSABLE_PASSWORD } else { r.password_hash.as_str() };
-                        sqlx::query(&sql("INSERT INTO users (id, email, password_hash, name, profile_picture, email_verified, provider, sign_up_at, last_login_at, extra)
-                             VALUES (?, ?, ?, ?, ?, TRUE, 'altogic', ?, ?, ?)"),
-                        )
-                        .bind(&r.id)
-                        .bind(&r.email)
-                        .bind(password_hash)
-                        .bind(&r.name)
-                        .bind(&r.profile_picture)
-                        .bind(&r.created_at)
-                        .bind(now_iso)
-                        .bind(sqlx::types::Json(&r.extra))
-                        .execute(&mut *tx)
-                        .await?;
-                        // Every other pending sign-up of the address (and its link) is void; this link stays
-                        // unspent until its token is granted.
-                        sqlx::query(&sql("DELETE FROM email_links WHERE selector != ? AND user_id IN (SELECT id FROM registrations WHERE email = ?)"))
-                            .bind(&link.selector)
-                            .bind(&r.email)
-                            .execute(&mut *tx)
-                            .await?;
-                        sqlx::query(&sql("DELETE FROM registrations WHERE email = ?")).bind(&r.email).execute(&mut *tx).await?;
+                        let deferred = link.code_challenge.is_some() && matches!(proof, LinkProof::Key(_));
+                        if deferred {
+                            let pending: Option<bool> = sqlx::query_scalar(&sql("SELECT TRUE FROM registrations WHERE id = ? AND claimable = TRUE"))
+                                .bind(&link.user_id)
+                                .fetch_optional(&mut *tx)
+                                .await?;
+                            if pending.is_none() {
+                                return Ok(LinkOpened::Invalid);
+                            }
+                        } else {
+                            match activate_registration(&mut tx, &link.user_id, &link.selector, now, now_iso).await? {
+                                Activation::Done { contended: c } => contended = c,
+                                Activation::Taken => return Ok(LinkOpened::EmailTaken { action: link.action }),
+                                Activation::Gone => return Ok(LinkOpened::Invalid),
+                            }
+                        }
                     }
                 }
                 insert_token(&mut tx, token, &link.user_id, &link).await?;
@@ -460,25 +505,35 @@ macro_rules! sql_flows {
                 Ok(LinkOpened::Granted { action: link.action, user_id: link.user_id, contended, code_challenge: link.code_challenge })
             }
 
-            async fn grant(&self, key: TokenKey<'_>, verifier: Option<&str>, actions: &[&str], now: i64, now_iso: &str, session: &SessionRow) -> StoreResult<Redeemed<UserRow>> {
+            async fn grant(&self, key: TokenKey<'_>, verifier: Option<&str>, actions: &[&str], now: i64, now_iso: &str, session: &SessionRow) -> StoreResult<Redeemed<(UserRow, bool)>> {
                 let mut tx = self.tx().await?;
-                let user_id = match redeem(&mut tx, key, verifier, actions, now).await? {
-                    Redeemed::Done(user_id) => user_id,
+                let (user_id, link) = match redeem(&mut tx, key, verifier, actions, now).await? {
+                    Redeemed::Done(found) => found,
                     Redeemed::Invalid => return Ok(Redeemed::Invalid),
                     Redeemed::WrongVerifier => return Ok(Redeemed::WrongVerifier),
                 };
+                // A bound sign-up whose link was only opened becomes the account now, on the device
+                // that proved it asked for it.
+                let mut contended = false;
+                let exists: Option<bool> = sqlx::query_scalar(&sql("SELECT TRUE FROM users WHERE id = ?")).bind(&user_id).fetch_optional(&mut *tx).await?;
+                if exists.is_none() {
+                    match activate_registration(&mut tx, &user_id, link.as_deref().unwrap_or(""), now, now_iso).await? {
+                        Activation::Done { contended: c } => contended = c,
+                        Activation::Taken | Activation::Gone => return Ok(Redeemed::Invalid),
+                    }
+                }
                 let user: Option<UserRow> =
                     sqlx::query_as(&sql("UPDATE users SET last_login_at = ? WHERE id = ? RETURNING *")).bind(now_iso).bind(&user_id).fetch_optional(&mut *tx).await?;
                 let Some(user) = user else { return Ok(Redeemed::Invalid) };
                 insert_session(&mut tx, &SessionRow { user_id, ..session.clone() }).await?;
                 tx.commit().await?;
-                Ok(Redeemed::Done(user))
+                Ok(Redeemed::Done((user, contended)))
             }
 
             async fn reset_password(&self, key: TokenKey<'_>, verifier: Option<&str>, new_hash: &str, now: i64) -> StoreResult<Redeemed<()>> {
                 let mut tx = self.tx().await?;
                 let user_id = match redeem(&mut tx, key, verifier, &["reset-pwd"], now).await? {
-                    Redeemed::Done(user_id) => user_id,
+                    Redeemed::Done((user_id, _)) => user_id,
                     Redeemed::Invalid => return Ok(Redeemed::Invalid),
                     Redeemed::WrongVerifier => return Ok(Redeemed::WrongVerifier),
                 };
@@ -638,7 +693,7 @@ macro_rules! sql_flows {
 
             async fn insert_mail(&self, m: &MailRow) -> StoreResult<()> {
                 sqlx::query(&sql("INSERT INTO mails (id, to_addr, subject, action, link, code, text_body, html_body, created_at, seq)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM mails))"),
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, {mail_seq})"),
                 )
                 .bind(&m.id)
                 .bind(&m.to)
@@ -663,21 +718,29 @@ macro_rules! sql_flows {
             }
 
             async fn purge(&self, p: &PurgePolicy) -> StoreResult<()> {
-                let mut tx = self.tx().await?;
+                // Each sweep is its own short statement (no transaction holding locks across
+                // tables while flows run), links before the tokens they minted, as flows go.
                 for statement in [
                     "DELETE FROM sessions WHERE expires_at <= ?",
-                    "DELETE FROM access_tokens WHERE expires_at <= ?",
                     "DELETE FROM email_links WHERE expires_at <= ?",
+                    "DELETE FROM access_tokens WHERE expires_at <= ?",
                     "DELETE FROM registrations WHERE expires_at <= ?",
                     "DELETE FROM throttle WHERE expires_at <= ?",
                 ] {
-                    sqlx::query(&sql(statement)).bind(p.now).execute(&mut *tx).await?;
+                    sqlx::query(&sql(statement)).bind(p.now).execute(self.writer()).await?;
                 }
-                sqlx::query(&sql("DELETE FROM mails WHERE {created_epoch} < ?")).bind(p.mails_before).execute(&mut *tx).await?;
+                sqlx::query(&sql("DELETE FROM mails WHERE {created_epoch} < ?")).bind(p.mails_before).execute(self.writer()).await?;
                 if let Some(before) = &p.unverified_before {
-                    sqlx::query(&sql("DELETE FROM users WHERE email_verified = FALSE AND sign_up_at < ?")).bind(before).execute(&mut *tx).await?;
+                    // Each account under its own lock, re-checked: one verifying right now stays.
+                    let stale: Vec<String> =
+                        sqlx::query_scalar(&sql("SELECT id FROM users WHERE email_verified = FALSE AND sign_up_at < ?")).bind(before).fetch_all(self.reader()).await?;
+                    for id in stale {
+                        let mut tx = self.tx().await?;
+                        lock_user(&mut tx, &id).await?;
+                        sqlx::query(&sql("DELETE FROM users WHERE id = ? AND email_verified = FALSE AND sign_up_at < ?")).bind(&id).bind(before).execute(&mut *tx).await?;
+                        tx.commit().await?;
+                    }
                 }
-                tx.commit().await?;
                 Ok(())
             }
         }

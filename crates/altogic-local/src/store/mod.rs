@@ -358,15 +358,19 @@ pub trait Store: Send + Sync + 'static {
     /// A password sign-in: records the login and stores the session, if the password hash is still
     /// `checked_hash`. Clears the account's sign-in throttle key.
     async fn sign_in(&self, user_id: &str, checked_hash: &str, session: &SessionRow, now_iso: &str, throttle_key: &str) -> StoreResult<Checked<UserRow>>;
-    /// Stores a mailed link; `retire` also spends the live links of the same user and action.
-    async fn issue_link(&self, link: &LinkRow, retire: bool) -> StoreResult<()>;
+    /// Stores a mailed link; `retire` (a resend for a pending sign-up) also spends the live links
+    /// of the same sign-up and action, and stores nothing (false) once the sign-up is no longer
+    /// pending.
+    async fn issue_link(&self, link: &LinkRow, retire: bool) -> StoreResult<bool>;
     /// Opens a link: confirms a sign-up, verifies the address, mints `token` (actions that have
     /// one) or switches the e-mail (`change-email`). With `strict`, an account whose address is
     /// verified this way by anything but its own sign-up link loses its (unproved) password.
     async fn open_link(&self, proof: LinkProof<'_>, now: i64, now_iso: &str, token: &NewAccessToken, strict: bool) -> StoreResult<LinkOpened>;
     /// Trades an access token of `actions` (and its PKCE `verifier`, see [`crate::crypto::pkce_ok`])
     /// for a session: burns the token and its link, records the login and stores `session`.
-    async fn grant(&self, key: TokenKey<'_>, verifier: Option<&str>, actions: &[&str], now: i64, now_iso: &str, session: &SessionRow) -> StoreResult<Redeemed<UserRow>>;
+    /// A bound sign-up confirmation whose link was only opened makes the account here; the bool
+    /// says it was contended (see [`LinkOpened::Granted`]).
+    async fn grant(&self, key: TokenKey<'_>, verifier: Option<&str>, actions: &[&str], now: i64, now_iso: &str, session: &SessionRow) -> StoreResult<Redeemed<(UserRow, bool)>>;
     /// Redeems a `reset-pwd` token: sets the password and ends every session, link and access token
     /// of the account.
     async fn reset_password(&self, key: TokenKey<'_>, verifier: Option<&str>, new_hash: &str, now: i64) -> StoreResult<Redeemed<()>>;

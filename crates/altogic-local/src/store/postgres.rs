@@ -43,7 +43,11 @@ impl PgStore {
 
 impl Dialect for PgStore {
     fn sql(text: &'static str) -> Cow<'static, str> {
-        let text = text.replace("{seq}", "seq").replace("{created_epoch}", "CAST(EXTRACT(EPOCH FROM CAST(created_at AS TIMESTAMPTZ)) AS BIGINT)");
+        let text = text
+            .replace("{seq}", "seq")
+            .replace("{created_epoch}", "CAST(EXTRACT(EPOCH FROM CAST(created_at AS TIMESTAMPTZ)) AS BIGINT)")
+            // The column's sequence: unique under concurrent inserts.
+            .replace("{mail_seq}", "DEFAULT");
         Cow::Owned(numbered_placeholders(&text))
     }
 

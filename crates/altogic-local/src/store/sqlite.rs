@@ -60,7 +60,12 @@ impl Dialect for SqliteStore {
         if !text.contains('{') {
             return Cow::Borrowed(text);
         }
-        Cow::Owned(text.replace("{seq}", "rowid").replace("{created_epoch}", "CAST(strftime('%s', created_at) AS INTEGER)"))
+        Cow::Owned(
+            text.replace("{seq}", "rowid")
+                .replace("{created_epoch}", "CAST(strftime('%s', created_at) AS INTEGER)")
+                // One writer: the next number cannot be taken twice.
+                .replace("{mail_seq}", "(SELECT COALESCE(MAX(seq), 0) + 1 FROM mails)"),
+        )
     }
 
     // One writer: nothing to lock.
