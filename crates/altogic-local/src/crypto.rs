@@ -126,9 +126,7 @@ pub struct PasswordHasherPool {
     max_waiting: usize,
 }
 
-/// The hash queue is full.
-#[derive(Debug)]
-pub struct Overloaded;
+pub use crate::error::Overloaded;
 
 /// Verified against when an e-mail is unknown (or its account has no usable password), so that
 /// answer takes as long as a wrong password.

@@ -6,8 +6,6 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::crypto::Overloaded;
-use crate::store::StoreError;
 
 /// Every error code this server sends, in one place (the spec's codes, plus altogic-local's own).
 pub mod codes {
@@ -132,30 +130,9 @@ impl AppError {
     }
 }
 
-impl From<StoreError> for AppError {
-    fn from(e: StoreError) -> Self {
-        // Flows check their conflicts in their transaction; should a unique index still refuse a
-        // write (another process on the same database), it is the caller's conflict, not a 500.
-        // Every connection busy for the pool's whole wait: the server is overloaded, not broken.
-        if let StoreError::Backend(sqlx::Error::PoolTimedOut) = &e {
-            return AppError::busy();
-        }
-        if let StoreError::Backend(sqlx::Error::Database(db)) = &e {
-            // PostgreSQL gave up on a transaction (deadlock, serialization): nothing was written,
-            // and trying again works.
-            if matches!(db.code().as_deref(), Some("40P01" | "40001")) {
-                return AppError::busy();
-            }
-            if db.is_unique_violation() {
-                return AppError::new(StatusCode::CONFLICT, codes::CONFLICT, "This conflicts with a change made at the same time. Please try again.");
-            }
-        }
-        // The cause (with its source chain) goes to the log, never to the client.
-        let source = std::error::Error::source(&e).map(|s| s.to_string()).unwrap_or_default();
-        tracing::error!(error = %e, %source, "store failure");
-        AppError::internal()
-    }
-}
+/// The password-hash queue is full (see [`crate::crypto::PasswordHasherPool`]).
+#[derive(Debug)]
+pub struct Overloaded;
 
 impl From<Overloaded> for AppError {
     fn from(_: Overloaded) -> Self {

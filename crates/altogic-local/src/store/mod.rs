@@ -18,6 +18,7 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use crate::crypto::{code_matches, TokenKey};
+use crate::error::{codes, AppError};
 use crate::domain::MAX_EXTRA_BYTES;
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +53,33 @@ pub(crate) async fn prepare_schema<C: sqlx::migrate::Migrate + Send>(migrator: &
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        // Flows check their conflicts in their transaction; should a unique index still refuse a
+        // write (another process on the same database), it is the caller's conflict, not a 500.
+        // Every connection busy for the pool's whole wait: the server is overloaded, not broken.
+        if let StoreError::Backend(sqlx::Error::PoolTimedOut) = &e {
+            return AppError::busy();
+        }
+        if let StoreError::Backend(sqlx::Error::Database(db)) = &e {
+            // PostgreSQL gave up on a transaction (deadlock, serialization): nothing was written,
+            // and trying again works.
+            if matches!(db.code().as_deref(), Some("40P01" | "40001")) {
+                return AppError::busy();
+            }
+            if db.is_unique_violation() {
+                return AppError::new(axum::http::StatusCode::CONFLICT, codes::CONFLICT, "This conflicts with a change made at the same time. Please try again.");
+            }
+        }
+        // The cause (with its source chain) goes to the log, never to the client.
+        let source = std::error::Error::source(&e).map(|s| s.to_string()).unwrap_or_default();
+        tracing::error!(error = %e, %source, "store failure");
+        AppError::internal()
+    }
+}
+
+
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
