@@ -156,7 +156,7 @@ pub async fn start(config: Config) -> Result<RunningServer, String> {
         let mut tick = tokio::time::interval(Duration::from_secs(300));
         loop {
             tick.tick().await;
-            if let Err(e) = sweeper.store.purge(&purge_policy(&sweeper.config)).await {
+            if let Err(e) = sweep(&sweeper, &purge_policy(&sweeper.config)).await {
                 tracing::warn!(error = %e, source = %source_of(&e), "purging expired rows failed");
             }
         }
@@ -166,6 +166,15 @@ pub async fn start(config: Config) -> Result<RunningServer, String> {
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(server::serve(listener, app, limits, rx));
     Ok(RunningServer { addr, url, client_key, mailbox_token, state, shutdown: Some(tx), task })
+}
+
+/// One sweep: the store's expired and never-verified rows, and the bytes of the files that went
+/// with those accounts.
+pub async fn sweep(state: &AppState, policy: &store::PurgePolicy) -> store::StoreResult<()> {
+    for id in state.store.purge(policy).await? {
+        state.blobs.delete(&id).await;
+    }
+    Ok(())
 }
 
 /// What the sweep removes now.

@@ -56,3 +56,24 @@ async fn files_in_s3_compatible_storage() {
     assert_eq!(std::fs::read(stored.join(&new)).unwrap(), PNG);
     assert!(!stored.join(&old).exists());
 }
+
+#[tokio::test]
+async fn the_sweep_drops_the_files_of_never_verified_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", dir.path().display());
+    // Accounts made while verification was off are unverified; with it on, the sweep removes them.
+    let t = server(|c| {
+        c.email_verification = false;
+        c.storage_url = Some(url);
+    })
+    .await;
+    let (client, _) = t.signed_in_user("unverified").await;
+    let file = client.bucket("root").upload("a.png", PNG.to_vec(), UploadOptions::with_content_type("image/png")).await.unwrap();
+    let object = dir.path().join("files").join(&file.id);
+    assert!(object.exists());
+    let later = altogic_local::time::unix_now() + 365 * 86_400;
+    let policy = altogic_local::store::PurgePolicy { now: later, mails_before: later, unverified_before: Some("9999-01-01T00:00:00.000Z".into()) };
+    altogic_local::sweep(&t.server.state, &policy).await.unwrap();
+    assert!(t.server.state.store.file(&file.id).await.unwrap().is_none(), "the row went with the account");
+    assert!(!object.exists(), "and so did the bytes");
+}

@@ -717,7 +717,8 @@ macro_rules! sql_flows {
                 Ok(sqlx::query(&sql("DELETE FROM mails")).execute(self.writer()).await?.rows_affected())
             }
 
-            async fn purge(&self, p: &PurgePolicy) -> StoreResult<()> {
+            async fn purge(&self, p: &PurgePolicy) -> StoreResult<Vec<String>> {
+                let mut files = Vec::new();
                 // Each sweep is its own short statement (no transaction holding locks across
                 // tables while flows run), links before the tokens they minted, as flows go.
                 for statement in [
@@ -737,11 +738,21 @@ macro_rules! sql_flows {
                     for id in stale {
                         let mut tx = self.tx().await?;
                         lock_user(&mut tx, &id).await?;
-                        sqlx::query(&sql("DELETE FROM users WHERE id = ? AND email_verified = FALSE AND sign_up_at < ?")).bind(&id).bind(before).execute(&mut *tx).await?;
+                        // Their file rows go with them (ON DELETE CASCADE): remember whose bytes to drop.
+                        let owned: Vec<String> = sqlx::query_scalar(&sql("SELECT id FROM files WHERE owner_id = ?")).bind(&id).fetch_all(&mut *tx).await?;
+                        let gone = sqlx::query(&sql("DELETE FROM users WHERE id = ? AND email_verified = FALSE AND sign_up_at < ?"))
+                            .bind(&id)
+                            .bind(before)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected();
+                        if gone == 1 {
+                            files.extend(owned);
+                        }
                         tx.commit().await?;
                     }
                 }
-                Ok(())
+                Ok(files)
             }
         }
 

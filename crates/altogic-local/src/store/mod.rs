@@ -428,6 +428,7 @@ pub trait Store: Send + Sync + 'static {
     async fn clear_mails(&self) -> StoreResult<u64>;
 
     /// Removes expired sessions, links, tokens, pending sign-ups and counters, old mails, and
-    /// accounts that never verified their address.
-    async fn purge(&self, policy: &PurgePolicy) -> StoreResult<()>;
+    /// accounts that never verified their address. Returns the ids of the files that went with
+    /// those accounts (their bytes may live in an object store).
+    async fn purge(&self, policy: &PurgePolicy) -> StoreResult<Vec<String>>;
 }
