@@ -91,6 +91,13 @@ pub struct Binding<'a> {
     pub challenge: Option<&'a str>,
 }
 
+impl<'a> Binding<'a> {
+    /// Bound to a device's PKCE challenge only (None: unbound).
+    pub fn pkce(challenge: Option<&'a str>) -> Self {
+        Binding { challenge, ..Binding::default() }
+    }
+}
+
 /// A link of `kind` for `user_id` (an account, or a pending sign-up) mailed to `recipient`.
 pub fn new_link(state: &AppState, user_id: &str, kind: MailKind, recipient: &Email, binding: Binding<'_>) -> NewLink {
     let token = new_token();

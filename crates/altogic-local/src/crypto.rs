@@ -51,6 +51,11 @@ pub fn new_token() -> NewToken {
     NewToken { value: format!("{selector}.{verifier}"), verifier_hash: sha256(verifier.as_bytes()), selector }
 }
 
+/// A generated key (client key, mailbox token): 352 random bits, URL- and header-safe.
+pub fn new_secret() -> String {
+    random_b64(44)
+}
+
 /// A presented `selector.verifier` token (session, mail link, access token), shape-checked.
 /// Parsing is the only way to get one, and [`TokenKey::matches`] the only way to check one.
 #[derive(Clone, Copy)]

@@ -22,7 +22,6 @@ pub const MAX_EXTRA_BYTES: usize = 16 * 1024;
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Email {
     value: String,
-    at: usize,
 }
 
 impl Email {
@@ -52,20 +51,13 @@ impl Email {
             return None;
         }
         let value = format!("{local}@{domain}");
-        (value.len() <= 254).then(|| Email { at: local.len(), value })
+        (value.len() <= 254).then_some(Email { value })
     }
 
     pub fn as_str(&self) -> &str {
         &self.value
     }
 
-    pub fn local_part(&self) -> &str {
-        &self.value[..self.at]
-    }
-
-    pub fn domain(&self) -> &str {
-        &self.value[self.at + 1..]
-    }
 }
 
 impl fmt::Display for Email {
@@ -136,6 +128,11 @@ impl CodeChallenge {
             }
             (Some(c), _) => Ok(Some(CodeChallenge(c.to_string()))),
         }
+    }
+
+    /// The challenge fields of a request body (sign-up, change of e-mail).
+    pub fn from_body(pkce: &altogic::PkceChallenge) -> Result<Option<CodeChallenge>, AppError> {
+        Self::parse(pkce.code_challenge.as_deref(), pkce.code_challenge_method.as_deref())
     }
 
     pub fn as_str(&self) -> &str {

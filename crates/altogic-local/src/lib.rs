@@ -73,15 +73,31 @@ impl RunningServer {
 /// The configured store: PostgreSQL with `--database-url`, else SQLite in the data dir. `migrate`
 /// applies pending migrations; otherwise a schema behind this build is refused.
 pub async fn open_store(config: &Config, migrate: bool) -> Result<Arc<dyn Store>, String> {
-    let failed = |e: store::StoreError| format!("cannot open the database: {e}{}", Some(source_of(&e)).filter(|s| !s.is_empty()).map(|s| format!(": {s}")).unwrap_or_default());
+    let failed = |e: store::StoreError| store_failure("cannot open the database", &e);
     Ok(match &config.database_url {
         Some(url) => Arc::new(PgStore::connect(url, config.database_pool, migrate).await.map_err(failed)?),
         None => {
-            std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("cannot create data dir {}: {e}", config.data_dir.display()))?;
-            restrict_permissions(&config.data_dir, 0o700);
+            prepare_data_dir(config)?;
             Arc::new(SqliteStore::open(&config.data_dir.join("altogic-local.db"), migrate).await.map_err(failed)?)
         }
     })
+}
+
+/// The data dir exists and is owner-only (it holds the SQLite database and key copies).
+fn prepare_data_dir(config: &Config) -> Result<(), String> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("cannot create data dir {}: {e}", config.data_dir.display()))?;
+    restrict_permissions(&config.data_dir, 0o700);
+    Ok(())
+}
+
+/// A store error for a person: what failed, the error and its cause.
+fn store_failure(what: &str, e: &store::StoreError) -> String {
+    let source = source_of(e);
+    if source.is_empty() {
+        format!("{what}: {e}")
+    } else {
+        format!("{what}: {e}: {source}")
+    }
 }
 
 /// `altogic-local migrate`: brings the database schema up to date.
@@ -91,21 +107,20 @@ pub async fn migrate(config: &Config) -> Result<(), String> {
 
 /// Opens the data dir, binds the address and serves in the background.
 pub async fn start(config: Config) -> Result<RunningServer, String> {
-    std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("cannot create data dir {}: {e}", config.data_dir.display()))?;
-    restrict_permissions(&config.data_dir, 0o700);
+    prepare_data_dir(&config)?;
     // SQLite is one process's database: it migrates on start. PostgreSQL instances do not (they
     // would race); `altogic-local migrate` does it once.
     let store = open_store(&config, config.database_url.is_none()).await?;
     let stored = |key: &'static str, fresh: String| {
         let store = store.clone();
-        async move { store.meta_or_insert(key, &fresh).await.map_err(|e| format!("cannot read the database: {e}: {}", source_of(&e))) }
+        async move { store.meta_or_insert(key, &fresh).await.map_err(|e| store_failure("cannot read the database", &e)) }
     };
 
     let env_id = stored("env_id", crypto::new_id()).await?;
     let client_key = match (&config.client_key, &config.client_key_file) {
         (Some(key), _) if !key.trim().is_empty() => key.trim().to_string(),
         (_, Some(file)) => read_secret_file(file)?,
-        _ => stored("client_key", crypto::new_token().value.replace('.', "")).await?,
+        _ => stored("client_key", crypto::new_secret()).await?,
     };
     // Generated secrets live in the database, so every instance of one database shares them; the
     // mailbox token is also kept in the data dir for whoever runs the server.
@@ -114,7 +129,7 @@ pub async fn start(config: Config) -> Result<RunningServer, String> {
             Some(token) if !token.trim().is_empty() => token.trim().to_string(),
             _ => {
                 let file = config.data_dir.join("mailbox-token");
-                let local = if file.exists() { read_secret_file(&file)? } else { crypto::new_token().value.replace('.', "") };
+                let local = if file.exists() { read_secret_file(&file)? } else { crypto::new_secret() };
                 let shared = stored("mailbox_token", local).await?;
                 write_secret_file(&file, &shared)?;
                 shared

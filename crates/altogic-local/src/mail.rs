@@ -67,11 +67,6 @@ impl Mailer {
         Ok(Mailer { store, keep_copy, from, smtp })
     }
 
-    /// Whether a copy of each mail is kept in the dev mailbox.
-    pub fn keeps_copies(&self) -> bool {
-        self.keep_copy
-    }
-
     /// Composes and delivers one mail; `link` is the URL and the 6-digit code, None for a notice.
     /// SMTP runs in the background: a slow mail server must not slow the request, and its failure
     /// is logged (without the link, which is a credential).

@@ -10,8 +10,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
-use altogic::{AltogicClient, ClientOptions, Mailbox};
-use common::{database_url, join_all, PASSWORD};
+use altogic::{AltogicClient, ClientOptions};
+use common::{database_url, follow_link, join_all, wait_for_mails, PASSWORD};
 
 const KEY: &str = "cluster-client-key";
 const MAILBOX: &str = "cluster-mailbox-token";
@@ -68,23 +68,8 @@ fn client(on: &Instance) -> AltogicClient {
     AltogicClient::new(&on.url, KEY, ClientOptions::default()).unwrap()
 }
 
-async fn mails(on: &Instance, to: &str) -> Vec<altogic::MailMessage> {
-    for _ in 0..100 {
-        let mailbox: Mailbox = reqwest::Client::new().get(format!("{}/_local/v1/mail", on.url)).query(&[("to", to)]).bearer_auth(MAILBOX).send().await.unwrap().json().await.unwrap();
-        if !mailbox.messages.is_empty() {
-            return mailbox.messages;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("no mail to {to}");
-}
-
-/// Opens a mail link like a browser, on whichever instance; returns the access token.
-async fn open_link(link: &str) -> String {
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let resp = http.get(link).send().await.unwrap();
-    let location = resp.headers()["location"].to_str().unwrap().to_string();
-    altogic::RedirectParams::parse(&location).unwrap().access_token.expect("the link granted a token")
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
 #[tokio::test]
@@ -93,9 +78,9 @@ async fn two_instances_on_one_database_are_one_server() {
     let email = format!("cluster{}@example.com", std::process::id());
     // Sign up on A; the mail (written by A) is read on B, its link opened on B, granted on A.
     client(&a).auth().sign_up_with_name(&email, PASSWORD, "Cluster").await.unwrap();
-    let mail = mails(&b, &email).await.remove(0);
+    let mail = wait_for_mails(&browser(), &b.url, MAILBOX, &email, 1).await.remove(0);
     let link = mail.link.replace(&a.url, &b.url);
-    let token = open_link(&link).await;
+    let token = follow_link(&browser(), &link).await.access_token.expect("the link granted a token");
     let on_a = client(&a);
     on_a.auth().get_auth_grant(&token).await.unwrap();
     // A token granted on A cannot be granted again on B.

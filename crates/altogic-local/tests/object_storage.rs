@@ -25,15 +25,20 @@ async fn upload_and_replace(t: &TestServer) -> (String, String) {
     (first.id, second.id)
 }
 
-#[tokio::test]
-async fn files_in_a_local_folder() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("file://{}", dir.path().display());
-    let t = server(|c| {
+/// A server (verification off) whose files go to `dir`.
+async fn folder_server(dir: &Path) -> TestServer {
+    let url = format!("file://{}", dir.display());
+    server(|c| {
         c.email_verification = false;
         c.storage_url = Some(url);
     })
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn files_in_a_local_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = folder_server(dir.path()).await;
     let (old, new) = upload_and_replace(&t).await;
     assert_eq!(std::fs::read(dir.path().join("files").join(&new)).unwrap(), PNG);
     assert!(!dir.path().join("files").join(&old).exists(), "the replaced object was deleted");
@@ -60,13 +65,8 @@ async fn files_in_s3_compatible_storage() {
 #[tokio::test]
 async fn the_sweep_drops_the_files_of_never_verified_accounts() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("file://{}", dir.path().display());
     // Accounts made while verification was off are unverified; with it on, the sweep removes them.
-    let t = server(|c| {
-        c.email_verification = false;
-        c.storage_url = Some(url);
-    })
-    .await;
+    let t = folder_server(dir.path()).await;
     let (client, _) = t.signed_in_user("unverified").await;
     let file = client.bucket("root").upload("a.png", PNG.to_vec(), UploadOptions::with_content_type("image/png")).await.unwrap();
     let object = dir.path().join("files").join(&file.id);

@@ -64,7 +64,7 @@ pub async fn signup_email(State(state): State<AppState>, ip: ClientIp, headers: 
     let email = Email::parse(&body.email)?;
     let password = Password::parse(body.password, "password")?;
     let (name, profile_picture, extra) = user_data(body.name_or_user_data.or(body.name))?;
-    let challenge = CodeChallenge::parse(body.pkce.code_challenge.as_deref(), body.pkce.code_challenge_method.as_deref())?;
+    let challenge = CodeChallenge::from_body(&body.pkce)?;
     let id = new_id();
     let now = now_iso();
 
@@ -105,7 +105,7 @@ pub async fn signup_email(State(state): State<AppState>, ip: ClientIp, headers: 
         claimable: true,
     };
     // Both links are bound to the sign-up's device (PKCE), if it asked for that.
-    let bound = Binding { challenge: challenge.as_ref().map(CodeChallenge::as_str), ..Binding::default() };
+    let bound = Binding::pkce(challenge.as_ref().map(CodeChallenge::as_str));
     let confirm = new_link(&state, &registration.id, MailKind::EmailConfirm, &email, bound);
     // For a taken address the owner is told instead, with a sign-in link (the store fills in the
     // owner's id); nothing of this sign-up touches the account.
@@ -170,7 +170,7 @@ async fn mail_request(state: &AppState, ip: &ClientIp, query: &HashMap<String, S
 }
 
 async fn send_requested(state: &AppState, kind: MailKind, email: &Email, challenge: Option<&CodeChallenge>) -> AppResult<()> {
-    let bound = Binding { challenge: challenge.map(CodeChallenge::as_str), ..Binding::default() };
+    let bound = Binding::pkce(challenge.map(CodeChallenge::as_str));
     let link = match state.store.user_by_email(email.as_str()).await? {
         Some(user) if kind == MailKind::EmailConfirm && user.email_verified => return Ok(()),
         Some(user) => {
@@ -250,7 +250,7 @@ async fn apply_link(state: &AppState, proof: LinkProof<'_>, fallback: RedirectAc
 async fn mail_choose_password(state: &AppState, user_id: &str, challenge: Option<&str>) -> AppResult<()> {
     let email = state.store.user_by_id(user_id).await?.map(|u| u.email).unwrap_or_default();
     if let Ok(address) = Email::parse(&email) {
-        let bound = Binding { challenge, ..Binding::default() };
+        let bound = Binding::pkce(challenge);
         let link = new_link(state, user_id, MailKind::SetPassword, &address, bound);
         state.store.issue_link(&link.row, false).await?;
         mail_link(state, MailKind::SetPassword, &address, &link).await?;
@@ -449,7 +449,7 @@ pub async fn change_pwd(State(state): State<AppState>, auth: AuthSession, ApiJso
 pub async fn change_email(State(state): State<AppState>, ip: ClientIp, auth: AuthSession, ApiJson(body): ApiJson<ChangeEmailRequest>) -> AppResult<Json<User>> {
     per_client(&state, "email", &auth.user.id).await?;
     let new_email = Email::parse(&body.new_email)?;
-    let challenge = CodeChallenge::parse(body.pkce.code_challenge.as_deref(), body.pkce.code_challenge_method.as_deref())?;
+    let challenge = CodeChallenge::from_body(&body.pkce)?;
     current_password_budget(&state, &auth).await?;
     if !state.hasher.verify(&Password::presented(body.current_password), Some(&auth.user.password_hash)).await? {
         return Err(wrong_current_password());

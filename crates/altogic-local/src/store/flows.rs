@@ -226,9 +226,6 @@ macro_rules! sql_flows {
                 Ok(())
             }
 
-            async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
-                Ok(sqlx::query_scalar(&sql("SELECT value FROM meta WHERE key = ?")).bind(key).fetch_optional(self.reader()).await?)
-            }
 
             async fn meta_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
                 let mut tx = self.tx().await?;

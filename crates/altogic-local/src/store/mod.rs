@@ -345,9 +345,8 @@ pub struct PurgePolicy {
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// A value kept across restarts (the environment id, generated keys).
-    async fn meta(&self, key: &str) -> StoreResult<Option<String>>;
-    /// Stores `value` unless the key has one; returns the value that is stored.
+    /// A value kept across restarts (the environment id, generated keys): stores `value` unless
+    /// the key has one, and returns the value that is stored.
     async fn meta_or_insert(&self, key: &str, value: &str) -> StoreResult<String>;
 
     /// The database answers (for a load balancer's readiness check).

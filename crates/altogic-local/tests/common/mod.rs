@@ -87,21 +87,12 @@ impl TestServer {
 
     /// The dev mailbox now (mail requests are answered before their mail is written).
     pub async fn mails(&self, to: &str) -> Vec<MailMessage> {
-        let resp = self.http.get(self.url("/_local/v1/mail")).query(&[("to", to)]).bearer_auth(MAILBOX_TOKEN).send().await.unwrap();
-        assert_eq!(resp.status(), 200);
-        resp.json::<Mailbox>().await.unwrap().messages
+        mailbox(&self.http, &self.server.url, MAILBOX_TOKEN, to).await
     }
 
     /// The mails to `to` once there are at least `n` (waits up to 5 s).
     pub async fn wait_mails(&self, to: &str, n: usize) -> Vec<MailMessage> {
-        for _ in 0..100 {
-            let mails = self.mails(to).await;
-            if mails.len() >= n {
-                return mails;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        panic!("fewer than {n} mails to {to}: {:?}", self.mails(to).await.iter().map(|m| &m.subject).collect::<Vec<_>>());
+        wait_for_mails(&self.http, &self.server.url, MAILBOX_TOKEN, to, n).await
     }
 
     pub async fn latest_mail(&self, to: &str) -> MailMessage {
@@ -115,11 +106,7 @@ impl TestServer {
 
     /// Opens a mail link like a browser and returns where it redirects to.
     pub async fn open_link(&self, link: &str) -> RedirectParams {
-        let resp = self.http.get(link).send().await.unwrap();
-        assert_eq!(resp.status(), 302, "a mail link redirects");
-        let location = resp.headers()["location"].to_str().unwrap().to_string();
-        assert!(location.starts_with("altogic-auth://auth-redirect?"), "{location}");
-        RedirectParams::parse(&location).unwrap()
+        follow_link(&self.http, link).await
     }
 
     /// Signs a new verified user up and in; returns the client holding the session.
@@ -246,4 +233,34 @@ pub async fn join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) 
     })
     .await;
     results.into_iter().map(|r| r.expect("every future finished")).collect()
+}
+
+/// The dev mailbox of the server at `base_url`, read with its token.
+pub async fn mailbox(http: &reqwest::Client, base_url: &str, token: &str, to: &str) -> Vec<MailMessage> {
+    let resp = http.get(format!("{base_url}/_local/v1/mail")).query(&[("to", to)]).bearer_auth(token).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.json::<Mailbox>().await.unwrap().messages
+}
+
+/// The mails to `to` once there are at least `n` (waits up to 5 s).
+pub async fn wait_for_mails(http: &reqwest::Client, base_url: &str, token: &str, to: &str, n: usize) -> Vec<MailMessage> {
+    for _ in 0..100 {
+        let mails = mailbox(http, base_url, token, to).await;
+        if mails.len() >= n {
+            return mails;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let subjects: Vec<String> = mailbox(http, base_url, token, to).await.into_iter().map(|m| m.subject).collect();
+    panic!("fewer than {n} mails to {to}: {subjects:?}");
+}
+
+/// Opens a mail link like a browser (`http` must not follow redirects) and returns the app
+/// redirect it answers with.
+pub async fn follow_link(http: &reqwest::Client, link: &str) -> RedirectParams {
+    let resp = http.get(link).send().await.unwrap();
+    assert_eq!(resp.status(), 302, "a mail link redirects");
+    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("altogic-auth://auth-redirect?"), "{location}");
+    RedirectParams::parse(&location).unwrap()
 }
