@@ -137,7 +137,9 @@ async fn concurrent_sign_ups_of_one_address_across_instances_make_one_account() 
 #[tokio::test]
 async fn kill_9_of_one_instance_under_load_loses_no_acknowledged_write() {
     let Some((a, b)) = cluster(&["--email-verification", "false", "--auth-rate-limit", "0"]).await else { return };
-    let acknowledged = Arc::new(std::sync::Mutex::new(Vec::<(String, String)>::new()));
+    // (address, names the account may have): the acknowledged name, or, when the profile write
+    // died with the instance, either name, since the write may have committed before the reply was lost.
+    let acknowledged = Arc::new(std::sync::Mutex::new(Vec::<(String, Vec<String>)>::new()));
     // Writers on both instances: sign-ups, then a profile write on the new account.
     let mut writers = Vec::new();
     for (w, url) in [a.url.clone(), b.url.clone(), a.url.clone(), b.url.clone()].into_iter().enumerate() {
@@ -151,10 +153,10 @@ async fn kill_9_of_one_instance_under_load_loses_no_acknowledged_write() {
                 let name = format!("written {i}");
                 let values = serde_json::json!({ "name": name }).as_object().unwrap().clone();
                 if c.model("users").object(&id).update::<altogic::User>(values).await.is_err() {
-                    acknowledged.lock().unwrap().push((email, "Load".into()));
+                    acknowledged.lock().unwrap().push((email, vec!["Load".into(), name]));
                     break;
                 }
-                acknowledged.lock().unwrap().push((email, name));
+                acknowledged.lock().unwrap().push((email, vec![name]));
                 if i >= 40 {
                     break;
                 }
@@ -172,9 +174,10 @@ async fn kill_9_of_one_instance_under_load_loses_no_acknowledged_write() {
     assert!(acknowledged.len() > 10, "the load ran: {}", acknowledged.len());
     // B kept serving, and every acknowledged write is there.
     let on_b = client(&b);
-    for (email, name) in &acknowledged {
+    for (email, names) in &acknowledged {
         let (user, _) = on_b.auth().sign_in_with_email(email, PASSWORD).await.unwrap_or_else(|e| panic!("{email} lost: {e}"));
-        assert_eq!(user.name.as_deref(), Some(name.as_str()), "{email}");
+        let name = user.name.unwrap_or_default();
+        assert!(names.contains(&name), "{email}: {name:?} is none of {names:?}");
     }
 }
 
