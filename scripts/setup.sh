@@ -34,7 +34,9 @@ fi
 if [ "$what" = test ]; then
   # Headless app runs (Xvfb + a private D-Bus), WebDriver, Chromium for the altogic-js test, and
   # PostgreSQL's server binaries for the throwaway cluster of scripts/pg.sh.
-  apt_need xvfb xauth dbus-x11 webkit2gtk-driver chromium wrk postgresql
+  apt_need xvfb xauth dbus-x11 webkit2gtk-driver chromium wrk postgresql gnome-keyring libsecret-tools
+  # The Android type-check's C compiler (scripts/check-platforms.sh): Debian's clang, no NDK.
+  apt_need clang llvm libc6-dev-arm64-cross
   command -v tauri-driver >/dev/null || [ -x "$HOME/.cargo/bin/tauri-driver" ] || cargo install tauri-driver --locked --quiet
   # A small S3-compatible server for the object-storage tests (0.14 is the last for rustc 1.95).
   command -v s3s-fs >/dev/null || [ -x "$HOME/.cargo/bin/s3s-fs" ] || cargo install s3s-fs --version 0.14.1 --features binary --locked --quiet

@@ -6,7 +6,8 @@
 #   3. the official altogic JS client (2.3.9) in headless Chromium against the real server, on
 #      SQLite and on PostgreSQL;
 #   4. the app end to end through WebDriver (tauri-driver + WebKitWebDriver) under Xvfb and a
-#      private D-Bus session, against a real altogic-local.
+#      private D-Bus session with an unlocked gnome-keyring, against a real altogic-local;
+#   0. first, the app type-checks for Android (scripts/check-platforms.sh android).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
@@ -23,6 +24,9 @@ trap 'scripts/pg.sh stop "$pg_dir"; scripts/s3.sh stop "$s3_dir"; rm -rf "$pg_di
 pg_url=$(scripts/pg.sh start "$pg_dir")
 eval "$(scripts/s3.sh start "$s3_dir")"
 
+echo "== the app type-checks for Android (scripts/check-platforms.sh; \`all\` adds iOS, macOS, Windows)"
+scripts/check-platforms.sh android
+
 echo "== cargo test (workspace)"
 cargo test --workspace --locked 2>&1
 
@@ -35,9 +39,11 @@ target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
 (cd tests/compat && ALTOGIC_LOCAL_BIN="$target_dir/debug/altogic-local" node --test 2>&1)
 (cd tests/compat && COMPAT_DATABASE_URL="$pg_url" ALTOGIC_LOCAL_BIN="$target_dir/debug/altogic-local" node --test 2>&1)
 
-echo "== app end to end (WebDriver, Xvfb)"
+echo "== app end to end (WebDriver, Xvfb, a Secret Service keychain)"
 # Private XDG dirs: the tests never touch the real home; screenshots land in tests/artifacts/.
+# Inside the private D-Bus session, gnome-keyring serves the Secret Service, unlocked (headless).
 XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" XDG_CACHE_HOME="$home/cache" \
-  timeout 1200 xvfb-run -a dbus-run-session -- \
-  cargo test -p altogic-auth --test e2e --locked -- --ignored --test-threads=1 2>&1
+  timeout 1200 xvfb-run -a dbus-run-session -- bash -c '
+    echo -n e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    exec cargo test -p altogic-auth --test e2e --locked -- --ignored --test-threads=1' 2>&1
 echo "== all tests passed"

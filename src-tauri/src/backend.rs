@@ -13,7 +13,17 @@ pub struct Backend {
     pub env_url: String,
     pub client_key: String,
     /// Set when the app runs its own altogic-local.
-    pub embedded: Option<altogic_local::RunningServer>,
+    pub embedded: Option<Embedded>,
+}
+
+/// The built-in altogic-local, running in this process.
+pub struct Embedded {
+    pub url: String,
+    /// Reads the dev mailbox; stays in the shell.
+    pub mailbox_token: Option<String>,
+    /// Keeps the server alive as long as the app.
+    #[cfg(feature = "embedded-backend")]
+    server: altogic_local::RunningServer,
 }
 
 #[derive(Deserialize)]
@@ -40,7 +50,15 @@ pub fn configured(config_dir: Option<&Path>) -> Option<(String, String)> {
     }
 }
 
+/// A build without the built-in backend (`--no-default-features`, as the no-C platform checks use)
+/// needs one configured.
+#[cfg(not(feature = "embedded-backend"))]
+pub async fn start_embedded(_data_dir: &Path) -> Result<Backend, String> {
+    Err("This build has no built-in backend: set ALTOGIC_ENV_URL and ALTOGIC_CLIENT_KEY, or write backend.json.".into())
+}
+
 /// Starts altogic-local in `data_dir` on 127.0.0.1 with a free port.
+#[cfg(feature = "embedded-backend")]
 pub async fn start_embedded(data_dir: &Path) -> Result<Backend, String> {
     let mut config = altogic_local::Config::new(data_dir.join("altogic-local"));
     config.listen = "127.0.0.1:0".parse().expect("valid address");
@@ -50,7 +68,8 @@ pub async fn start_embedded(data_dir: &Path) -> Result<Backend, String> {
     config.public_url = None;
     config.smtp_url = None;
     let server = altogic_local::start(config).await?;
-    Ok(Backend { env_url: server.url.clone(), client_key: server.client_key.clone(), embedded: Some(server) })
+    let embedded = Embedded { url: server.url.clone(), mailbox_token: server.mailbox_token.clone(), server };
+    Ok(Backend { env_url: embedded.url.clone(), client_key: embedded.server.client_key.clone(), embedded: Some(embedded) })
 }
 
 #[cfg(test)]
@@ -67,6 +86,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "embedded-backend")]
     #[tokio::test]
     async fn the_embedded_backend_answers() {
         let dir = tempfile::tempdir().unwrap();
@@ -74,6 +94,6 @@ mod tests {
         let client = altogic::AltogicClient::new(&backend.env_url, &backend.client_key, Default::default()).unwrap();
         let grant = client.auth().sign_up_with_name("embedded@example.com", "embedded password", "E").await.unwrap();
         assert!(grant.session.is_none(), "verification is on in the embedded backend");
-        backend.embedded.unwrap().shutdown().await;
+        backend.embedded.unwrap().server.shutdown().await;
     }
 }

@@ -236,7 +236,7 @@ pub async fn change_email(ctx: State<'_, AppCtx>, password: String, new_email: S
     Ok(user)
 }
 
-fn embedded(ctx: &AppCtx) -> CmdResult<&altogic_local::RunningServer> {
+fn embedded(ctx: &AppCtx) -> CmdResult<&crate::backend::Embedded> {
     ctx.embedded.as_ref().ok_or_else(|| UiError::new("not_available", "The dev mailbox exists only with the built-in backend."))
 }
 

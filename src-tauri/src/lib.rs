@@ -20,7 +20,7 @@ pub struct AppCtx {
     pub client: AltogicClient,
     pub env_url: String,
     /// The built-in altogic-local, when no backend is configured.
-    pub embedded: Option<altogic_local::RunningServer>,
+    pub embedded: Option<backend::Embedded>,
     /// For the dev mailbox: no redirects followed (mail links answer 302 to the deep link).
     pub http: reqwest::Client,
 }
@@ -42,7 +42,8 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     };
     tracing::info!(env_url = %backend.env_url, embedded = backend.embedded.is_some(), "backend ready");
 
-    let store = session_store::PluginSessionStore::open(app)?;
+    let store = session_store::AppSessionStore::open(app)?;
+    tracing::info!(secrets = store.kind(), "session store ready");
     let hook_handle = handle.clone();
     let client = AltogicClient::new(
         &backend.env_url,
@@ -82,17 +83,21 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     init_logging();
-    let mut builder = tauri::Builder::default();
-    // Must come first: a second launch hands its arguments (the deep link) to this instance and exits.
-    #[cfg(desktop)]
-    {
-        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            if let Some(window) = app.get_webview_window("main") {
-                let _ = window.unminimize();
-                let _ = window.set_focus();
-            }
-        }));
+    // The no-C build's TLS: graviola, installed before any HTTP client is built.
+    #[cfg(feature = "no-c")]
+    if rustls_graviola::default_provider().install_default().is_err() {
+        tracing::debug!("a TLS provider was already installed");
     }
+    let builder = tauri::Builder::default();
+    // Must come first: a second launch hands its arguments (the deep link) to this instance and exits.
+    // Phones have one instance by design.
+    #[cfg(desktop)]
+    let builder = builder.plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+        if let Some(window) = app.get_webview_window("main") {
+            let _ = window.unminimize();
+            let _ = window.set_focus();
+        }
+    }));
     builder
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_store::Builder::default().build())

@@ -24,13 +24,34 @@ impl PendingRedirect {
     }
 }
 
-/// Only our scheme and host are accepted; anything else handed to the app is ignored.
-pub fn parse(url: &str) -> Option<RedirectParams> {
+/// The redirect page's path on an App Link host (altogic-local serves the page there).
+const APP_LINK_PATH: &str = "/auth-redirect";
+
+/// Only our links are accepted: `altogic-auth://auth-redirect` (desktop), and on phones
+/// `https://<an App Link host>/auth-redirect`. Anything else handed to the app is ignored.
+pub fn parse(url: &str, app_link_hosts: &[String]) -> Option<RedirectParams> {
     let parsed = url::Url::parse(url).ok()?;
-    if parsed.scheme() != "altogic-auth" || parsed.host_str() != Some("auth-redirect") {
+    let ours = match parsed.scheme() {
+        "altogic-auth" => parsed.host_str() == Some("auth-redirect"),
+        "https" => parsed.host_str().is_some_and(|h| app_link_hosts.iter().any(|a| a.eq_ignore_ascii_case(h))) && parsed.path() == APP_LINK_PATH,
+        _ => false,
+    };
+    if !ours {
         return None;
     }
     RedirectParams::parse(url).ok()
+}
+
+/// The https hosts tauri.conf.json declares as App Links (`plugins.deep-link.mobile[]` entries
+/// with `appLink: true`): links to them open only this signed app on phones.
+pub fn app_link_hosts(config: &tauri::Config) -> Vec<String> {
+    let mobile = config.plugins.0.get("deep-link").and_then(|d| d.get("mobile")).and_then(|m| m.as_array()).cloned().unwrap_or_default();
+    mobile
+        .iter()
+        .filter(|e| e.get("appLink").and_then(|v| v.as_bool()) == Some(true))
+        .filter(|e| e.get("scheme").and_then(|v| v.as_array()).is_some_and(|s| s.iter().any(|x| x == "https")))
+        .filter_map(|e| e.get("host").and_then(|h| h.as_str()).map(str::to_string))
+        .collect()
 }
 
 /// What the UI may know of a redirect, given what this device asked for.
@@ -67,8 +88,9 @@ pub fn view_for(p: &RedirectParams, requests: Option<Vec<LinkRequest>>, signed_i
 
 /// Keeps the redirect, tells the UI and brings the window forward.
 pub fn deliver<R: Runtime>(app: &AppHandle<R>, urls: impl IntoIterator<Item = String>) {
+    let hosts = app_link_hosts(app.config());
     for url in urls {
-        let Some(params) = parse(&url) else {
+        let Some(params) = parse(&url, &hosts) else {
             tracing::warn!("ignoring a link that is not an auth redirect");
             continue;
         };
@@ -78,16 +100,29 @@ pub fn deliver<R: Runtime>(app: &AppHandle<R>, urls: impl IntoIterator<Item = St
         if let Some(view) = view {
             let _ = app.emit(event::AUTH_REDIRECT, view);
         }
-        if let Some(window) = app.get_webview_window("main") {
-            let _ = window.unminimize();
-            let _ = window.set_focus();
-        }
+        bring_forward(app);
     }
+}
+
+/// On desktop the window may be minimized or behind others; on phones the OS has already brought
+/// the app to the front to deliver the link.
+fn bring_forward<R: Runtime>(app: &AppHandle<R>) {
+    #[cfg(desktop)]
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.set_focus();
+    }
+    #[cfg(mobile)]
+    let _ = app;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse(url: &str) -> Option<RedirectParams> {
+        super::parse(url, &["auth.altogic-auth.app".to_string()])
+    }
 
     fn no_pkce(p: &RedirectParams) -> RedirectView {
         view_for(p, None, None)
@@ -106,6 +141,17 @@ mod tests {
         assert!(parse("altogic-auth://elsewhere?action=magic-link&status=200").is_none());
         assert!(parse("altogic-auth://auth-redirect?status=200").is_none());
         assert!(parse("not a url").is_none());
+        // App Links: https on a declared host and the page's path only.
+        assert!(parse("https://auth.altogic-auth.app/auth-redirect?action=magic-link&status=200&access_token=t&otp=123456").is_some());
+        assert!(parse("https://evil.example/auth-redirect?action=magic-link&status=200&access_token=t").is_none());
+        assert!(parse("https://auth.altogic-auth.app/elsewhere?action=magic-link&status=200").is_none());
+        assert!(parse("http://auth.altogic-auth.app/auth-redirect?action=magic-link&status=200").is_none(), "never cleartext");
+    }
+
+    #[test]
+    fn the_app_link_hosts_come_from_tauri_conf() {
+        let config: tauri::Config = serde_json::from_str(include_str!("../../tauri.conf.json")).unwrap();
+        assert_eq!(app_link_hosts(&config), ["auth.altogic-auth.app"]);
     }
 
     #[test]

@@ -66,8 +66,13 @@ pub fn Field(
     #[props(default)] hidden_label: bool,
     #[props(default)] inputmode: Option<String>,
     #[props(default)] maxlength: Option<String>,
+    /// The label of the phone keyboard's Enter key: "next" moves on, the last field says what
+    /// submitting does ("go", "send", "done").
+    #[props(default = "next".to_string())] enterkeyhint: String,
 ) -> Element {
     let placeholder = placeholder.unwrap_or_default();
+    // Phone keyboards with @ and . for addresses.
+    let inputmode = inputmode.or_else(|| (kind == "email").then(|| "email".to_string()));
     rsx! {
         div { class: "field",
             label { r#for: "{id}", class: if hidden_label { "visually-hidden" } else { "field-label" }, "{label}" }
@@ -82,6 +87,8 @@ pub fn Field(
                 autofocus: autofocus,
                 autocomplete: autocomplete.unwrap_or_else(|| "off".into()),
                 inputmode: inputmode,
+                "enterkeyhint": "{enterkeyhint}",
+                "autocapitalize": if kind == "text" { "sentences" } else { "none" },
                 maxlength: maxlength,
                 oninput: move |e: FormEvent| oninput.call(e.value()),
             }
@@ -142,7 +149,7 @@ pub fn CodeEntry(email: String) -> Element {
                 Field {
                     id: "code", label: "6-digit code", value: code(), oninput: move |v| code.set(v),
                     placeholder: "123456", autocomplete: "one-time-code", hidden_label: true,
-                    inputmode: "numeric", maxlength: "7",
+                    inputmode: "numeric", maxlength: "7", enterkeyhint: "go",
                 }
                 SubmitButton { id: "verify-button", label: "Verify", busy: busy(), class: "btn btn-secondary" }
             }
@@ -224,7 +231,7 @@ pub fn Login() -> Element {
                     Field { id: "email", label: "Email", kind: "email", value: email(), oninput: move |v| email.set(v),
                         placeholder: "Type your email", autocomplete: "email", autofocus: true, hidden_label: true }
                     Field { id: "password", label: "Password", kind: "password", value: password(), oninput: move |v| password.set(v),
-                        placeholder: "Type your password", autocomplete: "current-password", hidden_label: true }
+                        placeholder: "Type your password", autocomplete: "current-password", hidden_label: true, enterkeyhint: "go" }
                     div { class: "form-actions",
                         Link { id: "forgot-link", class: "link small", to: Route::ForgotPassword {}, "Forgot password?" }
                         SubmitButton { id: "login-button", label: "Login", busy: busy() }
@@ -328,7 +335,7 @@ pub fn Register() -> Element {
                         Field { id: "name", label: "Name", value: name(), oninput: move |v| name.set(v),
                             placeholder: "Type your name", autocomplete: "name", hidden_label: true }
                         Field { id: "password", label: "Password", kind: "password", value: password(), oninput: move |v| password.set(v),
-                            placeholder: "Type your password", autocomplete: "new-password", hidden_label: true }
+                            placeholder: "Type your password", autocomplete: "new-password", hidden_label: true, enterkeyhint: "go" }
                         div { class: "form-actions",
                             Link { id: "login-link", class: "link", to: Route::Login {}, "Already have an account?" }
                             SubmitButton { id: "register-button", label: "Register", busy: busy() }
@@ -388,7 +395,7 @@ fn MailLinkForm(
                     }
                     Errors { messages: errors() }
                     Field { id: "email", label: "Email", kind: "email", value: email(), oninput: move |v| email.set(v),
-                        placeholder: "Type your email", autocomplete: "email", autofocus: true, hidden_label: true }
+                        placeholder: "Type your email", autocomplete: "email", autofocus: true, hidden_label: true, enterkeyhint: "send" }
                     div { class: "form-actions",
                         {side_link}
                         SubmitButton { id: button_id, label: button_label, busy: busy() }
@@ -581,7 +588,7 @@ pub fn AuthRedirect() -> Element {
                         Errors { messages: errors() }
                         Field { id: "new-password", label: "New password", kind: "password", value: new_password(),
                             oninput: move |v| new_password.set(v), placeholder: "Type your new password",
-                            autocomplete: "new-password", autofocus: true, hidden_label: true }
+                            autocomplete: "new-password", autofocus: true, hidden_label: true, enterkeyhint: "done" }
                         div { class: "form-actions",
                             span {}
                             SubmitButton { id: "reset-button", label: "Change password", busy: busy() }

@@ -199,6 +199,8 @@ fn UserInfo(user: User) -> Element {
                         r#type: "text",
                         value: "{draft}",
                         autocomplete: "name",
+                        "autocapitalize": "words",
+                        "enterkeyhint": "done",
                         disabled: busy(),
                         "aria-describedby": "name-hint",
                         oninput: move |e: FormEvent| draft.set(e.value()),
@@ -388,7 +390,7 @@ fn ChangePassword() -> Element {
                 Success { message: done(), id: "password-success" }
                 Errors { messages: errors(), id: "password-errors" }
                 Field { id: "old-password", label: "Current password", kind: "password", value: old(), oninput: move |v| old.set(v), autocomplete: "current-password" }
-                Field { id: "new-password", label: "New password", kind: "password", value: new(), oninput: move |v| new.set(v), autocomplete: "new-password" }
+                Field { id: "new-password", label: "New password", kind: "password", value: new(), oninput: move |v| new.set(v), autocomplete: "new-password", enterkeyhint: "done" }
                 div { class: "form-actions end",
                     SubmitButton { id: "change-password-button", label: "Change password", busy: busy(), class: "btn btn-secondary" }
                 }
@@ -443,7 +445,7 @@ fn ChangeEmail(user: User) -> Element {
                 Success { message: done(), id: "email-success" }
                 Errors { messages: errors(), id: "email-errors" }
                 Field { id: "new-email", label: "New e-mail", kind: "email", value: new_email(), oninput: move |v| new_email.set(v), autocomplete: "email" }
-                Field { id: "email-password", label: "Password", kind: "password", value: password(), oninput: move |v| password.set(v), autocomplete: "current-password" }
+                Field { id: "email-password", label: "Password", kind: "password", value: password(), oninput: move |v| password.set(v), autocomplete: "current-password", enterkeyhint: "done" }
                 div { class: "form-actions end",
                     SubmitButton { id: "change-email-button", label: "Change e-mail", busy: busy(), class: "btn btn-secondary" }
                 }

@@ -118,7 +118,12 @@ pub fn new_link(state: &AppState, user_id: &str, kind: MailKind, recipient: &Ema
         session_selector: binding.session.map(str::to_string),
         code_challenge: binding.challenge.map(str::to_string),
     };
-    let url = format!("{}/_api/rest/v1/auth/verify?key={}&action={}", state.public_url, token.value, action.as_str());
+    let mut url = format!("{}/_api/rest/v1/auth/verify?key={}&action={}", state.public_url, token.value, action.as_str());
+    // Opened where the app is not installed, the redirect page shows the mail's code to type into
+    // the app on the device that asked (the code is in the same mail as the link: nothing new leaks).
+    if state.config.redirects_to_page() {
+        url.push_str(&format!("&otp={code}"));
+    }
     NewLink { row, url, code }
 }
 

@@ -173,12 +173,56 @@ pub struct Config {
     /// Browser origins allowed by CORS, comma separated; `*` echoes any origin.
     #[arg(long, env = "ALTOGIC_LOCAL_CORS_ORIGINS", default_value = "*", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+
+    /// Android App Links: the app's package name, served in /.well-known/assetlinks.json.
+    #[arg(long, env = "ALTOGIC_LOCAL_ANDROID_PACKAGE", requires = "android_cert_sha256")]
+    pub android_package: Option<String>,
+
+    /// SHA-256 fingerprints (AA:BB:…, 32 bytes) of the certificates that sign the Android app,
+    /// comma separated: only an app signed by one of them opens the links.
+    #[arg(long, env = "ALTOGIC_LOCAL_ANDROID_CERT_SHA256", value_delimiter = ',', value_parser = parse_cert_fingerprint)]
+    pub android_cert_sha256: Vec<String>,
+
+    /// iOS Universal Links: TEAMID.bundle-id of the app(s), comma separated, served in
+    /// /.well-known/apple-app-site-association.
+    #[arg(long, env = "ALTOGIC_LOCAL_APPLE_APP_ID", value_delimiter = ',', value_parser = parse_apple_app_id)]
+    pub apple_app_id: Vec<String>,
+}
+
+/// The page altogic-local serves for mail links opened where the app is not installed: a redirect
+/// URL of `https://HOST/auth-redirect` is this page, and the path the phones' App Links claim.
+pub const REDIRECT_PAGE_PATH: &str = "/auth-redirect";
+
+/// `AA:BB:…`: 32 hex bytes, upper-cased as Android writes them.
+fn parse_cert_fingerprint(v: &str) -> Result<String, String> {
+    let v = v.trim().to_ascii_uppercase();
+    let bytes: Vec<&str> = v.split(':').collect();
+    if bytes.len() == 32 && bytes.iter().all(|b| b.len() == 2 && b.chars().all(|c| c.is_ascii_hexdigit())) {
+        Ok(v)
+    } else {
+        Err("expected a SHA-256 fingerprint: 32 hex bytes separated by colons (keytool -list -v prints it)".into())
+    }
+}
+
+/// `TEAMID.bundle.id`: a 10-character team id, a dot, a bundle id.
+fn parse_apple_app_id(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    match v.split_once('.') {
+        Some((team, bundle)) if team.len() == 10 && team.chars().all(|c| c.is_ascii_alphanumeric()) && !bundle.is_empty() && bundle.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') => Ok(v.to_string()),
+        _ => Err("expected TEAMID.bundle-id, e.g. ABCDE12345.com.altogic.auth".into()),
+    }
 }
 
 impl Config {
     /// Whether the dev mailbox is on: as set, else on unless real mail is sent.
     pub fn mailbox_on(&self) -> bool {
         self.mailbox.unwrap_or(self.smtp_url.is_none())
+    }
+
+    /// Whether mail links lead to this server's own redirect page (an https App Link on phones),
+    /// rather than straight to an app's custom scheme.
+    pub fn redirects_to_page(&self) -> bool {
+        url::Url::parse(&self.redirect_url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.path() == REDIRECT_PAGE_PATH)
     }
 
     /// Defaults for embedding (the app, tests): everything as the command line would default it.

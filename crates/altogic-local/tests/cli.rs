@@ -127,4 +127,15 @@ fn refuses_bad_arguments_with_a_message() {
     let out = Command::new(env!("CARGO_BIN_EXE_altogic-local")).args(["serve", "--listen", "127.0.0.1:0", "--data-dir", "/dev/null/x"]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot create data dir"));
+    // App association settings are checked before anything is served: a typo would silently
+    // break every App Link.
+    for (args, says) in [
+        (&["--android-package", "com.altogic.auth", "--android-cert-sha256", "AB:CD"][..], "32 hex bytes"),
+        (&["--android-package", "com.altogic.auth"][..], "--android-cert-sha256"),
+        (&["--apple-app-id", "com.altogic.auth"][..], "TEAMID.bundle-id"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_altogic-local")).args(["serve", "--listen", "127.0.0.1:0"]).args(args).output().unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
 }

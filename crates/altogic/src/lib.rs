@@ -34,8 +34,8 @@ pub use client::{AltogicClient, ClientOptions, Error, Result};
 #[cfg(feature = "client")]
 pub use db::{DbObject, Model};
 #[cfg(feature = "client")]
-pub use pkce::{LinkPurpose, LinkRequest};
+pub use pkce::{LinkPurpose, LinkRequest, LINK_REQUESTS_KEY};
 #[cfg(feature = "client")]
-pub use session_store::{MemoryStore, SessionStore};
+pub use session_store::{MemoryStore, SessionStore, SESSION_KEY, USER_KEY};
 #[cfg(feature = "client")]
 pub use storage::Bucket;

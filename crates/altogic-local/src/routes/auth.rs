@@ -273,6 +273,11 @@ pub async fn verify_link(State(state): State<AppState>, Query(q): Query<HashMap<
             params.push(("status", "200".into()));
             if let Some(token) = access_token {
                 params.push(("access_token", token));
+                if let Some(otp) = q.get("otp").filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit())) {
+                    if state.config.redirects_to_page() {
+                        params.push(("otp", otp.clone()));
+                    }
+                }
             }
         }
         LinkOutcome::Failed { action, status, code, message } => {

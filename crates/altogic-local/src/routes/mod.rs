@@ -1,5 +1,6 @@
 //! The HTTP surface: routes, CORS, body limits, and the guarantee that every error is JSON.
 
+mod app_links;
 mod auth;
 mod db;
 mod local;
@@ -66,6 +67,9 @@ pub fn router(state: AppState) -> Router {
         .nest("/_api/rest/v1", rest)
         .nest("/_local/v1", local)
         .route("/_storage/{env}/{bucket}/{id}", get(storage::public_file))
+        .route("/.well-known/assetlinks.json", get(app_links::assetlinks))
+        .route("/.well-known/apple-app-site-association", get(app_links::apple_app_site_association))
+        .route(crate::config::REDIRECT_PAGE_PATH, get(app_links::redirect_page))
         .fallback(|| async { AppError::not_found(codes::RESOURCE_NOT_FOUND, "No such endpoint.") })
         .method_not_allowed_fallback(|| async { AppError::new(StatusCode::METHOD_NOT_ALLOWED, codes::METHOD_NOT_ALLOWED, "This method is not allowed here.") })
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
