@@ -12,12 +12,13 @@
 #            the Kotlin/Gradle project, or anything at run time. It also regenerates the deep-link
 #            intent filters of gen/android (TAURI_ANDROID_PROJECT_PATH) and fails when they differ
 #            from the committed AndroidManifest.xml.
-#   ios      `cargo check --target aarch64-apple-ios` of the app without any C: the Apple SDK's
-#            headers cannot be had here, so the check builds the app's "no-c" configuration (TLS by
-#            the pure-Rust rustls-graviola provider, no embedded backend: altogic-local needs SQLite's
-#            C). Proves: our Rust and the dependencies' Rust type-check for iOS. Does not prove: the
-#            embedded backend on iOS (its Rust is the one checked for Android), ring's and SQLite's C
-#            with the SDK, Swift/Xcode, signing, linking.
+#   ios      `cargo check --target aarch64-apple-ios` of the app without C that needs Apple's SDK
+#            (its headers cannot be had here): the app's "no-c" configuration, TLS by the pure-Rust
+#            rustls-graviola provider and no embedded backend (altogic-local needs SQLite's C). Only
+#            Tauri's header-free Objective-C helper is compiled, by Debian's clang. Proves: our Rust
+#            and the dependencies' Rust type-check for iOS. Does not prove: the embedded backend on
+#            iOS (its Rust is the one checked for Android), ring's and SQLite's C with the SDK,
+#            Swift/Xcode, signing, linking.
 #   macos    the same as ios, for aarch64-apple-darwin (desktop cfg).
 #   windows  `cargo check --target x86_64-pc-windows-gnu` of the whole app; the C through Debian's
 #            mingw-w64 gcc and the Windows resource file from icons/icon.ico. Proves: the Rust and
@@ -67,9 +68,16 @@ check_android() {
 }
 
 check_no_c() { # $1 = target
+  apt_need clang
   target_need "$1"
-  # No C compiler at all: any C in the graph fails the check instead of passing unnoticed.
-  CC="/bin/false" cargo check -p altogic-auth --lib --target "$1" --locked --no-default-features --features no-c
+  # Apple's headers are not here: an empty SDK root (cc-rs asks xcrun for one otherwise) leaves clang
+  # able to compile only C that includes nothing, which is all Tauri's own Objective-C helper
+  # (objc2-exception-helper) is. Any C that needs the SDK (ring, SQLite) fails the check.
+  local sdk; sdk=$(mktemp -d)
+  local var; var="CC_$(echo "$1" | tr - _)"
+  env "$var=clang" SDKROOT="$sdk" \
+    cargo check -p altogic-auth --lib --target "$1" --locked --no-default-features --features no-c
+  rmdir "$sdk"
 }
 
 check_ios() {

@@ -6,7 +6,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-/// Where mail links lead: the app's deep link.
+/// Where the built-in backend's mail links lead: the app's deep link.
+#[cfg(feature = "embedded-backend")]
 pub const REDIRECT_URL: &str = "altogic-auth://auth-redirect";
 
 pub struct Backend {
