@@ -273,6 +273,13 @@ pub async fn open_mail_link(app: AppHandle, ctx: State<'_, AppCtx>, link: String
     Ok(())
 }
 
+/// Android's back button on a screen with nothing behind it: the app closes its activity (Tauri's
+/// exit finishes it gracefully on phones), as every Android app does.
+#[tauri::command]
+pub fn leave_app(app: AppHandle) {
+    app.exit(0);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -126,6 +126,7 @@ pub fn run() {
             commands::discard_redirect,
             commands::dev_mailbox,
             commands::open_mail_link,
+            commands::leave_app,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Altogic Auth application");

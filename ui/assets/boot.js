@@ -7,3 +7,20 @@ init().catch((err) => {
   boot.classList.add("boot-failed");
   boot.textContent = "The app could not start. Please restart it. (" + (err && err.message ? err.message : err) + ")";
 });
+
+// Android's back button: back through the app's own history, and out of the app from a first
+// screen (Home, or Profile when signed in: the guards send everything else there). Without this,
+// the webview would step back into screens the guards had already left (Profile after sign-out).
+const tauri = window.__TAURI__;
+if (tauri && tauri.app && tauri.app.onBackButtonPress && /Android/.test(navigator.userAgent)) {
+  tauri.app
+    .onBackButtonPress(() => {
+      const first = location.pathname === "/" || location.pathname === "/profile";
+      if (first || history.length <= 1) {
+        tauri.core.invoke("leave_app");
+      } else {
+        history.back();
+      }
+    })
+    .catch(() => {});
+}

@@ -55,6 +55,8 @@ pub mod cmd {
     pub const DEV_MAILBOX: &str = "dev_mailbox";
     /// `{link}` → `()`: opens a dev-mailbox link inside the app, as if it came in as a deep link.
     pub const OPEN_MAIL_LINK: &str = "open_mail_link";
+    /// `()` → `()`: leaves the app (Android's back button on a first screen); boot.js calls it.
+    pub const LEAVE_APP: &str = "leave_app";
 }
 
 /// Events the shell emits to the UI.

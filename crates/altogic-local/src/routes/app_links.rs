@@ -95,7 +95,7 @@ impl RedirectPage {
             return RedirectPage { title: "This link did not work", text, code: None };
         }
         let has_token = q.contains_key("access_token");
-        let finish = "Open Altogic Auth on the device where you asked for this e-mail, choose “Enter the code” and type this code:";
+        let finish = "Open Altogic Auth on the device where you asked for this e-mail and enter this code where it asks for the 6-digit code from the e-mail:";
         let finish_without_code = "Open this link on the device where you asked for it, with Altogic Auth installed, or type the code from the e-mail into the app.";
         let (title, text) = match get("action") {
             "change-email" => ("E-mail address changed", "Your account now uses the new address. Sign in with it in the app."),
