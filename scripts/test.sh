@@ -10,10 +10,12 @@
 #   0. first, the app type-checks for Android (scripts/check-platforms.sh android).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each section says when it started (seconds since the script began), for CI timings.
+section() { echo "== $* [+${SECONDS}s]"; }
 scripts/setup.sh test
 export PATH="$HOME/.cargo/bin:$PATH"
 
-echo "== UI (wasm)"
+section "UI (wasm)"
 scripts/build-ui.sh
 
 # Throwaway PostgreSQL and S3-compatible (s3s-fs) servers, stopped on any exit.
@@ -24,26 +26,26 @@ trap 'scripts/pg.sh stop "$pg_dir"; scripts/s3.sh stop "$s3_dir"; rm -rf "$pg_di
 pg_url=$(scripts/pg.sh start "$pg_dir")
 eval "$(scripts/s3.sh start "$s3_dir")"
 
-echo "== the app type-checks for Android (scripts/check-platforms.sh; \`all\` adds iOS, macOS, Windows)"
+section "the app type-checks for Android (scripts/check-platforms.sh; \`all\` adds iOS, macOS, Windows)"
 scripts/check-platforms.sh android
 
-echo "== cargo test (workspace)"
+section "cargo test (workspace)"
 cargo test --workspace --locked 2>&1
 
-echo "== altogic-local on PostgreSQL (every server test, plus two instances on one database)"
+section "altogic-local on PostgreSQL (every server test, plus two instances on one database)"
 ALTOGIC_TEST_DATABASE_URL="$pg_url" cargo test -p altogic-local --locked 2>&1
 
-echo "== altogic-js 2.3.9 compatibility (headless Chromium), on SQLite and on PostgreSQL"
+section "altogic-js 2.3.9 compatibility (headless Chromium), on SQLite and on PostgreSQL"
 cargo build -p altogic-local --locked --quiet
 target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
 (cd tests/compat && ALTOGIC_LOCAL_BIN="$target_dir/debug/altogic-local" node --test 2>&1)
 (cd tests/compat && COMPAT_DATABASE_URL="$pg_url" ALTOGIC_LOCAL_BIN="$target_dir/debug/altogic-local" node --test 2>&1)
 
-echo "== app end to end (WebDriver, Xvfb, a Secret Service keychain)"
+section "app end to end (WebDriver, Xvfb, a Secret Service keychain)"
 # Private XDG dirs: the tests never touch the real home; screenshots land in tests/artifacts/.
 # Inside the private D-Bus session, gnome-keyring serves the Secret Service, unlocked (headless).
 XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" XDG_CACHE_HOME="$home/cache" \
   timeout 1200 xvfb-run -a dbus-run-session -- bash -c '
     echo -n e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null
     exec cargo test -p altogic-auth --test e2e --locked -- --ignored --test-threads=1' 2>&1
-echo "== all tests passed"
+section "all tests passed"
