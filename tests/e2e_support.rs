@@ -64,8 +64,7 @@ impl Harness {
     pub async fn with(backend: AppBackend) -> Harness {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let home = tempfile::tempdir().unwrap();
-        let mut config = altogic_local::Config::new(home.path().join("server"));
-        config.listen = "127.0.0.1:0".parse().unwrap();
+        let mut config = altogic_local::Config::loopback(home.path().join("server"));
         config.client_key = Some("e2e-client-key".into());
         config.redirect_url = "altogic-auth://auth-redirect".into();
         config.auth_rate_limit = 0;

@@ -34,10 +34,15 @@ struct BackendFile {
     client_key: String,
 }
 
-/// `ALTOGIC_ENV_URL` + `ALTOGIC_CLIENT_KEY`, else `backend.json` (`{"envUrl", "clientKey"}`) in
-/// the app's config dir, else None.
-pub fn configured(config_dir: Option<&Path>) -> Option<(String, String)> {
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+/// The process environment, as [`configured`] reads it.
+pub fn process_env(key: &str) -> Option<String> {
+    std::env::var(key).ok()
+}
+
+/// `ALTOGIC_ENV_URL` + `ALTOGIC_CLIENT_KEY` (looked up with `env`), else `backend.json`
+/// (`{"envUrl", "clientKey"}`) in the app's config dir, else None.
+pub fn configured(config_dir: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Option<(String, String)> {
+    let env = |k: &str| env(k).filter(|v| !v.trim().is_empty());
     if let (Some(url), Some(key)) = (env("ALTOGIC_ENV_URL"), env("ALTOGIC_CLIENT_KEY")) {
         return Some((url, key));
     }
@@ -61,14 +66,11 @@ pub async fn start_embedded(_data_dir: &Path) -> Result<Backend, String> {
 /// Starts altogic-local in `data_dir` on 127.0.0.1 with a free port.
 #[cfg(feature = "embedded-backend")]
 pub async fn start_embedded(data_dir: &Path) -> Result<Backend, String> {
-    let mut config = altogic_local::Config::new(data_dir.join("altogic-local"));
-    config.listen = "127.0.0.1:0".parse().expect("valid address");
+    let mut config = altogic_local::Config::loopback(data_dir.join("altogic-local"));
     config.redirect_url = REDIRECT_URL.into();
     config.email_verification = true;
     config.mailbox = Some(true);
-    config.public_url = None;
-    config.smtp_url = None;
-    let server = altogic_local::start(config).await?;
+    let server = altogic_local::start(config).await.map_err(|e| e.to_string())?;
     let embedded = Embedded { url: server.url.clone(), mailbox_token: server.mailbox_token.clone(), server };
     Ok(Backend { env_url: embedded.url.clone(), client_key: embedded.server.client_key.clone(), embedded: Some(embedded) })
 }
@@ -78,13 +80,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_backend_json_when_the_environment_is_silent() {
+    fn the_environment_wins_over_backend_json_which_wins_over_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(configured(Some(dir.path())).is_none() || std::env::var("ALTOGIC_ENV_URL").is_ok());
+        let silent = |_: &str| None;
+        assert_eq!(configured(Some(dir.path()), silent), None);
         std::fs::write(dir.path().join("backend.json"), r#"{"envUrl":"https://x.example","clientKey":"k"}"#).unwrap();
-        if std::env::var("ALTOGIC_ENV_URL").is_err() {
-            assert_eq!(configured(Some(dir.path())), Some(("https://x.example".into(), "k".into())));
-        }
+        assert_eq!(configured(Some(dir.path()), silent), Some(("https://x.example".into(), "k".into())));
+        let env = |k: &str| match k {
+            "ALTOGIC_ENV_URL" => Some("https://env.example".to_string()),
+            "ALTOGIC_CLIENT_KEY" => Some("env-key".to_string()),
+            _ => None,
+        };
+        assert_eq!(configured(Some(dir.path()), env), Some(("https://env.example".into(), "env-key".into())));
+        // Half a configuration (or a blank one) is none.
+        assert_eq!(configured(None, |k: &str| (k == "ALTOGIC_ENV_URL").then(|| "https://env.example".to_string())), None);
+        assert_eq!(configured(None, |_: &str| Some("  ".to_string())), None);
+        std::fs::write(dir.path().join("backend.json"), "not json").unwrap();
+        assert_eq!(configured(Some(dir.path()), silent), None, "an unreadable file is ignored");
     }
 
     #[cfg(feature = "embedded-backend")]

@@ -1,30 +1,57 @@
-//! Turns client errors into what the UI shows: people's messages, and two codes it acts on.
+//! The one error type of the commands: client errors convert with `?` (`#[from]`), app rules are
+//! [`UiError`]s, and both cross the IPC as a [`UiError`] — people's messages and the two codes the
+//! UI acts on (`session_invalid` → Login, `backend_unreachable` → banner).
 
 use altogic::Error;
-use altogic_auth_ipc::UiError;
+use altogic_auth_ipc::{codes, UiError};
 
-pub fn to_ui(error: Error) -> UiError {
-    match error {
-        // The client has already cleared the stored session and fired the signed-out event.
-        Error::Api(api) if api.invalidates_session() => UiError::new(UiError::SESSION_INVALID, "Your session has ended. Please sign in again."),
-        Error::Api(api) => UiError {
-            code: api.items.first().map(|e| e.code.clone()).unwrap_or_else(|| "unknown_error".into()),
-            messages: api.items.iter().map(|e| e.message.clone()).collect(),
-        },
-        Error::Network(detail) => {
-            tracing::warn!(%detail, "backend unreachable");
-            UiError::new(UiError::BACKEND_UNREACHABLE, "Can't reach the server. Check your connection and try again.")
+#[derive(Debug, thiserror::Error)]
+pub enum CmdError {
+    #[error(transparent)]
+    Altogic(#[from] Error),
+    #[error("{0}")]
+    Ui(#[from] UiError),
+}
+
+pub type CmdResult<T> = Result<T, CmdError>;
+
+impl CmdError {
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        CmdError::Ui(UiError::new(code, message))
+    }
+
+    /// Someone must be signed in first.
+    pub fn signed_out() -> Self {
+        CmdError::new(codes::SESSION_INVALID, "Please sign in first.")
+    }
+
+    /// What the UI shows and acts on.
+    pub fn to_ui(&self) -> UiError {
+        match self {
+            CmdError::Ui(e) => e.clone(),
+            // The client has already cleared the stored session and fired the signed-out event.
+            CmdError::Altogic(Error::Api(api)) if api.invalidates_session() => UiError::new(codes::SESSION_INVALID, "Your session has ended. Please sign in again."),
+            CmdError::Altogic(Error::Api(api)) => UiError {
+                code: api.items.first().map(|e| e.code.clone()).unwrap_or_else(|| codes::UNKNOWN_ERROR.into()),
+                messages: api.items.iter().map(|e| e.message.clone()).collect(),
+            },
+            CmdError::Altogic(Error::Network(detail)) => {
+                tracing::warn!(%detail, "backend unreachable");
+                UiError::new(codes::BACKEND_UNREACHABLE, "Can't reach the server. Check your connection and try again.")
+            }
+            CmdError::Altogic(Error::InvalidResponse(detail)) => {
+                tracing::warn!(%detail, "invalid response");
+                UiError::new(codes::INVALID_RESPONSE, "The server sent an answer the app does not understand. Please try again later.")
+            }
+            CmdError::Altogic(Error::Client { code, message }) => UiError::new(code, message.clone()),
         }
-        Error::InvalidResponse(detail) => {
-            tracing::warn!(%detail, "invalid response");
-            UiError::new("invalid_response", "The server sent an answer the app does not understand. Please try again later.")
-        }
-        Error::Client { code, message } => UiError::new(code, message),
     }
 }
 
-pub fn signed_out() -> UiError {
-    UiError::new(UiError::SESSION_INVALID, "Please sign in first.")
+impl serde::Serialize for CmdError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_ui().serialize(serializer)
+    }
 }
 
 #[cfg(test)]
@@ -34,11 +61,14 @@ mod tests {
 
     #[test]
     fn session_codes_become_session_invalid_and_others_keep_their_messages() {
-        let api = |body: &str| Error::Api(ApiError::from_response(401, "", body.as_bytes()));
-        let e = to_ui(api(r#"{"errors":[{"origin":"client_error","code":"invalid_session_token","message":"x"}]}"#));
-        assert_eq!(e.code, UiError::SESSION_INVALID);
-        let e = to_ui(api(r#"{"errors":[{"origin":"client_error","code":"invalid_credentials","message":"Wrong."},{"origin":"client_error","code":"b","message":"Also."}]}"#));
+        let api = |body: &str| CmdError::from(Error::Api(ApiError::from_response(401, "", body.as_bytes())));
+        let e = api(r#"{"errors":[{"origin":"client_error","code":"invalid_session_token","message":"x"}]}"#).to_ui();
+        assert_eq!(e.code, codes::SESSION_INVALID);
+        let e = api(r#"{"errors":[{"origin":"client_error","code":"invalid_credentials","message":"Wrong."},{"origin":"client_error","code":"b","message":"Also."}]}"#).to_ui();
         assert_eq!((e.code.as_str(), e.messages.len()), ("invalid_credentials", 2));
-        assert_eq!(to_ui(Error::Network("refused".into())).code, UiError::BACKEND_UNREACHABLE);
+        assert_eq!(CmdError::from(Error::Network("refused".into())).to_ui().code, codes::BACKEND_UNREACHABLE);
+        // Across the IPC it is a UiError.
+        let json = serde_json::to_value(CmdError::new(codes::VALIDATION_ERROR, "No.")).unwrap();
+        assert_eq!(json, serde_json::json!({ "code": "validation_error", "messages": ["No."] }));
     }
 }

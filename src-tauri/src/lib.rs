@@ -30,10 +30,37 @@ fn init_logging() {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
 }
 
+impl AppCtx {
+    /// The Altogic client for `backend`, its session kept in `store`; `on_session_invalidated` runs
+    /// when the server has ended the session (the client has cleared it by then).
+    pub fn new(backend: backend::Backend, store: Arc<dyn altogic::SessionStore>, on_session_invalidated: Arc<dyn Fn() + Send + Sync>) -> Result<Self, altogic::Error> {
+        let client = AltogicClient::new(
+            &backend.env_url,
+            &backend.client_key,
+            ClientOptions {
+                storage: store,
+                on_session_invalidated: Some(on_session_invalidated),
+                user_agent: user_agent::build("AltogicAuth", env!("CARGO_PKG_VERSION"), &user_agent::device_name()),
+                // Every mail link is bound to this device: a link asked for elsewhere (or crafted, or
+                // another account's) never signs this app in silently.
+                pkce: true,
+                ..Default::default()
+            },
+        )?;
+        // Idle connections are dropped before altogic-local closes them (after 60 s).
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(std::time::Duration::from_secs(30))
+            .build()
+            .map_err(|e| altogic::Error::Network(e.to_string()))?;
+        Ok(AppCtx { client, env_url: backend.env_url, embedded: backend.embedded, http })
+    }
+}
+
 fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let handle = app.handle().clone();
     let config_dir = app.path().app_config_dir().ok();
-    let backend = match backend::configured(config_dir.as_deref()) {
+    let backend = match backend::configured(config_dir.as_deref(), backend::process_env) {
         Some((env_url, client_key)) => backend::Backend { env_url, client_key, embedded: None },
         None => {
             let data_dir = app.path().app_data_dir()?;
@@ -45,25 +72,11 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let store = session_store::AppSessionStore::open(app)?;
     tracing::info!(secrets = store.kind(), "session store ready");
     let hook_handle = handle.clone();
-    let client = AltogicClient::new(
-        &backend.env_url,
-        &backend.client_key,
-        ClientOptions {
-            storage: Arc::new(store),
-            // The client has cleared the stored session; the UI goes to Login.
-            on_session_invalidated: Some(Arc::new(move || {
-                let _ = hook_handle.emit(event::SIGNED_OUT, ());
-            })),
-            user_agent: user_agent::build("AltogicAuth", env!("CARGO_PKG_VERSION"), &user_agent::device_name()),
-            // Every mail link is bound to this device: a link asked for elsewhere (or crafted, or
-            // another account's) never signs this app in silently.
-            pkce: true,
-            ..Default::default()
-        },
-    )?;
-    // Idle connections are dropped before altogic-local closes them (after 60 s).
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).pool_idle_timeout(std::time::Duration::from_secs(30)).build()?;
-    app.manage(AppCtx { client, env_url: backend.env_url, embedded: backend.embedded, http });
+    // The client has cleared the stored session; the UI goes to Login.
+    let on_invalidated = Arc::new(move || {
+        let _ = hook_handle.emit(event::SIGNED_OUT, ());
+    });
+    app.manage(AppCtx::new(backend, Arc::new(store), on_invalidated)?);
 
     // Development runs are not installed: register the scheme so the OS can open our links.
     #[cfg(all(debug_assertions, any(target_os = "linux", windows)))]
@@ -103,31 +116,7 @@ pub fn run() {
         .plugin(tauri_plugin_store::Builder::default().build())
         .manage(redirect::PendingRedirect::default())
         .setup(setup)
-        .invoke_handler(tauri::generate_handler![
-            commands::app_state,
-            commands::sign_in,
-            commands::sign_up,
-            commands::send_magic_link,
-            commands::resend_verification,
-            commands::send_reset,
-            commands::pending_redirect,
-            commands::complete_redirect,
-            commands::complete_reset,
-            commands::verify_code,
-            commands::refresh_user,
-            commands::update_name,
-            commands::upload_avatar,
-            commands::list_sessions,
-            commands::revoke_session,
-            commands::sign_out_others,
-            commands::sign_out,
-            commands::change_password,
-            commands::change_email,
-            commands::discard_redirect,
-            commands::dev_mailbox,
-            commands::open_mail_link,
-            commands::leave_app,
-        ])
+        .invoke_handler(commands::handlers())
         .run(tauri::generate_context!())
         .expect("error while running the Altogic Auth application");
 }

@@ -41,9 +41,15 @@ pub struct AppSessionStore<R: Runtime> {
 }
 
 impl<R: Runtime> AppSessionStore<R> {
+    /// The store of the app's data dir.
     pub fn open<M: Manager<R>>(app: &M) -> Result<Self, String> {
-        let profile = app.store(STORE_FILE).map_err(|e| format!("cannot open the session store: {e}"))?;
         let data_dir = app.path().app_data_dir().map_err(|e| format!("no data dir: {e}"))?;
+        Self::open_in(app, &data_dir)
+    }
+
+    /// The store whose files are in `data_dir`.
+    pub fn open_in<M: Manager<R>>(app: &M, data_dir: &Path) -> Result<Self, String> {
+        let profile = app.store(data_dir.join(STORE_FILE)).map_err(|e| format!("cannot open the session store: {e}"))?;
         let install_id = match profile.get(INSTALL_ID_KEY).and_then(|v| v.as_str().map(str::to_string)) {
             Some(id) => id,
             None => {
@@ -288,25 +294,23 @@ mod tests {
 
     #[test]
     fn secrets_leave_the_profile_file_and_survive_a_reopen() {
-        let home = tempfile::tempdir().unwrap();
-        // The mock app resolves its data dir from XDG_DATA_HOME: keep the test out of the real home.
-        std::env::set_var("XDG_DATA_HOME", home.path());
+        let data_dir = tempfile::tempdir().unwrap();
+        let data_dir = data_dir.path();
         let app = tauri::test::mock_builder().plugin(tauri_plugin_store::Builder::default().build()).build(tauri::test::mock_context(tauri::test::noop_assets())).unwrap();
         // A session of an earlier version, in the profile file.
-        let old = app.store(STORE_FILE).unwrap();
+        let old = app.store(data_dir.join(STORE_FILE)).unwrap();
         old.set(altogic::SESSION_KEY, r#"{"token":"old-secret-token"}"#);
         old.save().unwrap();
 
-        let store = AppSessionStore::open(&app).unwrap();
+        let store = AppSessionStore::open_in(&app, data_dir).unwrap();
         assert_eq!(store.get_item(altogic::SESSION_KEY).as_deref(), Some(r#"{"token":"old-secret-token"}"#), "migrated, via {}", store.kind());
         store.set_item("user", r#"{"email":"a@x.io"}"#);
-        let data_dir = app.path().app_data_dir().unwrap();
         let profile = std::fs::read_to_string(data_dir.join(STORE_FILE)).unwrap();
         assert!(!profile.contains("old-secret-token"), "the profile file keeps no secret: {profile}");
         assert!(profile.contains("a@x.io"));
-        let reopened = AppSessionStore::open(&app).unwrap();
+        let reopened = AppSessionStore::open_in(&app, data_dir).unwrap();
         assert_eq!(reopened.get_item(altogic::SESSION_KEY).as_deref(), Some(r#"{"token":"old-secret-token"}"#));
         reopened.remove_item(altogic::SESSION_KEY);
-        assert_eq!(AppSessionStore::open(&app).unwrap().get_item(altogic::SESSION_KEY), None);
+        assert_eq!(AppSessionStore::open_in(&app, data_dir).unwrap().get_item(altogic::SESSION_KEY), None);
     }
 }

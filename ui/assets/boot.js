@@ -17,7 +17,7 @@ if (tauri && tauri.app && tauri.app.onBackButtonPress && /Android/.test(navigato
     .onBackButtonPress(() => {
       const first = location.pathname === "/" || location.pathname === "/profile";
       if (first || history.length <= 1) {
-        tauri.core.invoke("leave_app");
+        tauri.core.invoke("leave_app", { args: {} });
       } else {
         history.back();
       }

@@ -225,6 +225,20 @@ impl Config {
         url::Url::parse(&self.redirect_url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.path() == REDIRECT_PAGE_PATH)
     }
 
+    /// For embedding on this machine (the app, tests): the defaults, on 127.0.0.1 with a free port,
+    /// with links and files under its own URL, the database in `data_dir` and mail kept in the dev
+    /// mailbox, whatever the environment says about those.
+    pub fn loopback(data_dir: impl Into<PathBuf>) -> Self {
+        let mut config = Self::new(data_dir);
+        config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        config.public_url = None;
+        config.database_url = None;
+        config.storage_url = None;
+        config.smtp_url = None;
+        config.mailbox = Some(true);
+        config
+    }
+
     /// Defaults for embedding (the app, tests): everything as the command line would default it.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         let cli = Cli::parse_from(["altogic-local", "serve"]);

@@ -15,6 +15,7 @@ pub mod net;
 pub mod ratelimit;
 mod routes;
 mod server;
+mod start_error;
 pub mod store;
 pub mod time;
 pub mod useragent;
@@ -24,6 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use config::Config;
+pub use start_error::StartError;
 use mail::Mailer;
 use store::{PgStore, SqliteStore, Store};
 use tokio::net::TcpListener;
@@ -72,8 +74,8 @@ impl RunningServer {
 
 /// The configured store: PostgreSQL with `--database-url`, else SQLite in the data dir. `migrate`
 /// applies pending migrations; otherwise a schema behind this build is refused.
-pub async fn open_store(config: &Config, migrate: bool) -> Result<Arc<dyn Store>, String> {
-    let failed = |e: store::StoreError| store_failure("cannot open the database", &e);
+pub async fn open_store(config: &Config, migrate: bool) -> Result<Arc<dyn Store>, StartError> {
+    let failed = |source| StartError::Database { what: "cannot open the database", source };
     Ok(match &config.database_url {
         Some(url) => Arc::new(PgStore::connect(url, config.database_pool, migrate).await.map_err(failed)?),
         None => {
@@ -84,36 +86,26 @@ pub async fn open_store(config: &Config, migrate: bool) -> Result<Arc<dyn Store>
 }
 
 /// The data dir exists and is owner-only (it holds the SQLite database and key copies).
-fn prepare_data_dir(config: &Config) -> Result<(), String> {
-    std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("cannot create data dir {}: {e}", config.data_dir.display()))?;
+fn prepare_data_dir(config: &Config) -> Result<(), StartError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir { path: config.data_dir.clone(), source })?;
     restrict_permissions(&config.data_dir, 0o700);
     Ok(())
 }
 
-/// A store error for a person: what failed, the error and its cause.
-fn store_failure(what: &str, e: &store::StoreError) -> String {
-    let source = source_of(e);
-    if source.is_empty() {
-        format!("{what}: {e}")
-    } else {
-        format!("{what}: {e}: {source}")
-    }
-}
-
 /// `altogic-local migrate`: brings the database schema up to date.
-pub async fn migrate(config: &Config) -> Result<(), String> {
+pub async fn migrate(config: &Config) -> Result<(), StartError> {
     open_store(config, true).await.map(drop)
 }
 
 /// Opens the data dir, binds the address and serves in the background.
-pub async fn start(config: Config) -> Result<RunningServer, String> {
+pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     prepare_data_dir(&config)?;
     // SQLite is one process's database: it migrates on start. PostgreSQL instances do not (they
     // would race); `altogic-local migrate` does it once.
     let store = open_store(&config, config.database_url.is_none()).await?;
     let stored = |key: &'static str, fresh: String| {
         let store = store.clone();
-        async move { store.meta_or_insert(key, &fresh).await.map_err(|e| store_failure("cannot read the database", &e)) }
+        async move { store.meta_or_insert(key, &fresh).await.map_err(|source| StartError::Database { what: "cannot read the database", source }) }
     };
 
     let env_id = stored("env_id", crypto::new_id()).await?;
@@ -139,12 +131,13 @@ pub async fn start(config: Config) -> Result<RunningServer, String> {
         None
     };
 
-    let listener = TcpListener::bind(config.listen).await.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let listen_failed = |source| StartError::Listen { addr: config.listen, source };
+    let listener = TcpListener::bind(config.listen).await.map_err(listen_failed)?;
+    let addr = listener.local_addr().map_err(listen_failed)?;
     let url = format!("http://{addr}");
     let public_url = config.public_url.clone().unwrap_or_else(|| url.clone()).trim_end_matches('/').to_string();
 
-    let mailer = Mailer::new(store.clone(), config.mailbox_on(), &config.mail_from, config.smtp_url.as_deref())?;
+    let mailer = Mailer::new(store.clone(), config.mailbox_on(), &config.mail_from, config.smtp_url.as_deref()).map_err(StartError::Mail)?;
     let limits = server::ConnLimits {
         header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
         idle_timeout: Duration::from_secs(config.idle_timeout_secs.max(1)),
@@ -159,7 +152,7 @@ pub async fn start(config: Config) -> Result<RunningServer, String> {
         client_key: client_key.clone().into(),
         mailbox_token: mailbox_token.as_deref().map(Arc::from),
         hasher: crypto::PasswordHasherPool::new(config.hash_queue),
-        blobs: Arc::new(blobs::Blobs::open(&config)?),
+        blobs: Arc::new(blobs::Blobs::open(&config).map_err(StartError::Storage)?),
         mailer: Arc::new(mailer),
         config: Arc::new(config),
     };
@@ -207,17 +200,19 @@ fn source_of(e: &dyn std::error::Error) -> String {
 }
 
 /// A secret from a file given on the command line (its first line, trimmed).
-fn read_secret_file(path: &std::path::Path) -> Result<String, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+fn read_secret_file(path: &std::path::Path) -> Result<String, StartError> {
+    let failed = |reason: String| StartError::SecretFile { path: path.to_path_buf(), reason };
+    let text = std::fs::read_to_string(path).map_err(|e| failed(format!("cannot be read: {e}")))?;
     let secret = text.lines().next().unwrap_or("").trim().to_string();
     if secret.is_empty() {
-        return Err(format!("{} is empty", path.display()));
+        return Err(failed("is empty".into()));
     }
     Ok(secret)
 }
 
 /// Keeps `secret` in a file of the data dir, created owner-only (never chmod-ed after writing).
-fn write_secret_file(path: &std::path::Path, secret: &str) -> Result<(), String> {
+fn write_secret_file(path: &std::path::Path, secret: &str) -> Result<(), StartError> {
+    let failed = |e: std::io::Error| StartError::SecretFile { path: path.to_path_buf(), reason: format!("cannot be written: {e}") };
     if path.exists() && read_secret_file(path).is_ok_and(|s| s == secret) {
         return Ok(());
     }
@@ -226,8 +221,8 @@ fn write_secret_file(path: &std::path::Path, secret: &str) -> Result<(), String>
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-    std::io::Write::write_all(&mut file, format!("{secret}\n").as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    let mut file = options.open(path).map_err(failed)?;
+    std::io::Write::write_all(&mut file, format!("{secret}\n").as_bytes()).map_err(failed)
 }
 
 /// The data dir holds password hashes and keys: owner-only on Unix.

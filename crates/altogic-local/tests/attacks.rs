@@ -382,8 +382,7 @@ async fn a_legacy_unverified_password_stops_working_when_a_link_proves_the_mailb
     let dir = tempfile::tempdir().unwrap();
     let email = common::email("legacy");
     {
-        let mut config = altogic_local::Config::new(dir.path());
-        config.listen = "127.0.0.1:0".parse().unwrap();
+        let mut config = altogic_local::Config::loopback(dir.path());
         config.client_key = Some("k".into());
         config.email_verification = false;
         let s = altogic_local::start(config).await.unwrap();
@@ -391,8 +390,7 @@ async fn a_legacy_unverified_password_stops_working_when_a_link_proves_the_mailb
         c.auth().sign_up_with_name(&email, "set by someone", "L").await.unwrap();
         s.shutdown().await;
     }
-    let mut config = altogic_local::Config::new(dir.path());
-    config.listen = "127.0.0.1:0".parse().unwrap();
+    let mut config = altogic_local::Config::loopback(dir.path());
     config.client_key = Some("k".into());
     config.mailbox_token = Some(MAILBOX_TOKEN.into());
     let s = altogic_local::start(config).await.unwrap();

@@ -258,8 +258,7 @@ async fn secrets_on_disk_are_owner_only_and_the_client_key_can_come_from_a_file(
     let key_file = dir.path().join("client-key");
     std::fs::write(&key_file, "key-from-a-file\n").unwrap();
     let data = dir.path().join("data");
-    let mut config = altogic_local::Config::new(&data);
-    config.listen = "127.0.0.1:0".parse().unwrap();
+    let mut config = altogic_local::Config::loopback(&data);
     config.client_key_file = Some(key_file);
     let s = altogic_local::start(config).await.unwrap();
     assert_eq!(s.client_key, "key-from-a-file");

@@ -1,62 +1,62 @@
 //! The contract between the Dioxus UI (in the webview) and the Tauri commands (in Rust).
 //!
-//! Every command is invoked as `window.__TAURI__.core.invoke(NAME, ARGS)`; arguments are JSON
-//! objects with camelCase keys (Tauri's convention), results are the types below, and failures
-//! are an [`UiError`]. No session token ever crosses this boundary: sessions are named by opaque
+//! Every command is declared once in [`commands`] (name, argument struct, answer) and invoked as
+//! `window.__TAURI__.core.invoke(NAME, { args })`; failures are an [`UiError`]. No session token ever crosses this boundary: sessions are named by opaque
 //! ids, and mail-link access tokens stay in Rust as the "pending redirect".
 
 use serde::{Deserialize, Serialize};
 
 pub use altogic::User;
 
-/// Command names, so UI and shell cannot drift apart.
-pub mod cmd {
-    /// `()` → [`super::AppState`]: the signed-in user (from the private store, no network) and the backend.
-    pub const APP_STATE: &str = "app_state";
-    /// `{email, password}` → `User`.
-    pub const SIGN_IN: &str = "sign_in";
-    /// `{email, name, password}` → [`super::SignUpOutcome`].
-    pub const SIGN_UP: &str = "sign_up";
-    /// `{email}` → `()`.
-    pub const SEND_MAGIC_LINK: &str = "send_magic_link";
-    /// `{email}` → `()`.
-    pub const RESEND_VERIFICATION: &str = "resend_verification";
-    /// `{email}` → `()`.
-    pub const SEND_RESET: &str = "send_reset";
-    /// `()` → `Option<RedirectView>`: the mail link that opened the app, if any (kept until completed).
-    pub const PENDING_REDIRECT: &str = "pending_redirect";
-    /// `()` → `User`: trades the pending redirect's access token for a session.
-    pub const COMPLETE_REDIRECT: &str = "complete_redirect";
-    /// `()` → `()`: drops the pending redirect unused (the user said No to switching accounts).
-    pub const DISCARD_REDIRECT: &str = "discard_redirect";
-    /// `{newPassword}` → `()`: sets the password with the pending reset-pwd redirect's token.
-    pub const COMPLETE_RESET: &str = "complete_reset";
-    /// `{email, code}` → `RedirectView`: the mail's 6-digit code, when the link cannot open the app.
-    pub const VERIFY_CODE: &str = "verify_code";
-    /// `()` → `User` (fresh from the server).
-    pub const REFRESH_USER: &str = "refresh_user";
-    /// `{name}` → `User`.
-    pub const UPDATE_NAME: &str = "update_name";
-    /// `{bytes: number[], mimeType}` → `User` (uploaded to bucket `root` as `user_<id>`, then set as profilePicture).
-    pub const UPLOAD_AVATAR: &str = "upload_avatar";
-    /// `()` → `Vec<SessionView>`.
-    pub const LIST_SESSIONS: &str = "list_sessions";
-    /// `{id}` → `()`.
-    pub const REVOKE_SESSION: &str = "revoke_session";
-    /// `()` → `()`.
-    pub const SIGN_OUT_OTHERS: &str = "sign_out_others";
-    /// `()` → `()`.
-    pub const SIGN_OUT: &str = "sign_out";
-    /// `{oldPassword, newPassword}` → `()`.
-    pub const CHANGE_PASSWORD: &str = "change_password";
-    /// `{password, newEmail}` → `User`.
-    pub const CHANGE_EMAIL: &str = "change_email";
-    /// `()` → `Vec<MailView>` (embedded backend only).
-    pub const DEV_MAILBOX: &str = "dev_mailbox";
-    /// `{link}` → `()`: opens a dev-mailbox link inside the app, as if it came in as a deep link.
-    pub const OPEN_MAIL_LINK: &str = "open_mail_link";
-    /// `()` → `()`: leaves the app (Android's back button on a first screen); boot.js calls it.
-    pub const LEAVE_APP: &str = "leave_app";
+pub mod commands;
+pub use commands::{Command, ALL as ALL_COMMANDS};
+
+/// Error codes the UI and the shell agree on (the server's own codes pass through unchanged).
+pub mod codes {
+    /// The user was signed out (or never signed in): the UI goes to Login.
+    pub const SESSION_INVALID: &str = "session_invalid";
+    /// The server could not be reached: the UI shows a banner.
+    pub const BACKEND_UNREACHABLE: &str = "backend_unreachable";
+    pub const VALIDATION_ERROR: &str = "validation_error";
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
+    pub const REQUEST_BODY_SIZE_TOO_LARGE: &str = "request_body_size_too_large";
+    /// The dev mailbox without the built-in backend (or with its mailbox off).
+    pub const NOT_AVAILABLE: &str = "not_available";
+    /// No mail link is pending.
+    pub const NO_REDIRECT: &str = "no_redirect";
+    /// The pending link is for another action than the one asked.
+    pub const WRONG_ACTION: &str = "wrong_action";
+    pub const MISSING_ACCESS_TOKEN: &str = "missing_access_token";
+    /// A failed link without a code of its own.
+    pub const REDIRECT_ERROR: &str = "redirect_error";
+    /// An answer (of the server, or of the shell to the UI) that could not be read.
+    pub const INVALID_RESPONSE: &str = "invalid_response";
+    pub const UNKNOWN_ERROR: &str = "unknown_error";
+}
+
+/// A profile picture's rules, checked by the UI before it reads the file and by the shell before
+/// it uploads (the server refuses more than 5 MB too).
+pub mod avatar {
+    use crate::{codes, UiError};
+
+    pub const MAX_BYTES: usize = 5 * 1024 * 1024;
+    /// Pictures are scaled so neither side exceeds this many pixels before upload.
+    pub const MAX_SIDE: u32 = 512;
+    /// The `accept` list of the file input, and what the shell lets through.
+    pub const TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+    pub fn check(mime: &str, size: usize) -> Result<(), UiError> {
+        if !TYPES.contains(&mime) {
+            return Err(UiError::new(codes::UNSUPPORTED_MEDIA_TYPE, "Please choose a PNG, JPEG, GIF or WebP picture."));
+        }
+        if size == 0 {
+            return Err(UiError::new(codes::VALIDATION_ERROR, "That picture is empty."));
+        }
+        if size > MAX_BYTES {
+            return Err(UiError::new(codes::REQUEST_BODY_SIZE_TOO_LARGE, "That picture is too large (at most 5 MB)."));
+        }
+        Ok(())
+    }
 }
 
 /// Events the shell emits to the UI.
@@ -147,12 +147,33 @@ impl UiError {
     pub fn new(code: &str, message: impl Into<String>) -> Self {
         UiError { code: code.into(), messages: vec![message.into()] }
     }
-    pub const SESSION_INVALID: &'static str = "session_invalid";
-    pub const BACKEND_UNREACHABLE: &'static str = "backend_unreachable";
 }
+
+impl std::error::Error for UiError {}
 
 impl std::fmt::Display for UiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.messages.join(" "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn avatar_rules_say_what_is_wrong() {
+        assert!(avatar::check("image/png", 1).is_ok());
+        assert_eq!(avatar::check("image/svg+xml", 1).unwrap_err().code, codes::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(avatar::check("image/png", 0).unwrap_err().code, codes::VALIDATION_ERROR);
+        assert_eq!(avatar::check("image/png", avatar::MAX_BYTES + 1).unwrap_err().code, codes::REQUEST_BODY_SIZE_TOO_LARGE);
+    }
+
+    #[test]
+    fn command_names_are_unique() {
+        let mut names = ALL_COMMANDS.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ALL_COMMANDS.len());
     }
 }

@@ -32,10 +32,9 @@ pub async fn database_url() -> Option<String> {
 
 pub async fn server(configure: impl FnOnce(&mut Config)) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::new(dir.path());
+    let mut config = Config::loopback(dir.path());
     config.database_url = database_url().await;
     config.database_pool = 4;
-    config.listen = "127.0.0.1:0".parse().unwrap();
     config.client_key = Some("test-client-key".into());
     config.mailbox_token = Some(MAILBOX_TOKEN.into());
     config.redirect_url = "altogic-auth://auth-redirect".into();

@@ -1,0 +1,155 @@
+//! Every command the UI may invoke, declared once: its name, its arguments and its answer. The UI
+//! calls `ctx.call::<SignIn>(SignInArgs { .. })`; the shell's handler takes `SignInArgs` and
+//! returns `Output`. A renamed field or command fails to compile on both sides, and the shell's
+//! test invokes every name in [`ALL`] through the real IPC.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::{AppState, MailView, RedirectView, SessionView, SignUpOutcome, User};
+
+/// One command: `window.__TAURI__.core.invoke(NAME, { args })` → `Output`, or a [`crate::UiError`].
+pub trait Command {
+    const NAME: &'static str;
+    type Args: Serialize + DeserializeOwned;
+    type Output: Serialize + DeserializeOwned;
+}
+
+/// The one parameter every command handler takes: Tauri names invoke arguments after it.
+pub const ARGS_KEY: &str = "args";
+
+/// For commands that take nothing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NoArgs {}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInArgs {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignUpArgs {
+    pub email: String,
+    pub name: String,
+    pub password: String,
+}
+
+/// An address to mail a link to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailArgs {
+    pub email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewPasswordArgs {
+    pub new_password: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyCodeArgs {
+    pub email: String,
+    pub code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NameArgs {
+    pub name: String,
+}
+
+/// A picture already checked and scaled by the UI (the shell checks again).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AvatarArgs {
+    pub bytes: Vec<u8>,
+    pub mime_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionIdArgs {
+    /// A [`SessionView::id`].
+    pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangePasswordArgs {
+    pub old_password: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeEmailArgs {
+    pub password: String,
+    pub new_email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MailLinkArgs {
+    /// A link of a [`MailView`] of the built-in backend.
+    pub link: String,
+}
+
+macro_rules! commands {
+    ($( $(#[doc = $doc:literal])* $ty:ident = $name:literal, $args:ty => $out:ty; )*) => {
+        $(
+            $(#[doc = $doc])*
+            pub struct $ty;
+            impl Command for $ty {
+                const NAME: &'static str = $name;
+                type Args = $args;
+                type Output = $out;
+            }
+        )*
+        /// Every command's name: the shell registers each one (tested).
+        pub const ALL: &[&str] = &[$($name),*];
+    };
+}
+
+commands! {
+    /// The signed-in user (from the private store, no network) and the backend.
+    GetAppState = "app_state", NoArgs => AppState;
+    SignIn = "sign_in", SignInArgs => User;
+    SignUp = "sign_up", SignUpArgs => SignUpOutcome;
+    SendMagicLink = "send_magic_link", EmailArgs => ();
+    ResendVerification = "resend_verification", EmailArgs => ();
+    SendReset = "send_reset", EmailArgs => ();
+    /// The mail link that opened the app, if any (kept until completed or discarded).
+    GetPendingRedirect = "pending_redirect", NoArgs => Option<RedirectView>;
+    /// Trades the pending redirect's access token for a session.
+    CompleteRedirect = "complete_redirect", NoArgs => User;
+    /// Drops the pending redirect unused (the user said No to switching accounts).
+    DiscardRedirect = "discard_redirect", NoArgs => ();
+    /// Sets the password with the pending reset-pwd redirect's token.
+    CompleteReset = "complete_reset", NewPasswordArgs => ();
+    /// The mail's 6-digit code, when the link cannot open the app: becomes the pending redirect.
+    VerifyCode = "verify_code", VerifyCodeArgs => RedirectView;
+    /// The user, fresh from the server.
+    RefreshUser = "refresh_user", NoArgs => User;
+    UpdateName = "update_name", NameArgs => User;
+    /// Uploaded to bucket `root` as `user_<id>`, then set as the profile picture.
+    UploadAvatar = "upload_avatar", AvatarArgs => User;
+    /// Current session first, then newest first.
+    ListSessions = "list_sessions", NoArgs => Vec<SessionView>;
+    RevokeSession = "revoke_session", SessionIdArgs => ();
+    SignOutOthers = "sign_out_others", NoArgs => ();
+    /// Always signs out locally, even when the server cannot be told.
+    SignOut = "sign_out", NoArgs => ();
+    ChangePassword = "change_password", ChangePasswordArgs => ();
+    ChangeEmail = "change_email", ChangeEmailArgs => User;
+    /// The built-in backend's mails.
+    DevMailbox = "dev_mailbox", NoArgs => Vec<MailView>;
+    /// Opens a dev-mailbox link inside the app, as if it came in as a deep link.
+    OpenMailLink = "open_mail_link", MailLinkArgs => ();
+    /// Leaves the app (Android's back button on a first screen; ui/assets/boot.js calls it).
+    LeaveApp = "leave_app", NoArgs => ();
+}
