@@ -1,14 +1,13 @@
 //! The only place that talks to the browser / Tauri. Native builds get inert stand-ins so the
 //! crate compiles and its logic can be tested with plain `cargo test`.
 
-use altogic_auth_ipc::UiError;
-use serde::de::DeserializeOwned;
-use serde_json::Value;
+use altogic_auth_ipc::{Command, RedirectView, UiError};
 
 /// Events from the shell, delivered into the Dioxus runtime through a channel.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ShellEvent {
-    AuthRedirect,
+    /// A mail link arrived; what the UI may know of it.
+    AuthRedirect(Option<RedirectView>),
     SignedOut,
 }
 
@@ -18,9 +17,13 @@ pub struct AvatarBytes {
     pub mime: String,
 }
 
+fn unexpected() -> UiError {
+    UiError::new(altogic_auth_ipc::codes::INVALID_RESPONSE, "Unexpected reply from the app.")
+}
+
 fn not_in_tauri() -> UiError {
     UiError::new(
-        UiError::BACKEND_UNREACHABLE,
+        altogic_auth_ipc::codes::BACKEND_UNREACHABLE,
         "This page must run inside the Altogic Auth app.",
     )
 }
@@ -55,22 +58,27 @@ mod web {
         UiError::new("error", "Something went wrong. Please try again.")
     }
 
-    pub async fn invoke_raw(cmd: &str, args: &Value) -> Result<JsValue, UiError> {
+    /// `invoke(name, { args })`. Not generic: one copy of the call in the wasm, whatever the command.
+    pub async fn invoke_js(name: &str, args: JsValue) -> Result<JsValue, UiError> {
         let core = tauri().and_then(|t| get(&t, "core")).ok_or_else(not_in_tauri)?;
         let invoke: Function = get(&core, "invoke").and_then(|f| f.dyn_into().ok()).ok_or_else(not_in_tauri)?;
-        let ser = serde_wasm_bindgen::Serializer::json_compatible();
-        let js_args = serde::Serialize::serialize(args, &ser).map_err(|e| UiError::new("error", e.to_string()))?;
-        let promise = invoke
-            .call2(&core, &JsValue::from_str(cmd), &js_args)
-            .map_err(to_ui_error)?
-            .dyn_into::<Promise>()
-            .map_err(|_| UiError::new("error", "Unexpected reply from the app."))?;
+        let payload = js_sys::Object::new();
+        Reflect::set(&payload, &JsValue::from_str(altogic_auth_ipc::commands::ARGS_KEY), &args).map_err(|_| unexpected())?;
+        let promise = invoke.call2(&core, &JsValue::from_str(name), &payload).map_err(to_ui_error)?.dyn_into::<Promise>().map_err(|_| unexpected())?;
         JsFuture::from(promise).await.map_err(to_ui_error)
     }
 
-    pub async fn invoke<T: DeserializeOwned>(cmd: &str, args: Value) -> Result<T, UiError> {
-        let v = invoke_raw(cmd, &args).await?;
-        serde_wasm_bindgen::from_value(v).map_err(|e| UiError::new("error", format!("Unexpected reply from the app: {e}")))
+    pub fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, UiError> {
+        value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|_| unexpected())
+    }
+
+    pub fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, UiError> {
+        serde_wasm_bindgen::from_value(value).map_err(|_| unexpected())
+    }
+
+    /// The payload of a Tauri event object.
+    pub fn payload<T: serde::de::DeserializeOwned>(event: &JsValue) -> Option<T> {
+        get(event, "payload").and_then(|p| serde_wasm_bindgen::from_value(p).ok())
     }
 
     /// `window.__TAURI__.event.listen(name, cb)`; the callbacks live as long as the page.
@@ -117,7 +125,7 @@ mod web {
         let Some(file) = input.files().and_then(|f| f.get(0)) else { return Ok(None) };
         input.set_value("");
         let mime = file.type_();
-        crate::logic::check_avatar_file(&mime, file.size())?;
+        altogic_auth_ipc::avatar::check(&mime, file.size() as usize).map_err(|e| e.to_string())?;
         let original = blob_bytes(&file).await.map_err(|_| "Couldn't read that file.".to_string())?;
         match scale(&file, &mime).await {
             Ok(Some(scaled)) => Ok(Some(scaled)),
@@ -136,7 +144,7 @@ mod web {
         let bitmap: web_sys::ImageBitmap =
             JsFuture::from(window.create_image_bitmap_with_blob(file)?).await?.dyn_into()?;
         let (w, h) = (bitmap.width(), bitmap.height());
-        let (tw, th) = crate::logic::scaled_size(w, h, crate::logic::AVATAR_MAX_SIDE);
+        let (tw, th) = crate::logic::scaled_size(w, h, altogic_auth_ipc::avatar::MAX_SIDE);
         if (tw, th) == (w, h) {
             bitmap.close();
             return Ok(None);
@@ -170,7 +178,7 @@ mod web {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use web::{focus, listen, locale_date, read_avatar};
+pub use web::{focus, locale_date, read_avatar};
 
 /// True when the page runs inside the Tauri shell.
 pub fn in_tauri() -> bool {
@@ -184,17 +192,34 @@ pub fn in_tauri() -> bool {
     }
 }
 
-/// Invokes a Tauri command with JSON (camelCase) arguments.
-pub async fn invoke<T: DeserializeOwned>(cmd: &str, args: Value) -> Result<T, UiError> {
-    #[cfg(target_arch = "wasm32")]
-    {
-        web::invoke(cmd, args).await
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let _ = (cmd, args);
-        Err(not_in_tauri())
-    }
+/// Invokes command `C` of the shell.
+/// A command's arguments or answer as the webview holds it (a JS value; nothing natively).
+#[cfg(target_arch = "wasm32")]
+pub type Js = wasm_bindgen::JsValue;
+#[cfg(not(target_arch = "wasm32"))]
+pub type Js = ();
+
+#[cfg(target_arch = "wasm32")]
+pub use web::{from_js, invoke_js, to_js};
+
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn invoke_js(_name: &str, _args: Js) -> Result<Js, UiError> {
+    Err(not_in_tauri())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn to_js<T: serde::Serialize>(_value: &T) -> Result<Js, UiError> {
+    Ok(())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn from_js<T: serde::de::DeserializeOwned>(_value: Js) -> Result<T, UiError> {
+    Err(unexpected())
+}
+
+/// Invokes command `C` of the shell: only the conversions are per command.
+pub async fn invoke<C: Command>(args: &C::Args) -> Result<C::Output, UiError> {
+    from_js(invoke_js(C::NAME, to_js(args)?).await?)
 }
 
 /// Subscribes to the shell's events; each one is handed to `sink`.
@@ -203,8 +228,8 @@ pub fn listen_shell_events(sink: impl Fn(ShellEvent) + Clone + 'static) {
     {
         use altogic_auth_ipc::event;
         let s = sink.clone();
-        listen(event::AUTH_REDIRECT, move |_| s(ShellEvent::AuthRedirect));
-        listen(event::SIGNED_OUT, move |_| sink(ShellEvent::SignedOut));
+        web::listen(event::AUTH_REDIRECT, move |e| s(ShellEvent::AuthRedirect(web::payload(&e))));
+        web::listen(event::SIGNED_OUT, move |_| sink(ShellEvent::SignedOut));
     }
     #[cfg(not(target_arch = "wasm32"))]
     {

@@ -3,13 +3,6 @@
 use crate::Route;
 use altogic_auth_ipc::MailView;
 
-/// Largest accepted avatar file (before scaling).
-pub const MAX_AVATAR_BYTES: f64 = 5.0 * 1024.0 * 1024.0;
-/// Avatars are scaled so neither side exceeds this many pixels.
-pub const AVATAR_MAX_SIDE: u32 = 512;
-/// The `accept` list of the avatar file input, and the types the UI lets through.
-pub const AVATAR_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
-
 /// Which routes a signed-in user may not see (they go to Profile).
 pub fn is_guest_only(route: &Route) -> bool {
     matches!(
@@ -76,20 +69,6 @@ pub fn iso_date_part(iso: &str) -> String {
     } else {
         iso.to_string()
     }
-}
-
-/// Why an avatar file is refused, if it is.
-pub fn check_avatar_file(mime: &str, size: f64) -> Result<(), String> {
-    if !AVATAR_TYPES.contains(&mime) {
-        return Err("Please choose a PNG, JPEG, GIF or WebP image.".into());
-    }
-    if size <= 0.0 {
-        return Err("That file is empty.".into());
-    }
-    if size > MAX_AVATAR_BYTES {
-        return Err("That image is too large (at most 5 MB).".into());
-    }
-    Ok(())
 }
 
 /// The size to draw an image at so its longer side is at most `max` (never scaled up).
@@ -221,19 +200,6 @@ mod tests {
         assert_eq!(iso_date_part("2024-05-01"), "2024-05-01");
         assert_eq!(iso_date_part("yesterday"), "yesterday");
         assert_eq!(iso_date_part(""), "");
-    }
-
-    #[test]
-    fn avatar_file_checks() {
-        assert!(check_avatar_file("image/png", 1000.0).is_ok());
-        assert!(check_avatar_file("image/jpeg", MAX_AVATAR_BYTES).is_ok());
-        assert!(check_avatar_file("image/webp", 1.0).is_ok());
-        assert!(check_avatar_file("image/gif", 1.0).is_ok());
-        assert!(check_avatar_file("image/svg+xml", 10.0).is_err());
-        assert!(check_avatar_file("application/pdf", 10.0).is_err());
-        assert!(check_avatar_file("", 10.0).is_err());
-        assert!(check_avatar_file("image/png", MAX_AVATAR_BYTES + 1.0).unwrap_err().contains("5 MB"));
-        assert!(check_avatar_file("image/png", 0.0).is_err());
     }
 
     #[test]

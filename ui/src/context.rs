@@ -1,0 +1,104 @@
+//! App-wide state, provided as context above the router, and the one way to call the shell.
+
+use altogic_auth_ipc::{codes, Command, RedirectView, UiError, User};
+use dioxus::prelude::*;
+
+use crate::{bridge, Route};
+
+pub const GENERIC_ERROR: &str = "Something went wrong. Please try again.";
+pub const OFFLINE_TEXT: &str = "Can't reach the server. Check your connection and try again.";
+
+#[derive(Clone, Copy)]
+pub struct AppCtx {
+    pub user: Signal<Option<User>>,
+    /// The app runs its own backend: the dev mailbox exists.
+    pub embedded: Signal<bool>,
+    /// `app_state` has answered (or failed): guards may run.
+    pub ready: Signal<bool>,
+    /// The last command could not reach the server.
+    pub offline: Signal<bool>,
+    /// The newest mail link delivered (deep link, dev mailbox or code): the redirect screen
+    /// reloads when it changes.
+    pub arrived_redirect: Signal<Option<RedirectView>>,
+    /// Not inside the Tauri shell (a plain browser): shown as a banner.
+    pub outside_app: Signal<bool>,
+}
+
+impl AppCtx {
+    pub fn new() -> Self {
+        AppCtx {
+            user: Signal::new(None),
+            embedded: Signal::new(false),
+            ready: Signal::new(false),
+            offline: Signal::new(false),
+            arrived_redirect: Signal::new(None),
+            outside_app: Signal::new(!bridge::in_tauri()),
+        }
+    }
+
+    /// Invokes command `C`; on failure applies the app-wide rules (`session_invalid` → Login,
+    /// `backend_unreachable` → banner) and returns the messages to show.
+    pub async fn call<C: Command>(self, args: C::Args) -> Result<C::Output, Vec<String>> {
+        let mut ctx = self;
+        let answer = self.call_js(C::NAME, bridge::to_js(&args)).await?;
+        bridge::from_js(answer).map_err(|e| ctx.fail(e))
+    }
+
+    /// The command call itself, the same code for every command.
+    pub async fn call_js(mut self, name: &'static str, args: Result<bridge::Js, UiError>) -> Result<bridge::Js, Vec<String>> {
+        let result = match args {
+            Ok(args) => bridge::invoke_js(name, args).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(v) => {
+                if *self.offline.peek() {
+                    self.offline.set(false);
+                }
+                Ok(v)
+            }
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    pub fn fail(&mut self, e: UiError) -> Vec<String> {
+        if e.code == codes::SESSION_INVALID {
+            self.user.set(None);
+            if let Some(r) = dioxus::router::root_router() {
+                r.replace(Route::Login {});
+            }
+        } else if e.code == codes::BACKEND_UNREACHABLE {
+            if *self.outside_app.peek() {
+                return e.messages;
+            }
+            self.offline.set(true);
+            return vec![OFFLINE_TEXT.to_string()];
+        }
+        let msgs: Vec<String> = e.messages.into_iter().filter(|m| !m.trim().is_empty()).collect();
+        if msgs.is_empty() {
+            vec![GENERIC_ERROR.to_string()]
+        } else {
+            msgs
+        }
+    }
+
+    pub fn set_user(mut self, u: User) {
+        self.user.set(Some(u));
+    }
+
+    /// A mail link was delivered: the redirect screen shows it.
+    pub fn redirect_arrived(mut self, view: Option<RedirectView>) {
+        self.arrived_redirect.set(view);
+        navigator().push(Route::AuthRedirect {});
+    }
+}
+
+impl Default for AppCtx {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub fn use_app() -> AppCtx {
+    use_context::<AppCtx>()
+}

@@ -1,0 +1,19 @@
+//! One file a screen.
+
+mod auth_redirect;
+mod home;
+mod login;
+mod mail_link;
+mod mailbox;
+mod not_found;
+mod profile;
+mod register;
+
+pub use auth_redirect::AuthRedirect;
+pub use home::Home;
+pub use login::Login;
+pub use mail_link::{ForgotPassword, MagicLink};
+pub use mailbox::Mailbox;
+pub use not_found::NotFound;
+pub use profile::Profile;
+pub use register::Register;

@@ -1,0 +1,180 @@
+//! The signed-in screen: avatar, name, sessions, password, e-mail, logout.
+
+use altogic_auth_ipc::commands::{ChangeEmail, ChangeEmailArgs, ChangePassword, ChangePasswordArgs, NameArgs, NoArgs, SignOut, UpdateName};
+use altogic_auth_ipc::User;
+use dioxus::prelude::*;
+
+use crate::components::{Avatar, BusyButton, Errors, Field, Logo, Sessions, SubmitButton, Success};
+use crate::context::use_app;
+use crate::hooks::use_action;
+use crate::{bridge, Route};
+
+#[component]
+pub fn Profile() -> Element {
+    let ctx = use_app();
+    let nav = navigator();
+    let logout = use_action();
+    let Some(user) = ctx.user.read().clone() else {
+        return rsx! {};
+    };
+    let sign_out = move |()| {
+        logout.run::<SignOut>(NoArgs {}, move |()| {
+            let mut u = ctx.user;
+            u.set(None);
+            nav.replace(Route::Login {});
+        });
+    };
+    rsx! {
+        div { class: "content profile",
+            div { class: "app-bar",
+                Logo {}
+                span { class: "app-name", "Altogic Auth" }
+            }
+            section { class: "panel profile-head",
+                Avatar { user: user.clone() }
+                UserInfo { user: user.clone() }
+            }
+            Sessions {}
+            div { class: "grid-2",
+                PasswordForm {}
+                EmailForm { user: user.clone() }
+            }
+            Errors { messages: logout.errors(), id: "logout-errors" }
+            div { class: "profile-actions",
+                if ctx.embedded.cloned() {
+                    Link { id: "mailbox-link", class: "btn btn-outline", to: Route::Mailbox {}, "Dev mailbox" }
+                }
+                BusyButton { id: "logout", class: "btn btn-danger", label: "Logout", busy: logout.pending(), onclick: sign_out }
+            }
+        }
+    }
+}
+
+/// "Hello, NAME", the address, and the name edited in place (Enter saves, Esc cancels).
+#[component]
+fn UserInfo(user: User) -> Element {
+    let ctx = use_app();
+    let mut editing = use_signal(|| false);
+    let mut draft = use_signal(String::new);
+    let rename = use_action();
+    let name = user.name.clone().unwrap_or_default();
+    let email = user.email.clone().unwrap_or_default();
+    let open = {
+        let name = name.clone();
+        move |_| {
+            draft.set(name.clone());
+            rename.fail(Vec::new());
+            editing.set(true);
+        }
+    };
+    let save = move |e: FormEvent| {
+        e.prevent_default();
+        let n = draft.peek().trim().to_string();
+        if n.is_empty() {
+            return rename.fail(vec!["Please type your name.".into()]);
+        }
+        rename.run::<UpdateName>(NameArgs { name: n }, move |u| {
+            ctx.set_user(u);
+            editing.set(false);
+            bridge::focus("change-name");
+        });
+    };
+    let mut cancel = move || {
+        editing.set(false);
+        rename.fail(Vec::new());
+        bridge::focus("change-name");
+    };
+    rsx! {
+        div { class: "user-info",
+            if editing() {
+                form { class: "name-form", onsubmit: save,
+                    label { r#for: "name-input", class: "visually-hidden", "Your name" }
+                    input { id: "name-input", class: "input input-lg", r#type: "text", value: "{draft}", autocomplete: "name",
+                        "autocapitalize": "words", "enterkeyhint": "done", disabled: rename.pending(), "aria-describedby": "name-hint",
+                        oninput: move |e: FormEvent| draft.set(e.value()),
+                        onkeydown: move |e: KeyboardEvent| if e.key() == Key::Escape { e.prevent_default(); cancel(); },
+                        onmounted: move |e: MountedEvent| async move { let _ = e.set_focus(true).await; },
+                    }
+                    p { id: "name-hint", class: "muted small",
+                        if rename.pending() { span { class: "spinner", "aria-hidden": "true" } " Saving..." } else { "Press Enter to save, Esc to cancel." }
+                    }
+                }
+            } else {
+                h1 { id: "hello", class: "hello", "Hello, {name}" }
+                p { id: "user-email", class: "muted", "{email}" }
+                button { id: "change-name", class: "btn btn-secondary btn-sm", r#type: "button", onclick: open, "Change name" }
+            }
+            if !rename.errors().is_empty() {
+                div { id: "name-errors", class: "alert alert-error", role: "alert", {rename.errors().join(" ")} }
+            }
+        }
+    }
+}
+
+#[component]
+fn PasswordForm() -> Element {
+    let mut old = use_signal(String::new);
+    let mut new = use_signal(String::new);
+    let change = use_action();
+    let mut done = use_signal(String::new);
+    let submit = move |e: FormEvent| {
+        e.prevent_default();
+        done.set(String::new());
+        let args = ChangePasswordArgs { old_password: old.peek().clone(), new_password: new.peek().clone() };
+        change.run::<ChangePassword>(args, move |()| {
+            old.set(String::new());
+            new.set(String::new());
+            done.set("Your password has been changed.".into());
+        });
+    };
+    rsx! {
+        section { class: "panel", "aria-labelledby": "pw-title",
+            h2 { id: "pw-title", class: "panel-title", "Change password" }
+            form { class: "form", onsubmit: submit,
+                Success { message: done(), id: "password-success" }
+                Errors { messages: change.errors(), id: "password-errors" }
+                Field { id: "old-password", label: "Current password", kind: "password", value: old(), oninput: move |v| old.set(v), autocomplete: "current-password" }
+                Field { id: "new-password", label: "New password", kind: "password", value: new(), oninput: move |v| new.set(v), autocomplete: "new-password", enterkeyhint: "done" }
+                div { class: "form-actions end",
+                    SubmitButton { id: "change-password-button", label: "Change password", busy: change.pending(), class: "btn btn-secondary" }
+                }
+            }
+        }
+    }
+}
+
+#[component]
+fn EmailForm(user: User) -> Element {
+    let ctx = use_app();
+    let mut password = use_signal(String::new);
+    let mut new_email = use_signal(String::new);
+    let change = use_action();
+    let mut done = use_signal(String::new);
+    let submit = move |e: FormEvent| {
+        e.prevent_default();
+        done.set(String::new());
+        let old_email = user.email.clone();
+        let args = ChangeEmailArgs { password: password.peek().clone(), new_email: new_email.peek().trim().to_string() };
+        change.run::<ChangeEmail>(args, move |u| {
+            let unchanged = u.email == old_email;
+            password.set(String::new());
+            new_email.set(String::new());
+            ctx.set_user(u);
+            done.set(if unchanged { "Check your new inbox to confirm the change.".into() } else { "Your e-mail address has been changed.".into() });
+        });
+    };
+    rsx! {
+        section { class: "panel", "aria-labelledby": "email-title",
+            h2 { id: "email-title", class: "panel-title", "Change e-mail" }
+            form { class: "form", onsubmit: submit,
+                Success { message: done(), id: "email-success" }
+                Errors { messages: change.errors(), id: "email-errors" }
+                Field { id: "new-email", label: "New e-mail", kind: "email", value: new_email(), oninput: move |v| new_email.set(v), autocomplete: "email" }
+                Field { id: "email-password", label: "Password", kind: "password", value: password(), oninput: move |v| password.set(v), autocomplete: "current-password", enterkeyhint: "done" }
+                div { class: "form-actions end",
+                    SubmitButton { id: "change-email-button", label: "Change e-mail", busy: change.pending(), class: "btn btn-secondary" }
+                }
+            }
+        }
+    }
+}
