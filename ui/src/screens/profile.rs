@@ -128,17 +128,9 @@ fn PasswordForm() -> Element {
         });
     };
     rsx! {
-        section { class: "panel", "aria-labelledby": "pw-title",
-            h2 { id: "pw-title", class: "panel-title", "Change password" }
-            form { class: "form", onsubmit: submit,
-                Success { message: done(), id: "password-success" }
-                Errors { messages: change.errors(), id: "password-errors" }
-                Field { id: "old-password", label: "Current password", kind: "password", value: old(), oninput: move |v| old.set(v), autocomplete: "current-password" }
-                Field { id: "new-password", label: "New password", kind: "password", value: new(), oninput: move |v| new.set(v), autocomplete: "new-password", enterkeyhint: "done" }
-                div { class: "form-actions end",
-                    SubmitButton { id: "change-password-button", label: "Change password", busy: change.pending(), class: "btn btn-secondary" }
-                }
-            }
+        PanelForm { id: "password", title: "Change password", done: done(), errors: change.errors(), busy: change.pending(), button_label: "Change password", onsubmit: submit,
+            Field { id: "old-password", label: "Current password", kind: "password", value: old(), oninput: move |v| old.set(v), autocomplete: "current-password" }
+            Field { id: "new-password", label: "New password", kind: "password", value: new(), oninput: move |v| new.set(v), autocomplete: "new-password", enterkeyhint: "done" }
         }
     }
 }
@@ -164,15 +156,25 @@ fn EmailForm(user: User) -> Element {
         });
     };
     rsx! {
-        section { class: "panel", "aria-labelledby": "email-title",
-            h2 { id: "email-title", class: "panel-title", "Change e-mail" }
-            form { class: "form", onsubmit: submit,
-                Success { message: done(), id: "email-success" }
-                Errors { messages: change.errors(), id: "email-errors" }
-                Field { id: "new-email", label: "New e-mail", kind: "email", value: new_email(), oninput: move |v| new_email.set(v), autocomplete: "email" }
-                Field { id: "email-password", label: "Password", kind: "password", value: password(), oninput: move |v| password.set(v), autocomplete: "current-password", enterkeyhint: "done" }
+        PanelForm { id: "email", title: "Change e-mail", done: done(), errors: change.errors(), busy: change.pending(), button_label: "Change e-mail", onsubmit: submit,
+            Field { id: "new-email", label: "New e-mail", kind: "email", value: new_email(), oninput: move |v| new_email.set(v), autocomplete: "email" }
+            Field { id: "email-password", label: "Password", kind: "password", value: password(), oninput: move |v| password.set(v), autocomplete: "current-password", enterkeyhint: "done" }
+        }
+    }
+}
+
+/// A panel of the profile holding one form: `#ID-success`, `#ID-errors`, `#change-ID-button`.
+#[component]
+fn PanelForm(id: &'static str, title: &'static str, done: String, errors: Vec<String>, busy: bool, button_label: &'static str, onsubmit: EventHandler<FormEvent>, children: Element) -> Element {
+    rsx! {
+        section { class: "panel", "aria-labelledby": "{id}-title",
+            h2 { id: "{id}-title", class: "panel-title", "{title}" }
+            form { class: "form", onsubmit: move |e| onsubmit.call(e),
+                Success { message: done, id: "{id}-success" }
+                Errors { messages: errors, id: "{id}-errors" }
+                {children}
                 div { class: "form-actions end",
-                    SubmitButton { id: "change-email-button", label: "Change e-mail", busy: change.pending(), class: "btn btn-secondary" }
+                    SubmitButton { id: "change-{id}-button", label: button_label, busy, class: "btn btn-secondary" }
                 }
             }
         }
