@@ -3,6 +3,7 @@
 mod app_links;
 mod auth;
 mod db;
+mod links;
 mod local;
 mod storage;
 
@@ -32,12 +33,12 @@ pub fn router(state: AppState) -> Router {
     let rest = Router::new()
         .route("/auth/signup-email", post(auth::signup_email))
         .route("/auth/signin-email", post(auth::signin_email))
-        .route("/auth/send-magic", post(auth::send_magic))
-        .route("/auth/send-reset", post(auth::send_reset))
-        .route("/auth/resend", post(auth::resend))
-        .route("/auth/verify-code", post(auth::verify_code))
-        .route("/auth/grant", get(auth::grant))
-        .route("/auth/reset-pwd", post(auth::reset_pwd))
+        .route("/auth/send-magic", post(links::send_magic))
+        .route("/auth/send-reset", post(links::send_reset))
+        .route("/auth/resend", post(links::resend))
+        .route("/auth/verify-code", post(links::verify_code))
+        .route("/auth/grant", get(links::grant))
+        .route("/auth/reset-pwd", post(links::reset_pwd))
         .route("/auth/signout", post(auth::signout))
         .route("/auth/signout-all", post(auth::signout_all))
         .route("/auth/signout-all-except", post(auth::signout_all_except))
@@ -51,7 +52,7 @@ pub fn router(state: AppState) -> Router {
         .route("/storage/bucket/upload-object", post(storage::upload_object).layer(upload_limit))
         .route_layer(from_fn_with_state(state.clone(), require_client_key))
         // Opened from a mail in a browser: no client key there.
-        .route("/auth/verify", get(auth::verify_link));
+        .route("/auth/verify", get(links::verify_link));
 
     let local = Router::new()
         .route("/mail", get(local::list_mail).delete(local::clear_mail))

@@ -1,0 +1,124 @@
+//! The stored rows, as the flows read them (`sqlx::FromRow`): one struct a table.
+
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub name: Option<String>,
+    pub profile_picture: Option<String>,
+    pub email_verified: bool,
+    pub provider: String,
+    pub sign_up_at: String,
+    pub last_login_at: String,
+    /// Extra fields of the `users` model.
+    #[sqlx(json)]
+    pub extra: Map<String, Value>,
+}
+
+/// A sign-up of an address that has not proved its mailbox yet. Each sign-up is its own row with
+/// its own link; confirming that link turns exactly that row into the account (with its id), and
+/// every other pending sign-up of the address is dropped. A password set by someone who cannot
+/// read the mailbox therefore never becomes usable.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RegistrationRow {
+    pub id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub name: Option<String>,
+    pub profile_picture: Option<String>,
+    #[sqlx(json)]
+    pub extra: Map<String, Value>,
+    pub created_at: String,
+    pub expires_at: i64,
+    /// False when the address already had an account at sign-up: the row can never be confirmed,
+    /// it exists so that signing in with its password answers as for a free address.
+    pub claimable: bool,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub selector: String,
+    pub verifier_hash: Vec<u8>,
+    pub user_id: String,
+    pub created_at: String,
+    pub expires_at: i64,
+    pub user_agent: String,
+}
+
+/// A session with its user, as the authentication of a request loads them (one query).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionUser {
+    #[sqlx(flatten)]
+    pub session: SessionRow,
+    #[sqlx(flatten)]
+    pub user: UserRow,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LinkRow {
+    pub selector: String,
+    pub verifier_hash: Vec<u8>,
+    /// The account's id, or for an `email-confirm` link of a sign-up, the pending registration's
+    /// id (which becomes the account's id).
+    pub user_id: String,
+    /// A [`altogic::RedirectAction`] in its wire spelling.
+    pub action: String,
+    pub recipient: String,
+    pub new_email: Option<String>,
+    pub code_hash: Vec<u8>,
+    pub code_attempts: i64,
+    pub created_at: String,
+    pub expires_at: i64,
+    pub consumed: bool,
+    /// For `change-email`: the session that asked, which survives the change.
+    pub session_selector: Option<String>,
+    /// PKCE: the challenge of the request that asked for the link (its verifier is never stored).
+    pub code_challenge: Option<String>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccessTokenRow {
+    pub selector: String,
+    pub verifier_hash: Vec<u8>,
+    pub user_id: String,
+    pub action: String,
+    pub link_selector: Option<String>,
+    pub expires_at: i64,
+    /// The challenge of the link that minted it: redeeming needs the matching verifier.
+    pub code_challenge: Option<String>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FileRow {
+    pub id: String,
+    pub bucket: String,
+    pub owner_id: Option<String>,
+    pub file_name: String,
+    pub mime_type: String,
+    pub size: i64,
+    pub is_public: bool,
+    #[sqlx(json)]
+    pub tags: Vec<String>,
+    pub data: Vec<u8>,
+    pub uploaded_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MailRow {
+    pub id: String,
+    #[sqlx(rename = "to_addr")]
+    pub to: String,
+    pub subject: String,
+    pub action: String,
+    pub link: String,
+    pub code: String,
+    #[sqlx(rename = "text_body")]
+    pub text: String,
+    #[sqlx(rename = "html_body")]
+    pub html: String,
+    pub created_at: String,
+}
