@@ -4,7 +4,7 @@
 //! Each sample launches a fresh app with empty private data dirs and waits until the Home screen's
 //! Login link can be clicked and the Login form is on screen.
 
-#[path = "../tests/e2e_support.rs"]
+#[path = "../tests/e2e/support.rs"]
 mod e2e_support;
 
 use std::time::{Duration, Instant};
