@@ -18,33 +18,61 @@ mod ipc_tests;
 /// A command's answer, as `altogic_auth_ipc` declares it.
 type Answer<C> = CmdResult<<C as Command>::Output>;
 
-/// Every command, for `tauri::Builder::invoke_handler` (the app's and the tests' mock runtime).
-pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
-    tauri::generate_handler![
-        app_state,
-        sign_in,
-        sign_up,
-        send_magic_link,
-        resend_verification,
-        send_reset,
-        pending_redirect,
-        complete_redirect,
-        discard_redirect,
-        complete_reset,
-        verify_code,
-        refresh_user,
-        update_name,
-        upload_avatar,
-        list_sessions,
-        revoke_session,
-        sign_out_others,
-        sign_out,
-        change_password,
-        change_email,
-        dev_mailbox,
-        open_mail_link,
-        leave_app,
-    ]
+/// Whether two names are the same, at compile time.
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The handlers, each with the `ipc` command it implements. Tauri registers a handler under its
+/// function's name, so one named otherwise than its command (or a command without a handler)
+/// fails to compile here.
+macro_rules! handlers {
+    ($($handler:ident: $command:ty),* $(,)?) => {
+        $(const _: () = assert!(same(<$command as Command>::NAME, stringify!($handler)), concat!("`", stringify!($handler), "` is not named as its command"));)*
+        const _: () = assert!(ALL.len() == [$(stringify!($handler)),*].len(), "every declared command has a handler");
+
+        /// Every command, for `tauri::Builder::invoke_handler` (the app's and the tests' mock runtime).
+        pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$($handler),*]
+        }
+    };
+}
+
+handlers! {
+    app_state: GetAppState,
+    sign_in: SignIn,
+    sign_up: SignUp,
+    send_magic_link: SendMagicLink,
+    resend_verification: ResendVerification,
+    send_reset: SendReset,
+    pending_redirect: GetPendingRedirect,
+    complete_redirect: CompleteRedirect,
+    discard_redirect: DiscardRedirect,
+    complete_reset: CompleteReset,
+    verify_code: VerifyCode,
+    refresh_user: RefreshUser,
+    update_name: UpdateName,
+    upload_avatar: UploadAvatar,
+    list_sessions: ListSessions,
+    revoke_session: RevokeSession,
+    sign_out_others: SignOutOthers,
+    sign_out: SignOut,
+    change_password: ChangePassword,
+    change_email: ChangeEmail,
+    dev_mailbox: DevMailbox,
+    open_mail_link: OpenMailLink,
+    leave_app: LeaveApp,
 }
 
 fn signed_in_user(ctx: &AppCtx) -> CmdResult<User> {
