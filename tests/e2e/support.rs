@@ -210,9 +210,27 @@ pub struct App {
     pub client: Client,
 }
 
+/// tauri-driver 2.1 now and then drops a request ("connection reset by peer", about 1 in 100):
+/// the transport failed, not the command.
+fn dropped(e: &fantoccini::error::CmdError) -> bool {
+    use fantoccini::error::CmdError::*;
+    matches!(e, Failed(_) | FailedC(_) | Lost(_))
+}
+
+/// Sends an idempotent WebDriver command again, once, when its request was dropped.
+async fn once_more<T, F: std::future::Future<Output = Result<T, fantoccini::error::CmdError>>>(mut command: impl FnMut() -> F) -> Result<T, fantoccini::error::CmdError> {
+    match command().await {
+        Err(e) if dropped(&e) => {
+            eprintln!("webdriver: a dropped request ({e}); sending it again");
+            command().await
+        }
+        answer => answer,
+    }
+}
+
 impl App {
     pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
-        match self.client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await {
+        match once_more(|| self.client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css))).await {
             Ok(el) => el,
             Err(e) => {
                 let source = self.client.source().await.unwrap_or_default();
@@ -233,7 +251,8 @@ impl App {
     }
 
     pub async fn text(&self, css: &str) -> String {
-        self.wait_for(css).await.text().await.unwrap()
+        let el = self.wait_for(css).await;
+        once_more(|| el.text()).await.unwrap()
     }
 
     /// Waits until the element's text contains `needle`.
@@ -260,11 +279,13 @@ impl App {
         let mut last = String::new();
         for _ in 0..5 {
             let el = self.wait_for(css).await;
-            el.clear().await.unwrap();
-            el.send_keys(&text).await.unwrap();
+            // Clearing first makes the whole attempt safe to repeat when a request is dropped.
+            if once_more(|| el.clear()).await.is_err() || el.send_keys(&text).await.is_err() {
+                continue;
+            }
             // Once typing has started on a screen, its autofocus is no longer awaited.
             let _ = self.client.execute("const a = document.querySelector('[autofocus]'); if (a) a.dataset.typed = '1';", vec![]).await;
-            last = el.prop("value").await.unwrap().unwrap_or_default();
+            last = once_more(|| el.prop("value")).await.unwrap().unwrap_or_default();
             if last == text {
                 if !keys.is_empty() {
                     el.send_keys(&keys).await.unwrap();
@@ -294,7 +315,7 @@ impl App {
 
     /// The router's current path.
     pub async fn path(&self) -> String {
-        self.client.execute("return window.location.pathname", vec![]).await.unwrap().as_str().unwrap_or("").to_string()
+        once_more(|| self.client.execute("return window.location.pathname", vec![])).await.unwrap().as_str().unwrap_or("").to_string()
     }
 
     pub async fn wait_path(&self, want: &str) {
@@ -323,7 +344,7 @@ impl App {
         // Let the webview paint what the DOM already shows (WebKit can hand back an older frame).
         let _ = self.client.execute_async("const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));", vec![]).await;
         tokio::time::sleep(Duration::from_millis(250)).await;
-        let png = self.client.screenshot().await.unwrap();
+        let png = once_more(|| self.client.screenshot()).await.unwrap();
         std::fs::write(artifacts().join(format!("{name}.png")), png).unwrap();
     }
 
