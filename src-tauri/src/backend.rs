@@ -56,6 +56,19 @@ pub fn configured(config_dir: Option<&Path>, env: impl Fn(&str) -> Option<String
     }
 }
 
+impl Embedded {
+    /// A mail link of this backend, on its current address: links of an earlier run name the port
+    /// that run had, which may have had to change. None for any other link.
+    pub fn own_link(&self, link: &str) -> Option<String> {
+        let parsed = url::Url::parse(link).ok()?;
+        let ours = parsed.scheme() == "http" && parsed.host_str() == Some("127.0.0.1") && parsed.path() == VERIFY_PATH;
+        ours.then(|| format!("{}{VERIFY_PATH}?{}", self.url, parsed.query().unwrap_or("")))
+    }
+}
+
+/// Where altogic-local's mail links point.
+const VERIFY_PATH: &str = "/_api/rest/v1/auth/verify";
+
 /// A build without the built-in backend (`--no-default-features`, as the no-C platform checks use)
 /// needs one configured.
 #[cfg(not(feature = "embedded-backend"))]
@@ -63,14 +76,37 @@ pub async fn start_embedded(_data_dir: &Path) -> Result<Backend, String> {
     Err("This build has no built-in backend: set ALTOGIC_ENV_URL and ALTOGIC_CLIENT_KEY, or write backend.json.".into())
 }
 
-/// Starts altogic-local in `data_dir` on 127.0.0.1 with a free port.
+/// The built-in backend's port, kept in its data dir: links in its mails and the pictures it
+/// stores name it, so they keep working after a restart.
+#[cfg(feature = "embedded-backend")]
+const PORT_FILE: &str = "port";
+
+/// Starts altogic-local in `data_dir` on 127.0.0.1, on the port of the last run (a free one the
+/// first time, or when that one is taken now).
 #[cfg(feature = "embedded-backend")]
 pub async fn start_embedded(data_dir: &Path) -> Result<Backend, String> {
-    let mut config = altogic_local::Config::loopback(data_dir.join("altogic-local"));
+    let dir = data_dir.join("altogic-local");
+    let port_file = dir.join(PORT_FILE);
+    let remembered = std::fs::read_to_string(&port_file).ok().and_then(|p| p.trim().parse::<u16>().ok()).filter(|p| *p != 0);
+    let mut config = altogic_local::Config::loopback(&dir);
     config.redirect_url = REDIRECT_URL.into();
     config.email_verification = true;
     config.mailbox = Some(true);
-    let server = altogic_local::start(config).await.map_err(|e| e.to_string())?;
+    config.listen.set_port(remembered.unwrap_or(0));
+    let server = match altogic_local::start(config.clone()).await {
+        Err(altogic_local::StartError::Listen { .. }) if remembered.is_some() => {
+            tracing::warn!(port = remembered, "the built-in backend's port is taken: starting on another one");
+            config.listen.set_port(0);
+            altogic_local::start(config).await
+        }
+        started => started,
+    }
+    .map_err(|e| e.to_string())?;
+    if remembered != Some(server.addr.port()) {
+        if let Err(e) = std::fs::write(&port_file, server.addr.port().to_string()) {
+            tracing::warn!(error = %e, "could not remember the built-in backend's port");
+        }
+    }
     let embedded = Embedded { url: server.url.clone(), mailbox_token: server.mailbox_token.clone(), server };
     Ok(Backend { env_url: embedded.url.clone(), client_key: embedded.server.client_key.clone(), embedded: Some(embedded) })
 }
@@ -78,6 +114,20 @@ pub async fn start_embedded(data_dir: &Path) -> Result<Backend, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "embedded-backend")]
+    #[tokio::test]
+    async fn links_of_an_earlier_run_are_recognised_on_the_current_address() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = start_embedded(dir.path()).await.unwrap();
+        let embedded = backend.embedded.unwrap();
+        let now = embedded.url.clone();
+        assert_eq!(embedded.own_link("http://127.0.0.1:1/_api/rest/v1/auth/verify?key=k&action=magic-link").as_deref(), Some(format!("{now}/_api/rest/v1/auth/verify?key=k&action=magic-link").as_str()));
+        for foreign in ["http://evil.example/_api/rest/v1/auth/verify?key=k", "https://127.0.0.1:1/_api/rest/v1/auth/verify?key=k", "http://127.0.0.1:1/_storage/x", "not a url"] {
+            assert_eq!(embedded.own_link(foreign), None, "{foreign}");
+        }
+        embedded.server.shutdown().await;
+    }
 
     #[test]
     fn the_environment_wins_over_backend_json_which_wins_over_nothing() {
@@ -97,6 +147,27 @@ mod tests {
         assert_eq!(configured(None, |_: &str| Some("  ".to_string())), None);
         std::fs::write(dir.path().join("backend.json"), "not json").unwrap();
         assert_eq!(configured(Some(dir.path()), silent), None, "an unreadable file is ignored");
+    }
+
+    #[cfg(feature = "embedded-backend")]
+    #[tokio::test]
+    async fn the_built_in_backend_keeps_its_port_and_moves_only_when_it_is_taken() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = start_embedded(dir.path()).await.unwrap();
+        let url = first.env_url.clone();
+        first.embedded.unwrap().server.shutdown().await;
+        let again = start_embedded(dir.path()).await.unwrap();
+        assert_eq!(again.env_url, url, "the same address after a restart");
+        // Someone else holds it now (our own running instance): another port, remembered.
+        let other = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(other.path().join("altogic-local")).unwrap();
+        std::fs::copy(dir.path().join("altogic-local").join(PORT_FILE), other.path().join("altogic-local").join(PORT_FILE)).unwrap();
+        let moved = start_embedded(other.path()).await.unwrap();
+        assert_ne!(moved.env_url, url);
+        let port = std::fs::read_to_string(other.path().join("altogic-local").join(PORT_FILE)).unwrap();
+        assert!(moved.env_url.ends_with(&format!(":{port}")), "{} vs {port}", moved.env_url);
+        again.embedded.unwrap().server.shutdown().await;
+        moved.embedded.unwrap().server.shutdown().await;
     }
 
     #[cfg(feature = "embedded-backend")]

@@ -78,6 +78,9 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     });
     app.manage(AppCtx::new(backend, Arc::new(store), on_invalidated)?);
 
+    #[cfg(desktop)]
+    keep_window_state(app);
+
     // Development runs are not installed: register the scheme so the OS can open our links.
     #[cfg(all(debug_assertions, any(target_os = "linux", windows)))]
     if let Err(e) = app.deep_link().register_all() {
@@ -91,6 +94,33 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let link_handle = handle.clone();
     app.deep_link().on_open_url(move |event| redirect::deliver(&link_handle, event.urls().iter().map(|u| u.to_string())));
     Ok(())
+}
+
+/// The window-state plugin writes its file when the app exits normally; an app ended otherwise (the
+/// OS at shutdown, a test driver) would forget. So the size and place are also written once the
+/// window has stopped moving for a moment.
+#[cfg(desktop)]
+fn keep_window_state(app: &tauri::App) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use tauri_plugin_window_state::{AppHandleExt, StateFlags};
+    let Some(window) = app.get_webview_window("main") else { return };
+    let handle = app.handle().clone();
+    let changes = Arc::new(AtomicU64::new(0));
+    window.on_window_event(move |event| {
+        if !matches!(event, tauri::WindowEvent::Resized(_) | tauri::WindowEvent::Moved(_)) {
+            return;
+        }
+        let this = changes.fetch_add(1, Ordering::Relaxed) + 1;
+        let (handle, changes) = (handle.clone(), changes.clone());
+        tauri::async_runtime::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+            if changes.load(Ordering::Relaxed) == this {
+                if let Err(e) = handle.save_window_state(StateFlags::all()) {
+                    tracing::warn!(error = %e, "could not save the window's size");
+                }
+            }
+        });
+    });
 }
 
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
@@ -111,6 +141,9 @@ pub fn run() {
             let _ = window.set_focus();
         }
     }));
+    // Desktop windows open at the size and place they were left at.
+    #[cfg(desktop)]
+    let builder = builder.plugin(tauri_plugin_window_state::Builder::default().build());
     builder
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_store::Builder::default().build())

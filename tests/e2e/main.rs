@@ -4,6 +4,7 @@
 //! Screenshots of each screen go to tests/artifacts/.
 
 mod links;
+mod newcomer;
 mod platform;
 mod profile;
 mod support;

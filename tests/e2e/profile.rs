@@ -60,31 +60,9 @@ async fn an_uploaded_avatar_is_shown() {
     sign_in_through_the_ui(&app, &email, PASSWORD).await;
     let initials = app.wait_for("#avatar-img").await;
     assert_eq!(initials.tag_name().await.unwrap().to_lowercase(), "svg", "initials drawn locally without a picture");
-    app.wait_for("#avatar-input").await;
-    app.client
-        .execute(
-            "const bin = atob(arguments[0]); const bytes = new Uint8Array(bin.length);
-             for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-             const dt = new DataTransfer(); dt.items.add(new File([bytes], 'me.png', {type: 'image/png'}));
-             const input = document.querySelector('#avatar-input'); input.files = dt.files;
-             input.dispatchEvent(new Event('change', {bubbles: true}));",
-            vec![serde_json::json!(PNG_B64)],
-        )
-        .await
-        .unwrap();
-    let mut src = String::new();
-    for _ in 0..100 {
-        if let Ok(img) = app.client.find(fantoccini::Locator::Css("img#avatar-img")).await {
-            src = img.attr("src").await.unwrap().unwrap_or_default();
-            if src.contains("/_storage/") {
-                break;
-            }
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let src = upload_avatar(&app).await;
     assert!(src.starts_with(&h.server.url) && src.contains("/_storage/"), "avatar src: {src}");
-    let loaded = app.client.execute("const i = document.querySelector('img#avatar-img'); return i.complete && i.naturalWidth > 0;", vec![]).await.unwrap();
-    assert_eq!(loaded, serde_json::json!(true), "the picture loads in the webview");
+    assert!(avatar_loaded(&app).await, "the picture loads in the webview");
     app.screenshot("09-avatar").await;
     let c = h.client();
     c.auth().sign_in_with_email(&email, PASSWORD).await.unwrap();
@@ -129,4 +107,43 @@ async fn another_session_is_listed_with_its_device_and_can_be_revoked() {
     assert!(!app.text("#sessions").await.contains("Pixel 8"), "the revoked session vanished");
     assert!(phone.auth().get_user_from_db().await.unwrap_err().has_code("invalid_session_token"));
     app.close().await;
+}
+
+/// Picks a 1×1 PNG in the avatar's file input; returns the picture's URL once it is shown.
+pub async fn upload_avatar(app: &App) -> String {
+    app.wait_for("#avatar-input").await;
+    app.client
+        .execute(
+            "const bin = atob(arguments[0]); const bytes = new Uint8Array(bin.length);
+             for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+             const dt = new DataTransfer(); dt.items.add(new File([bytes], 'me.png', {type: 'image/png'}));
+             const input = document.querySelector('#avatar-input'); input.files = dt.files;
+             input.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![serde_json::json!(PNG_B64)],
+        )
+        .await
+        .unwrap();
+    let mut src = String::new();
+    for _ in 0..100 {
+        if let Ok(img) = app.client.find(fantoccini::Locator::Css("img#avatar-img")).await {
+            src = img.attr("src").await.unwrap().unwrap_or_default();
+            if src.contains("/_storage/") {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    src
+}
+
+/// Whether the profile picture (an `<img>`, not the initials) has loaded in the webview.
+pub async fn avatar_loaded(app: &App) -> bool {
+    for _ in 0..50 {
+        let loaded = app.client.execute("const i = document.querySelector('img#avatar-img'); return !!i && i.complete && i.naturalWidth > 0;", vec![]).await.unwrap();
+        if loaded == serde_json::json!(true) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
 }

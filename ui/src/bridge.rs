@@ -97,6 +97,15 @@ mod web {
         cb.forget();
     }
 
+    pub fn locale_date_time(iso: &str) -> String {
+        let d = js_sys::Date::new(&JsValue::from_str(iso));
+        if d.get_time().is_nan() {
+            return crate::logic::iso_date_time_part(iso);
+        }
+        let f = get(&d, "toLocaleString").and_then(|f| f.dyn_into::<Function>().ok());
+        f.and_then(|f| f.call0(&d).ok()).and_then(|s| s.as_string()).unwrap_or_else(|| crate::logic::iso_date_time_part(iso))
+    }
+
     pub fn locale_date(iso: &str) -> String {
         let d = js_sys::Date::new(&JsValue::from_str(iso));
         if d.get_time().is_nan() {
@@ -178,7 +187,7 @@ mod web {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use web::{focus, locale_date, read_avatar};
+pub use web::{focus, locale_date, locale_date_time, read_avatar};
 
 /// True when the page runs inside the Tauri shell.
 pub fn in_tauri() -> bool {
@@ -235,6 +244,11 @@ pub fn listen_shell_events(sink: impl Fn(ShellEvent) + Clone + 'static) {
     {
         let _ = sink;
     }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn locale_date_time(iso: &str) -> String {
+    crate::logic::iso_date_time_part(iso)
 }
 
 #[cfg(not(target_arch = "wasm32"))]

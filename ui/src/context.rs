@@ -13,6 +13,8 @@ pub struct AppCtx {
     pub user: Signal<Option<User>>,
     /// The app runs its own backend: the dev mailbox exists.
     pub embedded: Signal<bool>,
+    /// The backend's address now (the built-in one's may differ from a picture's of an earlier run).
+    pub env_url: Signal<String>,
     /// `app_state` has answered (or failed): guards may run.
     pub ready: Signal<bool>,
     /// The last command could not reach the server.
@@ -29,6 +31,7 @@ impl AppCtx {
         AppCtx {
             user: Signal::new(None),
             embedded: Signal::new(false),
+            env_url: Signal::new(String::new()),
             ready: Signal::new(false),
             offline: Signal::new(false),
             arrived_redirect: Signal::new(None),

@@ -44,10 +44,11 @@ pub fn initials(name: &str) -> String {
     }
 }
 
-/// A stable hue (0..360) for a name (FNV-1a), so each person keeps "their" colour.
-pub fn name_hue(name: &str) -> u32 {
+/// A stable hue (0..360) for a key (FNV-1a): the user id, so each person keeps "their" colour
+/// whatever they are called.
+pub fn hue_of(key: &str) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
-    for b in name.trim().to_lowercase().bytes() {
+    for b in key.trim().to_lowercase().bytes() {
         h ^= b as u32;
         h = h.wrapping_mul(0x0100_0193);
     }
@@ -55,8 +56,29 @@ pub fn name_hue(name: &str) -> u32 {
 }
 
 /// Background colour of the initials avatar: dark enough for white text (WCAG AA at this size).
-pub fn avatar_color(name: &str) -> String {
-    format!("hsl({}, 55%, 38%)", name_hue(name))
+pub fn avatar_color(user_id: &str) -> String {
+    format!("hsl({}, 55%, 38%)", hue_of(user_id))
+}
+
+/// A picture URL of the built-in backend on its current address (`env_url`): pictures stored in
+/// an earlier run name that run's port, which may have had to change. Other URLs stay as they are.
+pub fn on_backend(picture: &str, env_url: &str, embedded: bool) -> String {
+    const LOOPBACK: &str = "http://127.0.0.1:";
+    let Some(rest) = picture.strip_prefix(LOOPBACK).filter(|_| embedded && !env_url.is_empty()) else {
+        return picture.to_string();
+    };
+    match rest.find('/') {
+        Some(path) => format!("{}{}", env_url.trim_end_matches('/'), &rest[path..]),
+        None => picture.to_string(),
+    }
+}
+
+/// `2024-05-01T10:20:30.000Z` → `2024-05-01 10:20`: the fallback when the locale formatter is unavailable.
+pub fn iso_date_time_part(iso: &str) -> String {
+    match iso.get(11..16) {
+        Some(time) if iso.as_bytes().get(10) == Some(&b'T') => format!("{} {time}", iso_date_part(iso)),
+        _ => iso_date_part(iso),
+    }
 }
 
 /// `2024-05-01T10:20:30.000Z` → `2024-05-01`: the fallback when the locale formatter is unavailable.
@@ -188,10 +210,21 @@ mod tests {
     #[test]
     fn colours_are_stable_and_vary() {
         assert_eq!(avatar_color("Ada"), avatar_color("ada "));
-        assert!(name_hue("Ada") < 360);
-        let hues: std::collections::HashSet<_> = ["Ada", "Grace", "Linus", "Ken", "Barbara"].iter().map(|n| name_hue(n)).collect();
+        assert!(hue_of("Ada") < 360);
+        let hues: std::collections::HashSet<_> = ["Ada", "Grace", "Linus", "Ken", "Barbara"].iter().map(|n| hue_of(n)).collect();
         assert!(hues.len() >= 4);
         assert!(avatar_color("x").starts_with("hsl("));
+    }
+
+    #[test]
+    fn pictures_of_an_earlier_run_follow_the_built_in_backend() {
+        let now = "http://127.0.0.1:7001";
+        assert_eq!(on_backend("http://127.0.0.1:5555/_storage/e/root/f", now, true), "http://127.0.0.1:7001/_storage/e/root/f");
+        assert_eq!(on_backend("http://127.0.0.1:5555/_storage/e/root/f", now, false), "http://127.0.0.1:5555/_storage/e/root/f", "a remote backend's URLs are its own");
+        assert_eq!(on_backend("https://cdn.example/f.png", now, true), "https://cdn.example/f.png");
+        assert_eq!(on_backend("http://127.0.0.1:5555/x", "", true), "http://127.0.0.1:5555/x");
+        assert_eq!(iso_date_time_part("2024-05-01T10:20:30.000Z"), "2024-05-01 10:20");
+        assert_eq!(iso_date_time_part("2024-05-01"), "2024-05-01");
     }
 
     #[test]
@@ -226,6 +259,7 @@ mod tests {
             text: "t".into(),
             html: "<p>t</p>".into(),
             created_at: at.into(),
+            used: false,
         };
         let sorted = sort_mails(vec![m("1", "2024-01-01T00:00:00Z"), m("3", "2024-03-01T00:00:00Z"), m("2", "2024-02-01T00:00:00Z")]);
         let ids: Vec<_> = sorted.iter().map(|m| m.id.as_str()).collect();

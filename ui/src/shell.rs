@@ -5,6 +5,7 @@ use dioxus::prelude::*;
 use dioxus::router::Navigator;
 
 use crate::bridge::{self, ShellEvent};
+use crate::components::AppHeader;
 use crate::context::{use_app, AppCtx, OFFLINE_TEXT};
 use crate::{logic, Route};
 
@@ -28,6 +29,10 @@ pub fn Shell() -> Element {
     rsx! {
         a { class: "skip-link", href: "#content", "Skip to content" }
         Banners {}
+        // Home is the start, and Profile (the signed-in start) draws its own, with Logout.
+        if !matches!(route, Route::Home {} | Route::Profile {}) {
+            AppHeader {}
+        }
         main { id: "content", class: "page", tabindex: "-1",
             if waiting || target.is_some() {
                 div { class: "center-screen", "aria-busy": "true",
@@ -49,6 +54,7 @@ fn start(mut ctx: AppCtx, nav: Navigator) {
             Ok(s) => {
                 ctx.user.set(s.user);
                 ctx.embedded.set(s.embedded_backend);
+                ctx.env_url.set(s.env_url);
             }
             Err(e) => {
                 ctx.fail(e);

@@ -62,8 +62,10 @@ async fn a_link_opened_twice_still_works_and_dies_when_granted() {
     let scanner = t.open_link(&link).await; // a mail scanner's GET
     let user = t.open_link(&link).await;
     assert_eq!((scanner.status, user.status), (200, 200));
+    assert!(!t.latest_mail(&email).await.used, "opened is not used: the mailbox still offers it");
     let client = t.client();
     client.auth().get_auth_grant(user.access_token.as_deref().unwrap()).await.unwrap();
+    assert!(t.latest_mail(&email).await.used, "the dev mailbox shows a redeemed link as used");
 
     // Single use: the granted token, the scanner's token and the link are all spent now.
     let again = t.client().auth().get_auth_grant(user.access_token.as_deref().unwrap()).await.unwrap_err();

@@ -250,6 +250,9 @@ pub struct MailMessage {
     pub text: String,
     pub html: String,
     pub created_at: String,
+    /// altogic-local: the link was redeemed, has expired, or is gone; opening it again does nothing.
+    #[serde(default)]
+    pub used: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -313,10 +313,8 @@ pub async fn dev_mailbox(ctx: State<'_, AppCtx>, args: NoArgs) -> Answer<DevMail
 #[tauri::command]
 pub async fn open_mail_link<R: Runtime>(app: AppHandle<R>, ctx: State<'_, AppCtx>, args: MailLinkArgs) -> Answer<OpenMailLink> {
     let server = embedded(&ctx)?;
-    if !args.link.starts_with(&format!("{}/_api/rest/v1/auth/verify?", server.url)) {
-        return Err(CmdError::new(codes::VALIDATION_ERROR, "Only links of the built-in backend can be opened here."));
-    }
-    let response = ctx.http.get(&args.link).send().await.map_err(unreachable_backend)?;
+    let link = server.own_link(&args.link).ok_or_else(|| CmdError::new(codes::VALIDATION_ERROR, "Only links of the built-in backend can be opened here."))?;
+    let response = ctx.http.get(&link).send().await.map_err(unreachable_backend)?;
     let location = response.headers().get("location").and_then(|v| v.to_str().ok());
     let location = location.ok_or_else(|| CmdError::new(codes::INVALID_RESPONSE, "The link did not redirect."))?;
     redirect::deliver(&app, [location.to_string()]);

@@ -14,7 +14,9 @@ pub fn Avatar(user: User) -> Element {
     let upload = use_action();
     let name = user.name.clone().filter(|n| !n.trim().is_empty()).or(user.email.clone()).unwrap_or_default();
     let broken = use_signal(|| None::<String>);
-    let picture = user.profile_picture.clone().filter(|p| !p.is_empty() && broken().as_deref() != Some(p.as_str()));
+    // A picture the built-in backend stored in an earlier run names that run's address.
+    let picture = user.profile_picture.as_deref().filter(|p| !p.is_empty()).map(|p| logic::on_backend(p, &ctx.env_url.read(), ctx.embedded.cloned()));
+    let picture = picture.filter(|p| broken().as_deref() != Some(p.as_str()));
 
     let change = move |_: FormEvent| {
         if upload.pending() {
@@ -32,7 +34,7 @@ pub fn Avatar(user: User) -> Element {
     rsx! {
         figure { class: "avatar-wrap",
             div { class: if busy { "avatar is-busy" } else { "avatar" },
-                Picture { src: picture, name: name.clone(), broken }
+                Picture { src: picture, name: name.clone(), color: logic::avatar_color(&user.id), broken }
             }
             figcaption {
                 label { class: if busy { "btn btn-outline btn-sm is-disabled" } else { "btn btn-outline btn-sm" }, r#for: "avatar-input",
@@ -52,11 +54,12 @@ pub fn Avatar(user: User) -> Element {
     }
 }
 
-/// The uploaded picture, or the initials when there is none (or it does not load).
+/// The uploaded picture, or the initials on `color` (the user id's: a new name keeps it) when
+/// there is none or it does not load.
 #[component]
-fn Picture(src: Option<String>, name: String, broken: Signal<Option<String>>) -> Element {
+fn Picture(src: Option<String>, name: String, color: String, broken: Signal<Option<String>>) -> Element {
     let Some(src) = src else {
-        let (initials, color) = (logic::initials(&name), logic::avatar_color(&name));
+        let initials = logic::initials(&name);
         return rsx! {
             svg { id: "avatar-img", view_box: "0 0 96 96", width: "96", height: "96", role: "img", "aria-label": "{name}",
                 circle { cx: "48", cy: "48", r: "48", fill: "{color}" }

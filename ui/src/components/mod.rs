@@ -1,17 +1,21 @@
 //! The pieces screens are built from.
 
 mod alerts;
+mod app_header;
 mod avatar;
 mod button;
 mod card;
 mod code_entry;
 mod field;
+mod mail_note;
 mod sessions;
 
 pub use alerts::{Errors, Success};
+pub use app_header::AppHeader;
 pub use avatar::Avatar;
 pub use button::{BusyButton, SubmitButton};
 pub use card::{Card, Logo};
 pub use code_entry::CodeEntry;
 pub use field::Field;
+pub use mail_note::MailNote;
 pub use sessions::Sessions;

@@ -29,9 +29,9 @@ pub fn Login() -> Element {
                 form { class: "form", onsubmit: submit,
                     Errors { messages: sign_in.errors() }
                     Field { id: "email", label: "Email", kind: "email", value: email(), oninput: move |v| email.set(v),
-                        placeholder: "Type your email", autocomplete: "email", autofocus: true, hidden_label: true }
+                        placeholder: "you@example.com", autocomplete: "email", autofocus: true }
                     Field { id: "password", label: "Password", kind: "password", value: password(), oninput: move |v| password.set(v),
-                        placeholder: "Type your password", autocomplete: "current-password", hidden_label: true, enterkeyhint: "go" }
+                        placeholder: "Your password", autocomplete: "current-password", enterkeyhint: "go" }
                     div { class: "form-actions",
                         Link { id: "forgot-link", class: "link small", to: Route::ForgotPassword {}, "Forgot password?" }
                         SubmitButton { id: "login-button", label: "Login", busy: sign_in.pending() }

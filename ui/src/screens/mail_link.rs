@@ -4,7 +4,7 @@
 use altogic_auth_ipc::commands::{EmailArgs, SendMagicLink, SendReset};
 use dioxus::prelude::*;
 
-use crate::components::{Card, CodeEntry, Errors, Field, SubmitButton, Success};
+use crate::components::{Card, CodeEntry, Errors, Field, MailNote, SubmitButton, Success};
 use crate::hooks::{use_action, Action};
 use crate::Route;
 
@@ -73,21 +73,21 @@ fn MailLinkForm(
         e.prevent_default();
         let addr = email.peek().trim().to_string();
         sent_to.set(None);
-        mail.send(send, addr.clone(), move |()| {
-            email.set(String::new());
-            sent_to.set(Some(addr));
-        });
+        // The address stays in the field: the screen says where the mail went, and a second try
+        // needs no retyping.
+        mail.send(send, addr.clone(), move |()| sent_to.set(Some(addr)));
     };
     rsx! {
         div { class: "center-screen",
             Card { title: title.to_string(), subtitle: subtitle.map(str::to_string),
                 form { class: "form", onsubmit: submit,
-                    if sent_to().is_some() {
-                        Success { message: sent_message }
+                    if let Some(addr) = sent_to() {
+                        Success { message: "{sent_message} We sent it to {addr}." }
+                        MailNote {}
                     }
                     Errors { messages: send.errors() }
                     Field { id: "email", label: "Email", kind: "email", value: email(), oninput: move |v| email.set(v),
-                        placeholder: "Type your email", autocomplete: "email", autofocus: true, hidden_label: true, enterkeyhint: "send" }
+                        placeholder: "you@example.com", autocomplete: "email", autofocus: true, enterkeyhint: "send" }
                     div { class: "form-actions",
                         {side_link}
                         SubmitButton { id: button_id, label: button_label, busy: send.pending() }

@@ -31,7 +31,7 @@ pub fn Mailbox() -> Element {
             header { class: "page-header",
                 div {
                     h1 { class: "page-title", "Dev mailbox" }
-                    p { class: "muted small", "Mail sent by the embedded backend. Nothing leaves this computer." }
+                    p { class: "muted small", "Mail sent by the built-in backend. Nothing leaves this computer." }
                 }
                 div { class: "row",
                     button { id: "refresh-button", class: "btn btn-outline", r#type: "button", disabled: loading, onclick: move |_| mails.restart(),
@@ -46,7 +46,7 @@ pub fn Mailbox() -> Element {
                 }
             }
             if !ctx.embedded.cloned() && !*ctx.outside_app.read() {
-                div { class: "alert alert-info", "The dev mailbox exists only when the app runs its own backend." }
+                div { class: "alert alert-info", "The dev mailbox exists only with the built-in backend." }
             }
             Errors { messages: [load_errors, open.errors()].concat() }
             match list {
@@ -74,13 +74,15 @@ fn MailRow(mail: MailView, opening: bool, disabled: bool, onopen: EventHandler<(
                 p { class: "muted small",
                     span { class: "mail-to", "To: {m.to}" }
                     " · "
-                    time { datetime: "{m.created_at}", {bridge::locale_date(&m.created_at)} }
+                    time { datetime: "{m.created_at}", {bridge::locale_date_time(&m.created_at)} }
                 }
                 if !m.code.is_empty() {
                     p { class: "small", "Code: " code { class: "mail-code", "{m.code}" } }
                 }
             }
-            if !m.link.is_empty() {
+            if m.used {
+                span { class: "badge badge-muted used", title: "This link was used or has expired", "Used" }
+            } else if !m.link.is_empty() {
                 button { class: "btn btn-primary open-link", r#type: "button", disabled, "aria-label": "Open link: {m.subject}",
                     onclick: {
                         let (id, link) = (m.id.clone(), m.link.clone());

@@ -4,7 +4,7 @@ use altogic_auth_ipc::commands::{ChangeEmail, ChangeEmailArgs, ChangePassword, C
 use altogic_auth_ipc::User;
 use dioxus::prelude::*;
 
-use crate::components::{Avatar, BusyButton, Errors, Field, Logo, Sessions, SubmitButton, Success};
+use crate::components::{AppHeader, Avatar, BusyButton, Errors, Field, MailNote, Sessions, SubmitButton, Success};
 use crate::context::use_app;
 use crate::hooks::use_action;
 use crate::{bridge, Route};
@@ -25,26 +25,42 @@ pub fn Profile() -> Element {
         });
     };
     rsx! {
-        div { class: "content profile",
-            div { class: "app-bar",
-                Logo {}
-                span { class: "app-name", "Altogic Auth" }
+        AppHeader { back: false,
+            if ctx.embedded.cloned() {
+                Link { id: "mailbox-link", class: "btn btn-outline btn-sm", to: Route::Mailbox {}, "Dev mailbox" }
             }
+            BusyButton { id: "logout", class: "btn btn-danger btn-sm", label: "Logout", busy: logout.pending(), onclick: sign_out }
+        }
+        div { class: "content profile",
+            Errors { messages: logout.errors(), id: "logout-errors" }
             section { class: "panel profile-head",
                 Avatar { user: user.clone() }
                 UserInfo { user: user.clone() }
             }
             Sessions {}
-            div { class: "grid-2",
-                PasswordForm {}
-                EmailForm { user: user.clone() }
-            }
-            Errors { messages: logout.errors(), id: "logout-errors" }
-            div { class: "profile-actions",
-                if ctx.embedded.cloned() {
-                    Link { id: "mailbox-link", class: "btn btn-outline", to: Route::Mailbox {}, "Dev mailbox" }
+            Security { user: user.clone() }
+        }
+    }
+}
+
+/// Password and e-mail changes: rarely needed, so closed until asked for.
+#[component]
+fn Security(user: User) -> Element {
+    let mut open = use_signal(|| false);
+    rsx! {
+        section { class: "panel security", "aria-labelledby": "security-title",
+            div { class: "panel-header",
+                h2 { id: "security-title", class: "panel-title", "Security" }
+                button { id: "security-toggle", class: "btn btn-outline btn-sm", r#type: "button", "aria-expanded": if open() { "true" } else { "false" },
+                    "aria-controls": "security-forms", onclick: move |_| open.toggle(),
+                    if open() { "Close" } else { "Change password or e-mail" }
                 }
-                BusyButton { id: "logout", class: "btn btn-danger", label: "Logout", busy: logout.pending(), onclick: sign_out }
+            }
+            if open() {
+                div { id: "security-forms", class: "grid-2",
+                    PasswordForm {}
+                    EmailForm { user }
+                }
             }
         }
     }
@@ -95,9 +111,11 @@ fn UserInfo(user: User) -> Element {
                         onkeydown: move |e: KeyboardEvent| if e.key() == Key::Escape { e.prevent_default(); cancel(); },
                         onmounted: move |e: MountedEvent| async move { let _ = e.set_focus(true).await; },
                     }
-                    p { id: "name-hint", class: "muted small",
-                        if rename.pending() { span { class: "spinner", "aria-hidden": "true" } " Saving..." } else { "Press Enter to save, Esc to cancel." }
+                    div { class: "row name-actions",
+                        SubmitButton { id: "name-save", label: "Save", busy: rename.pending(), class: "btn btn-primary btn-sm" }
+                        button { id: "name-cancel", class: "btn btn-outline btn-sm", r#type: "button", onclick: move |_| cancel(), "Cancel" }
                     }
+                    p { id: "name-hint", class: "muted small", "Enter saves, Esc cancels." }
                 }
             } else {
                 h1 { id: "hello", class: "hello", "Hello, {name}" }
@@ -159,6 +177,9 @@ fn EmailForm(user: User) -> Element {
         PanelForm { id: "email", title: "Change e-mail", done: done(), errors: change.errors(), busy: change.pending(), button_label: "Change e-mail", onsubmit: submit,
             Field { id: "new-email", label: "New e-mail", kind: "email", value: new_email(), oninput: move |v| new_email.set(v), autocomplete: "email" }
             Field { id: "email-password", label: "Password", kind: "password", value: password(), oninput: move |v| password.set(v), autocomplete: "current-password", enterkeyhint: "done" }
+            if done().starts_with("Check") {
+                MailNote {}
+            }
         }
     }
 }

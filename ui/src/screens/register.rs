@@ -1,7 +1,7 @@
 use altogic_auth_ipc::commands::{EmailArgs, ResendVerification, SignUp, SignUpArgs};
 use dioxus::prelude::*;
 
-use crate::components::{BusyButton, Card, CodeEntry, Errors, Field, SubmitButton, Success};
+use crate::components::{BusyButton, Card, CodeEntry, Errors, Field, MailNote, SubmitButton, Success};
 use crate::context::use_app;
 use crate::hooks::use_action;
 use crate::Route;
@@ -36,18 +36,19 @@ pub fn Register() -> Element {
 
     rsx! {
         div { class: "center-screen",
-            Card { title: "Create an account",
+            Card { title: if verify_email().is_some() { "Check your e-mail" } else { "Create an account" },
                 if let Some(addr) = verify_email() {
                     CheckInbox { email: addr }
                 } else {
                     form { class: "form", onsubmit: submit,
                         Errors { messages: sign_up.errors() }
                         Field { id: "email", label: "Email", kind: "email", value: email(), oninput: move |v| email.set(v),
-                            placeholder: "Type your email", autocomplete: "email", autofocus: true, hidden_label: true }
+                            placeholder: "you@example.com", autocomplete: "email", autofocus: true }
                         Field { id: "name", label: "Name", value: name(), oninput: move |v| name.set(v),
-                            placeholder: "Type your name", autocomplete: "name", hidden_label: true }
+                            placeholder: "Your name", autocomplete: "name" }
                         Field { id: "password", label: "Password", kind: "password", value: password(), oninput: move |v| password.set(v),
-                            placeholder: "Type your password", autocomplete: "new-password", hidden_label: true, enterkeyhint: "go" }
+                            placeholder: "Choose a password", autocomplete: "new-password", enterkeyhint: "go",
+                            hint: "At least 8 characters." }
                         div { class: "form-actions",
                             Link { id: "login-link", class: "link", to: Route::Login {}, "Already have an account?" }
                             SubmitButton { id: "register-button", label: "Register", busy: sign_up.pending() }
@@ -76,6 +77,7 @@ fn CheckInbox(email: String) -> Element {
         Errors { messages: resend.errors() }
         div { class: "stack",
             p { class: "muted", "We sent a verification link to " strong { "{email}" } "." }
+            MailNote {}
             div { class: "row",
                 BusyButton { id: "resend-button", class: "btn btn-outline", label: "Resend", busy: resend.pending(), onclick: again }
                 if !sent().is_empty() {

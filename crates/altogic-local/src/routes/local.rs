@@ -9,6 +9,7 @@ use axum::Json;
 
 use crate::domain::Email;
 use crate::error::AppResult;
+use crate::time::unix_now;
 use crate::AppState;
 
 /// `GET /_local/v1/mail?to=ADDR`: captured mails, newest first.
@@ -16,11 +17,22 @@ pub async fn list_mail(State(state): State<AppState>, Query(q): Query<HashMap<St
     // The same canonical form the mails were sent to (a malformed address matches nothing).
     let to = q.get("to").filter(|t| !t.trim().is_empty()).map(|t| Email::parse(t).map(|e| e.to_string()).unwrap_or_default());
     let rows = state.store.mails(to.as_deref()).await?;
-    let messages = rows
-        .into_iter()
-        .map(|m| MailMessage { id: m.id, to: m.to, subject: m.subject, action: m.action, link: m.link, code: m.code, text: m.text, html: m.html, created_at: m.created_at })
-        .collect();
+    let mut messages = Vec::with_capacity(rows.len());
+    for m in rows {
+        let used = link_used(&state, &m.link).await?;
+        messages.push(MailMessage { id: m.id, to: m.to, subject: m.subject, action: m.action, link: m.link, code: m.code, text: m.text, html: m.html, created_at: m.created_at, used });
+    }
     Ok(Json(Mailbox { messages }))
+}
+
+/// Whether a mail's link can no longer be used: redeemed, expired, or gone (swept, or retired by a
+/// newer mail). A mail without a link (a notice) is never "used".
+async fn link_used(state: &AppState, link: &str) -> AppResult<bool> {
+    let Some(selector) = url::Url::parse(link).ok().and_then(|u| u.query_pairs().find(|(k, _)| k == "key").and_then(|(_, v)| v.split('.').next().map(str::to_string))) else {
+        return Ok(false);
+    };
+    let row = state.store.link(&selector).await?;
+    Ok(row.is_none_or(|l| l.consumed || l.expires_at <= unix_now()))
 }
 
 /// `DELETE /_local/v1/mail`.

@@ -85,6 +85,10 @@ macro_rules! sql_flows {
                 Ok(sqlx::query_as(&sql("SELECT * FROM files WHERE id = ?")).bind(id).fetch_optional(self.reader()).await?)
             }
 
+            async fn link(&self, selector: &str) -> StoreResult<Option<LinkRow>> {
+                Ok(sqlx::query_as(&sql("SELECT * FROM email_links WHERE selector = ?")).bind(selector).fetch_optional(self.reader()).await?)
+            }
+
             async fn hit(&self, key: &str, now: i64, window: i64) -> StoreResult<(i64, i64)> {
                 let mut tx = self.tx().await?;
                 let counted = hit(&mut tx, key, now, window).await?;

@@ -247,6 +247,8 @@ pub trait Store: Send + Sync + 'static {
     /// Live sessions of the user, newest first.
     async fn sessions_of(&self, user_id: &str, now: i64) -> StoreResult<Vec<SessionRow>>;
     async fn file(&self, id: &str) -> StoreResult<Option<FileRow>>;
+    /// A mail link by its selector (the dev mailbox says whether it was used).
+    async fn link(&self, selector: &str) -> StoreResult<Option<LinkRow>>;
 
     // ---- counters ----
     /// Counts one hit of `key` in a fixed window of `window` seconds (atomically: concurrent hits
