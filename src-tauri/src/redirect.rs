@@ -22,6 +22,13 @@ impl PendingRedirect {
     pub fn take(&self) -> Option<RedirectParams> {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
+    /// Drops the pending link if it is still `done`: one that arrived meanwhile stays.
+    pub fn take_if(&self, done: &RedirectParams) {
+        let mut pending = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if pending.as_ref() == Some(done) {
+            pending.take();
+        }
+    }
 }
 
 /// The redirect page's path on an App Link host (altogic-local serves the page there).
@@ -33,7 +40,7 @@ pub fn parse(url: &str, app_link_hosts: &[String]) -> Option<RedirectParams> {
     let parsed = url::Url::parse(url).ok()?;
     let ours = match parsed.scheme() {
         "altogic-auth" => parsed.host_str() == Some("auth-redirect"),
-        "https" => parsed.host_str().is_some_and(|h| app_link_hosts.iter().any(|a| a.eq_ignore_ascii_case(h))) && parsed.path() == APP_LINK_PATH,
+        "https" => parsed.host_str().is_some_and(|h| app_link_hosts.iter().any(|a| a.eq_ignore_ascii_case(h))) && parsed.path().trim_end_matches('/') == APP_LINK_PATH,
         _ => false,
     };
     if !ours {
@@ -143,6 +150,7 @@ mod tests {
         assert!(parse("not a url").is_none());
         // App Links: https on a declared host and the page's path only.
         assert!(parse("https://auth.altogic-auth.app/auth-redirect?action=magic-link&status=200&access_token=t&otp=123456").is_some());
+        assert!(parse("https://auth.altogic-auth.app/auth-redirect/?action=magic-link&status=200&access_token=t").is_some(), "a trailing slash added on the way");
         assert!(parse("https://evil.example/auth-redirect?action=magic-link&status=200&access_token=t").is_none());
         assert!(parse("https://auth.altogic-auth.app/elsewhere?action=magic-link&status=200").is_none());
         assert!(parse("http://auth.altogic-auth.app/auth-redirect?action=magic-link&status=200").is_none(), "never cleartext");
@@ -172,6 +180,15 @@ mod tests {
     #[test]
     fn the_pending_redirect_is_kept_until_taken() {
         let pending = PendingRedirect::default();
+        let first = parse("altogic-auth://auth-redirect?action=magic-link&status=200&access_token=a").unwrap();
+        pending.set(first.clone());
+        // A newer link arrived while the first was being completed: completing the first keeps it.
+        let newer = parse("altogic-auth://auth-redirect?action=reset-pwd&status=200&access_token=b").unwrap();
+        pending.set(newer.clone());
+        pending.take_if(&first);
+        assert_eq!(pending.get(), Some(newer.clone()));
+        pending.take_if(&newer);
+        assert!(pending.get().is_none());
         pending.set(parse("altogic-auth://auth-redirect?action=reset-pwd&status=200&access_token=t").unwrap());
         assert!(pending.get().is_some());
         assert_eq!(pending.take().unwrap().access_token.as_deref(), Some("t"));

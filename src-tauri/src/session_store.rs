@@ -24,6 +24,8 @@ pub const KEYCHAIN_SERVICE: &str = "com.altogic.auth";
 const SECRET_KEYS: [&str; 2] = [altogic::SESSION_KEY, altogic::LINK_REQUESTS_KEY];
 /// Names this installation's keychain entries: two installs (or test runs) never share a session.
 const INSTALL_ID_KEY: &str = "installId";
+/// Secrets removed while the keychain could not be reached, to remove there when it is back.
+const REMOVED_KEY: &str = "secretsRemovedWhileAway";
 
 /// Where secrets are kept.
 pub trait Secrets: Send + Sync {
@@ -33,8 +35,8 @@ pub trait Secrets: Send + Sync {
 }
 
 pub struct AppSessionStore<R: Runtime> {
-    /// None when there is no usable keychain: then every secret is in `file`.
-    keychain: Option<Keychain>,
+    /// The OS keychain; None when there is none usable: then every secret is in `file`.
+    keychain: Option<Box<dyn Secrets>>,
     /// The owner-only fallback, also for a secret the keychain refuses (Windows' 2.5 KB limit).
     file: OwnerOnlyFile,
     profile: Arc<Store<R>>,
@@ -60,16 +62,21 @@ impl<R: Runtime> AppSessionStore<R> {
             }
         };
         let file = OwnerOnlyFile::open(data_dir.join(SECRETS_FILE));
-        let keychain = match Keychain::open(&install_id) {
-            Ok(keychain) => Some(keychain),
+        let keychain: Option<Box<dyn Secrets>> = match Keychain::open(&install_id) {
+            Ok(keychain) => Some(Box::new(keychain)),
             Err(e) => {
                 tracing::warn!(error = %e, file = %file.path.display(), "no OS keychain: the session is kept in an owner-only file instead");
                 None
             }
         };
+        Ok(Self::assemble(profile, file, keychain))
+    }
+
+    fn assemble(profile: Arc<Store<R>>, file: OwnerOnlyFile, keychain: Option<Box<dyn Secrets>>) -> Self {
         let store = AppSessionStore { keychain, file, profile };
+        store.reconcile();
         store.migrate();
-        Ok(store)
+        store
     }
 
     /// Where the secrets go: "keychain" or "file".
@@ -77,31 +84,78 @@ impl<R: Runtime> AppSessionStore<R> {
         if self.keychain.is_some() { "keychain" } else { "file" }
     }
 
-    /// Sessions of earlier versions sat in the profile file: they move to the secrets once.
-    fn migrate(&self) {
+    /// With the keychain back after a run without it: what was removed meanwhile is removed from
+    /// the keychain too (a sign-out must stick), and what was written to the file meanwhile moves in.
+    fn reconcile(&self) {
+        let Some(keychain) = &self.keychain else { return };
+        for key in self.removed_while_away() {
+            if keychain.remove(&key).is_ok() {
+                self.mark_removed(&key, false);
+            }
+        }
         for key in SECRET_KEYS {
-            if let Some(value) = self.profile.get(key).and_then(|v| v.as_str().map(str::to_string)) {
+            if let Ok(Some(value)) = self.file.get(key) {
                 self.set_secret(key, &value);
-                self.profile.delete(key);
-                save(&self.profile);
-                tracing::info!(key, to = self.kind(), "moved a stored secret out of the profile file");
             }
         }
     }
 
-    fn set_secret(&self, key: &str, value: &str) {
+    /// Sessions of earlier versions sat in the profile file: they move to the secrets once, and
+    /// leave the profile only when they are stored.
+    fn migrate(&self) {
+        for key in SECRET_KEYS {
+            if let Some(value) = self.profile.get(key).and_then(|v| v.as_str().map(str::to_string)) {
+                if self.set_secret(key, &value) {
+                    self.profile.delete(key);
+                    save(&self.profile);
+                    tracing::info!(key, to = self.kind(), "moved a stored secret out of the profile file");
+                }
+            }
+        }
+    }
+
+    /// Stores a secret: in the keychain (and then nowhere else), else in the file. A file entry is
+    /// always the newer one, so reads look there first.
+    fn set_secret(&self, key: &str, value: &str) -> bool {
         if let Some(keychain) = &self.keychain {
             match keychain.set(key, value) {
                 Ok(()) => {
-                    let _ = self.file.remove(key);
-                    return;
+                    self.mark_removed(key, false);
+                    return self.file.remove(key).is_ok();
                 }
-                Err(e) => tracing::warn!(key, error = %e, "the keychain refused a secret: keeping it in the owner-only file"),
+                Err(e) => {
+                    tracing::warn!(key, error = %e, "the keychain refused a secret: keeping it in the owner-only file");
+                    // The keychain must not keep an older value that a later run would read.
+                    let _ = keychain.remove(key);
+                }
             }
         }
-        if let Err(e) = self.file.set(key, value) {
-            tracing::error!(key, error = %e, "could not store a secret");
+        match self.file.set(key, value) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(key, error = %e, "could not store a secret");
+                false
+            }
         }
+    }
+
+    /// The secrets removed while the keychain could not be reached (kept in the profile).
+    fn removed_while_away(&self) -> Vec<String> {
+        self.profile.get(REMOVED_KEY).and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default()
+    }
+
+    fn mark_removed(&self, key: &str, removed: bool) {
+        let mut keys = self.removed_while_away();
+        let had = keys.iter().any(|k| k == key);
+        if had == removed {
+            return;
+        }
+        keys.retain(|k| k != key);
+        if removed {
+            keys.push(key.to_string());
+        }
+        self.profile.set(REMOVED_KEY, serde_json::json!(keys));
+        save(&self.profile);
     }
 }
 
@@ -110,18 +164,24 @@ impl<R: Runtime> SessionStore for AppSessionStore<R> {
         if !SECRET_KEYS.contains(&key) {
             return self.profile.get(key).and_then(|v| v.as_str().map(str::to_string));
         }
-        let in_keychain = self.keychain.as_ref().and_then(|k| {
+        if let Ok(Some(newer)) = self.file.get(key) {
+            return Some(newer);
+        }
+        if self.removed_while_away().iter().any(|k| k == key) {
+            return None;
+        }
+        self.keychain.as_ref().and_then(|k| {
             k.get(key).unwrap_or_else(|e| {
                 tracing::warn!(key, error = %e, "reading the keychain failed");
                 None
             })
-        });
-        in_keychain.or_else(|| self.file.get(key).ok().flatten())
+        })
     }
 
     fn set_item(&self, key: &str, value: &str) {
         if SECRET_KEYS.contains(&key) {
-            return self.set_secret(key, value);
+            self.set_secret(key, value);
+            return;
         }
         self.profile.set(key, serde_json::Value::String(value.to_string()));
         save(&self.profile);
@@ -132,8 +192,13 @@ impl<R: Runtime> SessionStore for AppSessionStore<R> {
             self.profile.delete(key);
             return save(&self.profile);
         }
-        if let Some(Err(e)) = self.keychain.as_ref().map(|k| k.remove(key)) {
-            tracing::warn!(key, error = %e, "removing a secret from the keychain failed");
+        let in_keychain = self.keychain.as_ref().map(|k| k.remove(key));
+        if !matches!(in_keychain, Some(Ok(()))) {
+            // No keychain now (or it refused): remember to remove it there when it is back.
+            if let Some(Err(e)) = in_keychain {
+                tracing::warn!(key, error = %e, "removing a secret from the keychain failed");
+            }
+            self.mark_removed(key, true);
         }
         if let Err(e) = self.file.remove(key) {
             tracing::error!(key, error = %e, "removing a secret from the owner-only file failed");
@@ -290,6 +355,63 @@ mod tests {
         assert_eq!(OwnerOnlyFile::open(path.clone()).get("session").unwrap().as_deref(), Some(r#"{"token":"t"}"#));
         file.remove("session").unwrap();
         assert_eq!(OwnerOnlyFile::open(path).get("session").unwrap(), None);
+    }
+
+    /// A keychain in memory that refuses values over `max` bytes (Windows refuses over 2.5 KB).
+    #[derive(Clone)]
+    struct FakeKeychain(Arc<Mutex<BTreeMap<String, String>>>, usize);
+
+    impl Secrets for FakeKeychain {
+        fn get(&self, key: &str) -> Result<Option<String>, String> {
+            Ok(self.0.lock().unwrap().get(key).cloned())
+        }
+        fn set(&self, key: &str, value: &str) -> Result<(), String> {
+            if value.len() > self.1 {
+                return Err("too long".into());
+            }
+            self.0.lock().unwrap().insert(key.into(), value.into());
+            Ok(())
+        }
+        fn remove(&self, key: &str) -> Result<(), String> {
+            self.0.lock().unwrap().remove(key);
+            Ok(())
+        }
+    }
+
+    fn run_of(app: &tauri::App<tauri::test::MockRuntime>, dir: &Path, keychain: Option<&FakeKeychain>) -> AppSessionStore<tauri::test::MockRuntime> {
+        let profile = app.store(dir.join(STORE_FILE)).unwrap();
+        AppSessionStore::assemble(profile, OwnerOnlyFile::open(dir.join(SECRETS_FILE)), keychain.map(|k| Box::new(k.clone()) as Box<dyn Secrets>))
+    }
+
+    #[test]
+    fn a_sign_out_while_the_keychain_was_away_sticks_and_a_refused_secret_never_reads_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = tauri::test::mock_builder().plugin(tauri_plugin_store::Builder::default().build()).build(tauri::test::mock_context(tauri::test::noop_assets())).unwrap();
+        let keychain = FakeKeychain(Arc::default(), 40);
+        run_of(&app, dir.path(), Some(&keychain)).set_item(altogic::SESSION_KEY, "session of A");
+        // A run without the keychain (locked): sign out, then sign in as B.
+        let away = run_of(&app, dir.path(), None);
+        assert_eq!(away.get_item(altogic::SESSION_KEY), None, "the keychain is not reachable");
+        away.remove_item(altogic::SESSION_KEY);
+        // The keychain is back: A's old session must not come back.
+        let back = run_of(&app, dir.path(), Some(&keychain));
+        assert_eq!(back.get_item(altogic::SESSION_KEY), None, "signed out stays signed out");
+        assert_eq!(keychain.get(altogic::SESSION_KEY).unwrap(), None);
+        back.set_item(altogic::SESSION_KEY, "session of B");
+        assert_eq!(run_of(&app, dir.path(), Some(&keychain)).get_item(altogic::SESSION_KEY).as_deref(), Some("session of B"));
+        // A value the keychain refuses goes to the file, and the older keychain value is gone.
+        let store = run_of(&app, dir.path(), Some(&keychain));
+        let long = "x".repeat(100);
+        store.set_item(altogic::LINK_REQUESTS_KEY, "short");
+        store.set_item(altogic::LINK_REQUESTS_KEY, &long);
+        assert_eq!(store.get_item(altogic::LINK_REQUESTS_KEY).as_deref(), Some(long.as_str()));
+        assert_eq!(keychain.get(altogic::LINK_REQUESTS_KEY).unwrap(), None);
+        // A secret written to the file while the keychain was away moves in when it is back.
+        run_of(&app, dir.path(), None).set_item(altogic::SESSION_KEY, "session of C");
+        let reunited = run_of(&app, dir.path(), Some(&keychain));
+        assert_eq!(keychain.get(altogic::SESSION_KEY).unwrap().as_deref(), Some("session of C"));
+        assert_eq!(reunited.get_item(altogic::SESSION_KEY).as_deref(), Some("session of C"));
+        assert_eq!(OwnerOnlyFile::open(dir.path().join(SECRETS_FILE)).get(altogic::SESSION_KEY).unwrap(), None, "not left in the file");
     }
 
     #[test]

@@ -221,13 +221,18 @@ impl Config {
 
     /// Whether mail links lead to this server's own redirect page (an https App Link on phones),
     /// rather than straight to an app's custom scheme.
+    /// Only https (or plain http on this machine) carries the code: it must not cross a network
+    /// in the clear.
     pub fn redirects_to_page(&self) -> bool {
-        url::Url::parse(&self.redirect_url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.path() == REDIRECT_PAGE_PATH)
+        url::Url::parse(&self.redirect_url).is_ok_and(|u| {
+            let secure = u.scheme() == "https" || (u.scheme() == "http" && matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")));
+            secure && u.path().trim_end_matches('/') == REDIRECT_PAGE_PATH
+        })
     }
 
     /// For embedding on this machine (the app, tests): the defaults, on 127.0.0.1 with a free port,
     /// with links and files under its own URL, the database in `data_dir` and mail kept in the dev
-    /// mailbox, whatever the environment says about those.
+    /// mailbox.
     pub fn loopback(data_dir: impl Into<PathBuf>) -> Self {
         let mut config = Self::new(data_dir);
         config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
@@ -239,9 +244,14 @@ impl Config {
         config
     }
 
-    /// Defaults for embedding (the app, tests): everything as the command line would default it.
+    /// Defaults for embedding (the app, tests): everything as the command line would default it,
+    /// and never the `ALTOGIC_LOCAL_*` environment (a variable meant for a server must not change,
+    /// or stop, an app that embeds one).
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
-        let cli = Cli::parse_from(["altogic-local", "serve"]);
+        use clap::{CommandFactory, FromArgMatches};
+        let defaults = Cli::command().mut_subcommand("serve", |serve| serve.mut_args(|arg| arg.env(None::<&'static str>)));
+        let matches = defaults.get_matches_from(["altogic-local", "serve"]);
+        let cli = Cli::from_arg_matches(&matches).expect("the defaults parse");
         let (Command::Serve(mut config) | Command::Migrate(mut config)) = cli.command;
         config.data_dir = data_dir.into();
         config

@@ -129,3 +129,24 @@ async fn the_redirect_page_says_what_went_wrong_without_echoing_the_query() {
     assert!(html.contains("This link did not work"), "{html}");
     assert!(!html.contains("<script") && !html.contains("alert(1)"), "attacker text is never echoed: {html}");
 }
+
+/// Plain http to another machine would carry the code in the clear: it is never added there.
+#[tokio::test]
+async fn the_code_never_travels_in_the_clear() {
+    let t = server(|c| c.redirect_url = "http://auth.example.test/auth-redirect".into()).await;
+    let email = email("clear");
+    t.client().auth().sign_up_with_name(&email, PASSWORD, "Clear").await.unwrap();
+    let mail = t.latest_mail(&email).await;
+    assert!(!mail.link.contains("otp="), "{}", mail.link);
+    let resp = t.http.get(format!("{}&otp={}", mail.link, mail.code)).send().await.unwrap();
+    let location = resp.headers()["location"].to_str().unwrap();
+    assert!(location.starts_with("http://auth.example.test/auth-redirect?") && !location.contains("otp"), "{location}");
+}
+
+#[tokio::test]
+async fn the_redirect_page_answers_with_a_trailing_slash_too() {
+    let t = verifying().await;
+    let (status, ct, html) = get(&t, "/auth-redirect/?action=change-email&status=200").await;
+    assert_eq!((status, ct.as_str()), (200, "text/html; charset=utf-8"));
+    assert!(html.contains("E-mail address changed"), "{html}");
+}

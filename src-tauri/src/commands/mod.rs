@@ -130,7 +130,7 @@ pub fn discard_redirect(pending: State<'_, PendingRedirect>, args: NoArgs) -> An
 }
 
 /// The pending link and its access token, when it succeeded and is for `want`.
-fn pending_of(pending: &PendingRedirect, want: impl Fn(&RedirectAction) -> bool) -> CmdResult<String> {
+fn pending_of(pending: &PendingRedirect, want: impl Fn(&RedirectAction) -> bool) -> CmdResult<(RedirectParams, String)> {
     let params = pending.get().ok_or_else(|| CmdError::new(codes::NO_REDIRECT, "This link has already been used. Please request a new one."))?;
     if !params.is_success() {
         // The link's own text is never shown: anyone can craft one.
@@ -140,13 +140,15 @@ fn pending_of(pending: &PendingRedirect, want: impl Fn(&RedirectAction) -> bool)
     if !want(&params.action) {
         return Err(CmdError::new(codes::WRONG_ACTION, "This link is not meant for that."));
     }
-    params.access_token.ok_or_else(|| CmdError::new(codes::MISSING_ACCESS_TOKEN, "The link carries no access token."))
+    let token = params.access_token.clone().ok_or_else(|| CmdError::new(codes::MISSING_ACCESS_TOKEN, "The link carries no access token."))?;
+    Ok((params, token))
 }
 
-/// Keeps the redirect only when trying again could help (the server was unreachable).
-fn settle<T>(pending: &PendingRedirect, result: Result<T, altogic::Error>) -> CmdResult<T> {
+/// Drops the link that was used, unless trying again could help (the server was unreachable);
+/// a newer link that arrived meanwhile is kept either way.
+fn settle<T>(pending: &PendingRedirect, used: &RedirectParams, result: Result<T, altogic::Error>) -> CmdResult<T> {
     if !matches!(result, Err(altogic::Error::Network(_))) {
-        pending.take();
+        pending.take_if(used);
     }
     Ok(result?)
 }
@@ -154,14 +156,14 @@ fn settle<T>(pending: &PendingRedirect, result: Result<T, altogic::Error>) -> Cm
 #[tauri::command]
 pub async fn complete_redirect(ctx: State<'_, AppCtx>, pending: State<'_, PendingRedirect>, args: NoArgs) -> Answer<CompleteRedirect> {
     let _ = args;
-    let token = pending_of(&pending, RedirectAction::grants_session)?;
+    let (used, token) = pending_of(&pending, RedirectAction::grants_session)?;
     let result = ctx.client.auth().get_auth_grant(&token).await;
-    settle(&pending, result).map(|(user, _)| user)
+    settle(&pending, &used, result).map(|(user, _)| user)
 }
 
 #[tauri::command]
 pub async fn complete_reset(ctx: State<'_, AppCtx>, pending: State<'_, PendingRedirect>, args: NewPasswordArgs) -> Answer<CompleteReset> {
-    let token = pending_of(&pending, |a| *a == RedirectAction::ResetPwd)?;
+    let (used, token) = pending_of(&pending, |a| *a == RedirectAction::ResetPwd)?;
     let result = ctx.client.auth().reset_pwd_with_token(&token, &args.new_password).await;
     // A refused password (too short) does not spend the token: keep it for the next try.
     if let Err(altogic::Error::Api(api)) = &result {
@@ -169,7 +171,7 @@ pub async fn complete_reset(ctx: State<'_, AppCtx>, pending: State<'_, PendingRe
             return Ok(result?);
         }
     }
-    settle(&pending, result)
+    settle(&pending, &used, result)
 }
 
 #[tauri::command]

@@ -4,6 +4,7 @@
 use altogic_auth_ipc::commands::{CompleteRedirect, CompleteReset, DiscardRedirect, GetPendingRedirect, NewPasswordArgs, NoArgs, RefreshUser};
 use altogic_auth_ipc::{link_error_message, RedirectView, NOT_REQUESTED_HERE_MESSAGE};
 use dioxus::prelude::*;
+use dioxus::core::Task;
 use dioxus::router::Navigator;
 
 use crate::components::{Card, Errors, Field, SubmitButton, Success};
@@ -29,12 +30,19 @@ pub fn AuthRedirect() -> Element {
     let mut phase = use_signal(|| Phase::Loading);
     // The pending link, loaded again whenever another one arrives.
     let pending = use_resource(move || async move {
-        let _arrived = ctx.arrived_redirect.read();
+        // Subscribes (a new link reloads) without holding the signal across the await: a link
+        // arriving meanwhile writes it.
+        let _arrived = ctx.arrived_redirect.cloned();
         ctx.call::<GetPendingRedirect>(NoArgs {}).await
     });
+    // One decision at a time: a newer link cancels the decision about the one before.
+    let mut deciding = use_signal(|| None::<Task>);
     use_effect(move || {
         let Some(found) = pending.read().clone() else { return phase.set(Phase::Loading) };
-        spawn(async move { phase.set(decide(ctx, nav, found).await) });
+        if let Some(earlier) = deciding.peek().as_ref() {
+            earlier.cancel();
+        }
+        deciding.set(Some(spawn(async move { phase.set(decide(ctx, nav, found).await) })));
     });
     let switch = move |()| {
         phase.set(Phase::Loading);

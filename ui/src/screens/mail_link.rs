@@ -72,7 +72,9 @@ fn MailLinkForm(
     let submit = move |e: FormEvent| {
         e.prevent_default();
         let addr = email.peek().trim().to_string();
-        sent_to.set(None);
+        if !send.pending() {
+            sent_to.set(None);
+        }
         // The address stays in the field: the screen says where the mail went, and a second try
         // needs no retyping.
         mail.send(send, addr.clone(), move |()| sent_to.set(Some(addr)));

@@ -71,6 +71,8 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/assetlinks.json", get(app_links::assetlinks))
         .route("/.well-known/apple-app-site-association", get(app_links::apple_app_site_association))
         .route(crate::config::REDIRECT_PAGE_PATH, get(app_links::redirect_page))
+        // The path App Links claim is a prefix: a slash added on the way lands here too.
+        .route(&format!("{}/", crate::config::REDIRECT_PAGE_PATH), get(app_links::redirect_page))
         .fallback(|| async { AppError::not_found(codes::RESOURCE_NOT_FOUND, "No such endpoint.") })
         .method_not_allowed_fallback(|| async { AppError::new(StatusCode::METHOD_NOT_ALLOWED, codes::METHOD_NOT_ALLOWED, "This method is not allowed here.") })
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
