@@ -5,6 +5,7 @@
 mod backend;
 mod commands;
 mod errors;
+mod owner_only_file;
 mod redirect;
 mod session_store;
 

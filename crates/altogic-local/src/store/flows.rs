@@ -359,41 +359,7 @@ macro_rules! sql_flows {
             }
 
             async fn purge(&self, p: &PurgePolicy) -> StoreResult<Vec<String>> {
-                let mut files = Vec::new();
-                // Each sweep is its own short statement (no transaction holding locks across
-                // tables while flows run), links before the tokens they minted, as flows go.
-                for statement in [
-                    "DELETE FROM sessions WHERE expires_at <= ?",
-                    "DELETE FROM email_links WHERE expires_at <= ?",
-                    "DELETE FROM access_tokens WHERE expires_at <= ?",
-                    "DELETE FROM registrations WHERE expires_at <= ?",
-                    "DELETE FROM throttle WHERE expires_at <= ?",
-                ] {
-                    sqlx::query(&sql(statement)).bind(p.now).execute(self.writer()).await?;
-                }
-                sqlx::query(&sql("DELETE FROM mails WHERE {created_epoch} < ?")).bind(p.mails_before).execute(self.writer()).await?;
-                if let Some(before) = &p.unverified_before {
-                    // Each account under its own lock, re-checked: one verifying right now stays.
-                    let stale: Vec<String> =
-                        sqlx::query_scalar(&sql("SELECT id FROM users WHERE email_verified = FALSE AND sign_up_at < ?")).bind(before).fetch_all(self.reader()).await?;
-                    for id in stale {
-                        let mut tx = self.tx().await?;
-                        lock_user(&mut tx, &id).await?;
-                        // Their file rows go with them (ON DELETE CASCADE): remember whose bytes to drop.
-                        let owned: Vec<String> = sqlx::query_scalar(&sql("SELECT id FROM files WHERE owner_id = ?")).bind(&id).fetch_all(&mut *tx).await?;
-                        let gone = sqlx::query(&sql("DELETE FROM users WHERE id = ? AND email_verified = FALSE AND sign_up_at < ?"))
-                            .bind(&id)
-                            .bind(before)
-                            .execute(&mut *tx)
-                            .await?
-                            .rows_affected();
-                        if gone == 1 {
-                            files.extend(owned);
-                        }
-                        tx.commit().await?;
-                    }
-                }
-                Ok(files)
+                purge_flow(self, p).await
             }
         }
     };
