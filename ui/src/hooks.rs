@@ -8,26 +8,16 @@ use crate::bridge;
 use crate::context::{use_app, AppCtx};
 
 /// One user action: pending while its command runs, and the errors of its last run.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 pub struct Action {
-    ctx: AppCtxHandle,
+    ctx: AppCtx,
     pending: Signal<bool>,
     errors: Signal<Vec<String>>,
 }
 
-/// AppCtx is not PartialEq (it holds signals of app state); actions compare by their own signals.
-#[derive(Clone, Copy)]
-struct AppCtxHandle(AppCtx);
-
-impl PartialEq for AppCtxHandle {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
 pub fn use_action() -> Action {
     let ctx = use_app();
-    Action { ctx: AppCtxHandle(ctx), pending: use_signal(|| false), errors: use_signal(Vec::new) }
+    Action { ctx, pending: use_signal(|| false), errors: use_signal(Vec::new) }
 }
 
 impl Action {
@@ -51,7 +41,7 @@ impl Action {
         C::Output: 'static,
     {
         let args = bridge::to_js(&args);
-        let mut ctx = self.ctx.0;
+        let mut ctx = self.ctx;
         self.start(C::NAME, args, Box::new(move |answer| bridge::from_js(answer).map(done).map_err(|e| ctx.fail(e))));
     }
 
@@ -63,7 +53,7 @@ impl Action {
         self.pending.set(true);
         self.errors.set(Vec::new());
         spawn(async move {
-            let result = self.ctx.0.call_js(name, args).await;
+            let result = self.ctx.call_js(name, args).await;
             self.pending.set(false);
             if let Err(messages) = result.and_then(done) {
                 self.errors.set(messages);
