@@ -1,6 +1,6 @@
 //! App-wide state, provided as context above the router, and the one way to call the shell.
 
-use altogic_auth_ipc::{codes, Command, RedirectView, UiError, User};
+use altogic_auth_ipc::{codes, Command, RedirectView, UiError, UserView};
 use dioxus::prelude::*;
 
 use crate::{bridge, Route};
@@ -10,7 +10,7 @@ pub const OFFLINE_TEXT: &str = "Can't reach the server. Check your connection an
 
 #[derive(Clone, Copy)]
 pub struct AppCtx {
-    pub user: Signal<Option<User>>,
+    pub user: Signal<Option<UserView>>,
     /// The app runs its own backend: the dev mailbox exists.
     pub embedded: Signal<bool>,
     /// The backend's address now (the built-in one's may differ from a picture's of an earlier run).
@@ -48,7 +48,11 @@ impl AppCtx {
     }
 
     /// The command call itself, the same code for every command.
-    pub async fn call_js(mut self, name: &'static str, args: Result<bridge::Js, UiError>) -> Result<bridge::Js, Vec<String>> {
+    pub async fn call_js(
+        mut self,
+        name: &'static str,
+        args: Result<bridge::Js, UiError>,
+    ) -> Result<bridge::Js, Vec<String>> {
         let result = match args {
             Ok(args) => bridge::invoke_js(name, args).await,
             Err(e) => Err(e),
@@ -77,7 +81,11 @@ impl AppCtx {
             self.offline.set(true);
             return vec![OFFLINE_TEXT.to_string()];
         }
-        let msgs: Vec<String> = e.messages.into_iter().filter(|m| !m.trim().is_empty()).collect();
+        let msgs: Vec<String> = e
+            .messages
+            .into_iter()
+            .filter(|m| !m.trim().is_empty())
+            .collect();
         if msgs.is_empty() {
             vec![GENERIC_ERROR.to_string()]
         } else {
@@ -85,7 +93,7 @@ impl AppCtx {
         }
     }
 
-    pub fn set_user(mut self, u: User) {
+    pub fn set_user(mut self, u: UserView) {
         self.user.set(Some(u));
     }
 

@@ -6,7 +6,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::{AppState, MailView, RedirectView, SessionView, SignUpOutcome, User};
+use crate::{AppState, MailView, RedirectView, SessionView, SignUpOutcome, UserView};
 
 /// One command: `window.__TAURI__.core.invoke(NAME, { args })` → `Output`, or a [`crate::UiError`].
 pub trait Command {
@@ -118,7 +118,7 @@ macro_rules! commands {
 commands! {
     /// The signed-in user (from the private store, no network) and the backend.
     GetAppState = "app_state", NoArgs => AppState;
-    SignIn = "sign_in", SignInArgs => User;
+    SignIn = "sign_in", SignInArgs => UserView;
     SignUp = "sign_up", SignUpArgs => SignUpOutcome;
     SendMagicLink = "send_magic_link", EmailArgs => ();
     ResendVerification = "resend_verification", EmailArgs => ();
@@ -126,7 +126,7 @@ commands! {
     /// The mail link that opened the app, if any (kept until completed or discarded).
     GetPendingRedirect = "pending_redirect", NoArgs => Option<RedirectView>;
     /// Trades the pending redirect's access token for a session.
-    CompleteRedirect = "complete_redirect", NoArgs => User;
+    CompleteRedirect = "complete_redirect", NoArgs => UserView;
     /// Drops the pending redirect unused (the user said No to switching accounts).
     DiscardRedirect = "discard_redirect", NoArgs => ();
     /// Sets the password with the pending reset-pwd redirect's token.
@@ -134,10 +134,10 @@ commands! {
     /// The mail's 6-digit code, when the link cannot open the app: becomes the pending redirect.
     VerifyCode = "verify_code", VerifyCodeArgs => RedirectView;
     /// The user, fresh from the server.
-    RefreshUser = "refresh_user", NoArgs => User;
-    UpdateName = "update_name", NameArgs => User;
+    RefreshUser = "refresh_user", NoArgs => UserView;
+    UpdateName = "update_name", NameArgs => UserView;
     /// Uploaded to bucket `root` as `user_<id>`, then set as the profile picture.
-    UploadAvatar = "upload_avatar", AvatarArgs => User;
+    UploadAvatar = "upload_avatar", AvatarArgs => UserView;
     /// Current session first, then newest first.
     ListSessions = "list_sessions", NoArgs => Vec<SessionView>;
     RevokeSession = "revoke_session", SessionIdArgs => ();
@@ -145,7 +145,7 @@ commands! {
     /// Always signs out locally, even when the server cannot be told.
     SignOut = "sign_out", NoArgs => ();
     ChangePassword = "change_password", ChangePasswordArgs => ();
-    ChangeEmail = "change_email", ChangeEmailArgs => User;
+    ChangeEmail = "change_email", ChangeEmailArgs => UserView;
     /// The built-in backend's mails.
     DevMailbox = "dev_mailbox", NoArgs => Vec<MailView>;
     /// Opens a dev-mailbox link inside the app, as if it came in as a deep link.

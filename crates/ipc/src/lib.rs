@@ -6,8 +6,6 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use altogic::User;
-
 pub mod commands;
 pub use commands::{Command, ALL as ALL_COMMANDS};
 
@@ -47,13 +45,22 @@ pub mod avatar {
 
     pub fn check(mime: &str, size: usize) -> Result<(), UiError> {
         if !TYPES.contains(&mime) {
-            return Err(UiError::new(codes::UNSUPPORTED_MEDIA_TYPE, "Please choose a PNG, JPEG, GIF or WebP picture."));
+            return Err(UiError::new(
+                codes::UNSUPPORTED_MEDIA_TYPE,
+                "Please choose a PNG, JPEG, GIF or WebP picture.",
+            ));
         }
         if size == 0 {
-            return Err(UiError::new(codes::VALIDATION_ERROR, "That picture is empty."));
+            return Err(UiError::new(
+                codes::VALIDATION_ERROR,
+                "That picture is empty.",
+            ));
         }
         if size > MAX_BYTES {
-            return Err(UiError::new(codes::REQUEST_BODY_SIZE_TOO_LARGE, "That picture is too large (at most 5 MB)."));
+            return Err(UiError::new(
+                codes::REQUEST_BODY_SIZE_TOO_LARGE,
+                "That picture is too large (at most 5 MB).",
+            ));
         }
         Ok(())
     }
@@ -67,10 +74,32 @@ pub mod event {
     pub const SIGNED_OUT: &str = "signed-out";
 }
 
+/// The signed-in user as the UI shows it. Not the whole `users` row: its extra fields are free-form
+/// JSON, which the webview has no use for and which would cost the wasm a JSON value type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserView {
+    pub id: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub profile_picture: Option<String>,
+}
+
+impl From<altogic::User> for UserView {
+    fn from(u: altogic::User) -> Self {
+        UserView {
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            profile_picture: u.profile_picture,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AppState {
-    pub user: Option<User>,
+    pub user: Option<UserView>,
     /// True when the app runs its own altogic-local (then the dev mailbox exists).
     pub embedded_backend: bool,
     pub env_url: String,
@@ -79,7 +108,7 @@ pub struct AppState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SignUpOutcome {
-    pub user: User,
+    pub user: UserView,
     /// False while the e-mail waits for verification ("check your inbox").
     pub signed_in: bool,
 }
@@ -107,8 +136,12 @@ pub use altogic::redirect::{NOT_REQUESTED_HERE, NOT_REQUESTED_HERE_MESSAGE};
 /// The app's own words for a link's error code (unknown codes get a generic message).
 pub fn link_error_message(code: Option<&str>) -> &'static str {
     match code {
-        Some("invalid_access_token" | "missing_access_token") => "This link has expired or has already been used. Please request a new one.",
-        Some("email_already_exists" | "email_not_unique") => "That e-mail address already belongs to another account.",
+        Some("invalid_access_token" | "missing_access_token") => {
+            "This link has expired or has already been used. Please request a new one."
+        }
+        Some("email_already_exists" | "email_not_unique") => {
+            "That e-mail address already belongs to another account."
+        }
         Some("invalid_code_verifier" | NOT_REQUESTED_HERE) => NOT_REQUESTED_HERE_MESSAGE,
         _ => "This link could not be used. Please request a new one.",
     }
@@ -145,7 +178,10 @@ pub struct UiError {
 
 impl UiError {
     pub fn new(code: &str, message: impl Into<String>) -> Self {
-        UiError { code: code.into(), messages: vec![message.into()] }
+        UiError {
+            code: code.into(),
+            messages: vec![message.into()],
+        }
     }
 }
 
@@ -164,9 +200,20 @@ mod tests {
     #[test]
     fn avatar_rules_say_what_is_wrong() {
         assert!(avatar::check("image/png", 1).is_ok());
-        assert_eq!(avatar::check("image/svg+xml", 1).unwrap_err().code, codes::UNSUPPORTED_MEDIA_TYPE);
-        assert_eq!(avatar::check("image/png", 0).unwrap_err().code, codes::VALIDATION_ERROR);
-        assert_eq!(avatar::check("image/png", avatar::MAX_BYTES + 1).unwrap_err().code, codes::REQUEST_BODY_SIZE_TOO_LARGE);
+        assert_eq!(
+            avatar::check("image/svg+xml", 1).unwrap_err().code,
+            codes::UNSUPPORTED_MEDIA_TYPE
+        );
+        assert_eq!(
+            avatar::check("image/png", 0).unwrap_err().code,
+            codes::VALIDATION_ERROR
+        );
+        assert_eq!(
+            avatar::check("image/png", avatar::MAX_BYTES + 1)
+                .unwrap_err()
+                .code,
+            codes::REQUEST_BODY_SIZE_TOO_LARGE
+        );
     }
 
     #[test]

@@ -1,0 +1,258 @@
+#!/usr/bin/env node
+// Browser benchmark, not a test: our Dioxus UI (ui/dist) against the original Ionic Vue app it
+// replaces (bench/build-original.sh builds it). Two figures, printed as plain greppable lines:
+//   bundle gzip             gzip -9 of the .wasm/.js/.css each app ships (kB = 1000 bytes)
+//   home interactive        navigation start → first animation frame with Home's Login visible
+// Exits 0 whether or not the targets are met; non-zero only when the harness itself fails.
+// Setup: `npm ci --prefix bench` (playwright-core only; the browser is the system's chromium).
+
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+import { bundleSizes, serveDir } from './lib.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const TARGET_BUNDLE_RATIO = 0.5;
+const TARGET_HOME_RATIO = 0.6;
+const LOAD_TIMEOUT_MS = 30_000;
+// The Tauri window's size (440x700): both apps lay out as on the desktop app.
+const VIEWPORT = { width: 440, height: 700 };
+
+const USAGE = `usage: node bench/browser.mjs [--ours DIR] [--original DIR] [--runs N] [--verbose] [--screenshots DIR]
+  --ours DIR         our built UI (default: ui/dist)
+  --original DIR     the original app's dist (from bench/build-original.sh); empty or absent: no comparison
+  --runs N           fresh loads of each app, interleaved (default 21; at least 15 for a fair median)
+  --verbose          per-file sizes and every load's time
+  --screenshots DIR  saves each app's Home as DIR/{ours,original}-home.png (checks what was measured)`;
+
+// ---- What each app's Home looks like ----------------------------------------------------------
+
+// Our UI asks the Tauri shell through window.__TAURI__ (withGlobalTauri; ui/src/bridge.rs): startup
+// invokes `app_state`, then `pending_redirect` (ui/src/shell.rs), and subscribes with event.listen.
+// This fake answers those two as a signed-out user with no pending mail link, through a resolved
+// promise like the real IPC (which is slower still: a message to the Rust side and back), and
+// fails anything else as the shell does when its server is away. Wire shapes: crates/ipc.
+function fakeTauri(appState) {
+  const calls = (window.__benchIpc = []);
+  const answers = { app_state: appState, pending_redirect: null };
+  window.__TAURI__ = {
+    core: {
+      invoke(cmd) {
+        calls.push(cmd);
+        if (cmd in answers) return Promise.resolve(structuredClone(answers[cmd]));
+        return Promise.reject({ code: 'backend_unreachable', messages: ['No backend in the benchmark.'] });
+      },
+    },
+    event: { listen: () => Promise.resolve(() => {}) },
+  };
+}
+// crates/ipc AppState, camelCase on the wire. No built-in backend: Home without its dev-mailbox link.
+const SIGNED_OUT = { user: null, embeddedBackend: false, envUrl: 'http://127.0.0.1:8787' };
+
+const APPS = {
+  ours: {
+    probe: { selector: '#home-login', text: 'Login', hydrated: null },
+    init: [[fakeTauri, SIGNED_OUT]],
+    expect: [['#home-magic', 'Login With Magic Link'], ['#home-login', 'Login'], ['#home-register', 'Register']],
+  },
+  // Home.vue: three vue-router links inside <ion-content>. Stencil hides ion-content until it has
+  // hydrated, and ion-router-outlet keeps a page at opacity 0 until its entering transition ends:
+  // the probe waits for both (class "hydrated", then opacity/visibility along the flat tree).
+  original: {
+    probe: { selector: 'ion-content a[href="/login"]', text: 'Login', hydrated: 'ion-content' },
+    init: [],
+    expect: [
+      ['ion-content a[href="/login-with-magic-link"]', 'Login With Magic Link'],
+      ['ion-content a[href="/login"]', 'Login'],
+      ['ion-content a[href="/register"]', 'Register'],
+    ],
+  },
+};
+
+// Runs in the page from its first script on. Resolves window.__benchHome with performance.now()
+// (ms since navigation start) in the first animation frame where the Login link can be seen and
+// clicked: laid out, in the viewport, not hidden or transparent, and not covered (hit test).
+function probe({ selector, text, hydrated }) {
+  const shown = (el) => {
+    if (text && el.textContent.trim() !== text) return false;
+    if (hydrated && !(customElements.get(hydrated) && el.closest(hydrated)?.classList.contains('hydrated'))) return false;
+    const r = el.getBoundingClientRect();
+    if (r.width <= 0 || r.height <= 0) return false;
+    if (r.bottom <= 0 || r.right <= 0 || r.top >= innerHeight || r.left >= innerWidth) return false;
+    if (!el.checkVisibility({ opacityProperty: true, visibilityProperty: true })) return false;
+    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return hit !== null && el.contains(hit);
+  };
+  window.__benchHome = new Promise((resolve) => {
+    const tick = () => {
+      if ([...document.querySelectorAll(selector)].some(shown)) resolve(performance.now());
+      else requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+}
+
+// ---- One fresh load ---------------------------------------------------------------------------
+
+// A new context is a new profile in memory: empty HTTP and code caches, no storage.
+async function load(browser, name, url, { verify = false, screenshot = null } = {}) {
+  const app = APPS[name];
+  const context = await browser.newContext({ viewport: VIEWPORT, serviceWorkers: 'block' });
+  const problems = [];
+  try {
+    const page = await context.newPage();
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+    page.on('response', (r) => {
+      if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) problems.push(`HTTP ${r.status()} ${r.url()}`);
+    });
+    for (const [fn, arg] of app.init) await page.addInitScript(fn, arg);
+    await page.addInitScript(probe, app.probe);
+    await page.goto(url, { waitUntil: 'commit' });
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${name}: Home's Login not visible after ${LOAD_TIMEOUT_MS} ms`)), LOAD_TIMEOUT_MS);
+    });
+    const ms = await Promise.race([page.evaluate(() => window.__benchHome), timeout]).finally(() => clearTimeout(timer));
+    if (verify) await verifyHome(page, name, problems);
+    if (screenshot) await page.screenshot({ path: screenshot });
+    if (problems.length) throw new Error(`${name}: ${problems.join('; ')}`);
+    return ms;
+  } catch (e) {
+    if (problems.length && !e.message.includes(problems[0])) e.message += ` (${problems.join('; ')})`;
+    throw e;
+  } finally {
+    await context.close();
+  }
+}
+
+// The measured screen is really Home, whole, and ours talked to the fake shell as it would to Tauri.
+async function verifyHome(page, name, problems) {
+  await page.waitForTimeout(300); // late errors or redirects would show up here
+  for (const [selector, text] of APPS[name].expect) {
+    const link = page.locator(selector);
+    if (!(await link.isVisible()) || (await link.innerText()).trim() !== text) {
+      problems.push(`Home lacks a visible "${text}" (${selector})`);
+    }
+  }
+  if (name === 'ours') {
+    const calls = await page.evaluate(() => window.__benchIpc);
+    if (calls.join() !== 'app_state,pending_redirect') problems.push(`unexpected IPC calls: ${calls.join() || 'none'}`);
+    if (await page.locator('#outside-banner, #offline-banner').count()) problems.push('a preview/offline banner shows');
+  }
+  if (new URL(page.url()).pathname !== '/') problems.push(`navigated away to ${page.url()}`);
+}
+
+// ---- Report -----------------------------------------------------------------------------------
+
+const kB = (bytes) => `${(bytes / 1000).toFixed(1)} kB`;
+const ratio = (a, b) => (a / b).toFixed(2);
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function reportBundles(ours, original, verbose) {
+  console.log('# bundle: gzip -9 of the shipped .wasm/.js/.css (kB = 1000 bytes)');
+  if (original) {
+    console.log(`bundle gzip: ours ${kB(ours.whole)}, original ${kB(original.whole)}, ratio ${ratio(ours.whole, original.whole)} (target <= ${TARGET_BUNDLE_RATIO})`);
+    console.log(`bundle gzip per file (sum): ours ${kB(ours.perFile)}, original ${kB(original.perFile)}, ratio ${ratio(ours.perFile, original.perFile)}`);
+  } else {
+    console.log(`bundle gzip: ours ${kB(ours.whole)} (no original to compare)`);
+    console.log(`bundle gzip per file (sum): ours ${kB(ours.perFile)}`);
+  }
+  if (!verbose) return;
+  for (const [name, b] of Object.entries({ ours, original })) {
+    for (const f of b?.files ?? []) console.log(`  ${name} ${kB(f.gzip).padStart(9)} gzip ${kB(f.raw).padStart(10)} raw  ${f.path}`);
+  }
+}
+
+function reportHome(times, runs) {
+  const fmt = (ms) => `${Math.round(ms)} ms`;
+  const o = times.ours;
+  if (times.original) {
+    const g = times.original;
+    console.log(`home interactive median: ours ${fmt(median(o))}, original ${fmt(median(g))}, ratio ${ratio(median(o), median(g))} over ${runs} interleaved loads (target <= ${TARGET_HOME_RATIO})`);
+    console.log(`home interactive range: ours ${fmt(Math.min(...o))}..${fmt(Math.max(...o))}, original ${fmt(Math.min(...g))}..${fmt(Math.max(...g))}`);
+  } else {
+    console.log(`home interactive median: ours ${fmt(median(o))} over ${runs} loads (no original to compare)`);
+    console.log(`home interactive range: ours ${fmt(Math.min(...o))}..${fmt(Math.max(...o))}`);
+  }
+}
+
+// ---- Main -------------------------------------------------------------------------------------
+
+function chromiumPath() {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  try {
+    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error('chromium not found: apt-get install -y chromium (or set CHROMIUM_PATH)');
+  }
+}
+
+async function main() {
+  const { values: opt } = parseArgs({
+    options: {
+      ours: { type: 'string', default: path.join(ROOT, 'ui/dist') },
+      original: { type: 'string', default: '' },
+      runs: { type: 'string', default: '21' },
+      verbose: { type: 'boolean', default: false },
+      screenshots: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (opt.help) return console.log(USAGE);
+  const runs = Number(opt.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs: a positive integer, not ${opt.runs}`);
+  if (runs < 15) console.log(`# warning: ${runs} runs; medians need at least 15 to be worth comparing`);
+  const dirs = { ours: path.resolve(opt.ours) };
+  if (opt.original) dirs.original = path.resolve(opt.original);
+  for (const dir of Object.values(dirs)) {
+    if (!fs.existsSync(path.join(dir, 'index.html'))) throw new Error(`${dir}: no index.html (not built?)`);
+  }
+  const started = performance.now();
+
+  const sizes = Object.fromEntries(Object.entries(dirs).map(([name, dir]) => [name, bundleSizes(name, dir)]));
+  reportBundles(sizes.ours, sizes.original, opt.verbose);
+
+  const names = Object.keys(dirs);
+  const servers = {};
+  const browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: ['--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  try {
+    for (const name of names) servers[name] = await serveDir(dirs[name]);
+    // One unmeasured load each first: checks the screen is the real Home, and warms the OS's caches
+    // and the browser's shared processes so the first measured load is not an outlier.
+    if (opt.screenshots) fs.mkdirSync(opt.screenshots, { recursive: true });
+    for (const name of names) {
+      const screenshot = opt.screenshots ? path.join(opt.screenshots, `${name}-home.png`) : null;
+      await load(browser, name, servers[name].url, { verify: true, screenshot });
+    }
+    const times = Object.fromEntries(names.map((n) => [n, []]));
+    for (let i = 0; i < runs; i++) {
+      for (const name of names) {
+        const ms = await load(browser, name, servers[name].url);
+        times[name].push(ms);
+        if (opt.verbose) console.log(`  load ${i + 1} ${name} ${ms.toFixed(1)} ms`);
+      }
+    }
+    reportHome(times, runs);
+  } finally {
+    await browser.close();
+    await Promise.all(Object.values(servers).map((s) => s.close()));
+  }
+  console.log(`# browser bench took ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+main().catch((e) => {
+  console.error(`bench/browser.mjs: ${e.message}`);
+  process.exit(1);
+});
