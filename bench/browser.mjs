@@ -3,6 +3,7 @@
 // replaces (bench/build-original.sh builds it). Two figures, printed as plain greppable lines:
 //   bundle gzip             gzip -9 of the .wasm/.js/.css each app ships (kB = 1000 bytes)
 //   home interactive        navigation start → first animation frame with Home's Login visible
+//   home painted            navigation start → Home's first contentful paint (a cross-check)
 // Exits 0 whether or not the targets are met; non-zero only when the harness itself fails.
 // Setup: `npm ci --prefix bench` (playwright-core only; the browser is the system's chromium).
 
@@ -12,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
+import { APPS, probe } from './apps.mjs';
 import { bundleSizes, serveDir } from './lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,76 +30,19 @@ const USAGE = `usage: node bench/browser.mjs [--ours DIR] [--original DIR] [--ru
   --verbose          per-file sizes and every load's time
   --screenshots DIR  saves each app's Home as DIR/{ours,original}-home.png (checks what was measured)`;
 
-// ---- What each app's Home looks like ----------------------------------------------------------
-
-// Our UI asks the Tauri shell through window.__TAURI__ (withGlobalTauri; ui/src/bridge.rs): startup
-// invokes `app_state`, then `pending_redirect` (ui/src/shell.rs), and subscribes with event.listen.
-// This fake answers those two as a signed-out user with no pending mail link, through a resolved
-// promise like the real IPC (which is slower still: a message to the Rust side and back), and
-// fails anything else as the shell does when its server is away. Wire shapes: crates/ipc.
-function fakeTauri(appState) {
-  const calls = (window.__benchIpc = []);
-  const answers = { app_state: appState, pending_redirect: null };
-  window.__TAURI__ = {
-    core: {
-      invoke(cmd) {
-        calls.push(cmd);
-        if (cmd in answers) return Promise.resolve(structuredClone(answers[cmd]));
-        return Promise.reject({ code: 'backend_unreachable', messages: ['No backend in the benchmark.'] });
-      },
-    },
-    event: { listen: () => Promise.resolve(() => {}) },
-  };
-}
-// crates/ipc AppState, camelCase on the wire. No built-in backend: Home without its dev-mailbox link.
-const SIGNED_OUT = { user: null, embeddedBackend: false, envUrl: 'http://127.0.0.1:8787' };
-
-const APPS = {
-  ours: {
-    probe: { selector: '#home-login', text: 'Login', hydrated: null },
-    init: [[fakeTauri, SIGNED_OUT]],
-    expect: [['#home-magic', 'Login With Magic Link'], ['#home-login', 'Login'], ['#home-register', 'Register']],
-  },
-  // Home.vue: three vue-router links inside <ion-content>. Stencil hides ion-content until it has
-  // hydrated, and ion-router-outlet keeps a page at opacity 0 until its entering transition ends:
-  // the probe waits for both (class "hydrated", then opacity/visibility along the flat tree).
-  original: {
-    probe: { selector: 'ion-content a[href="/login"]', text: 'Login', hydrated: 'ion-content' },
-    init: [],
-    expect: [
-      ['ion-content a[href="/login-with-magic-link"]', 'Login With Magic Link'],
-      ['ion-content a[href="/login"]', 'Login'],
-      ['ion-content a[href="/register"]', 'Register'],
-    ],
-  },
-};
-
-// Runs in the page from its first script on. Resolves window.__benchHome with performance.now()
-// (ms since navigation start) in the first animation frame where the Login link can be seen and
-// clicked: laid out, in the viewport, not hidden or transparent, and not covered (hit test).
-function probe({ selector, text, hydrated }) {
-  const shown = (el) => {
-    if (text && el.textContent.trim() !== text) return false;
-    if (hydrated && !(customElements.get(hydrated) && el.closest(hydrated)?.classList.contains('hydrated'))) return false;
-    const r = el.getBoundingClientRect();
-    if (r.width <= 0 || r.height <= 0) return false;
-    if (r.bottom <= 0 || r.right <= 0 || r.top >= innerHeight || r.left >= innerWidth) return false;
-    if (!el.checkVisibility({ opacityProperty: true, visibilityProperty: true })) return false;
-    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-    return hit !== null && el.contains(hit);
-  };
-  window.__benchHome = new Promise((resolve) => {
-    const tick = () => {
-      if ([...document.querySelectorAll(selector)].some(shown)) resolve(performance.now());
-      else requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  });
-}
-
 // ---- One fresh load ---------------------------------------------------------------------------
 
+// Rejects after LOAD_TIMEOUT_MS instead of hanging on an app that never shows Home.
+function within(promise, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} after ${LOAD_TIMEOUT_MS} ms`)), LOAD_TIMEOUT_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 // A new context is a new profile in memory: empty HTTP and code caches, no storage.
+// Returns { home, paint }: ms from navigation start (see probe in apps.mjs).
 async function load(browser, name, url, { verify = false, screenshot = null } = {}) {
   const app = APPS[name];
   const context = await browser.newContext({ viewport: VIEWPORT, serviceWorkers: 'block' });
@@ -110,17 +55,14 @@ async function load(browser, name, url, { verify = false, screenshot = null } = 
       if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) problems.push(`HTTP ${r.status()} ${r.url()}`);
     });
     for (const [fn, arg] of app.init) await page.addInitScript(fn, arg);
-    await page.addInitScript(probe, app.probe);
+    await page.addInitScript(probe, { ...app.probe, watchDom: verify });
     await page.goto(url, { waitUntil: 'commit' });
-    let timer;
-    const timeout = new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${name}: Home's Login not visible after ${LOAD_TIMEOUT_MS} ms`)), LOAD_TIMEOUT_MS);
-    });
-    const ms = await Promise.race([page.evaluate(() => window.__benchHome), timeout]).finally(() => clearTimeout(timer));
-    if (verify) await verifyHome(page, name, problems);
+    const home = await within(page.evaluate(() => window.__benchHome), `${name}: Home's Login not visible`);
+    const paint = await within(page.evaluate(() => window.__benchPaint), `${name}: no contentful paint`);
+    if (verify) await verifyHome(page, name, paint, problems);
     if (screenshot) await page.screenshot({ path: screenshot });
     if (problems.length) throw new Error(`${name}: ${problems.join('; ')}`);
-    return ms;
+    return { home, paint };
   } catch (e) {
     if (problems.length && !e.message.includes(problems[0])) e.message += ` (${problems.join('; ')})`;
     throw e;
@@ -129,8 +71,9 @@ async function load(browser, name, url, { verify = false, screenshot = null } = 
   }
 }
 
-// The measured screen is really Home, whole, and ours talked to the fake shell as it would to Tauri.
-async function verifyHome(page, name, problems) {
+// The measured screen is really Home, whole, its first contentful paint is Home's, and ours
+// talked to the fake shell as it would to Tauri.
+async function verifyHome(page, name, paint, problems) {
   await page.waitForTimeout(300); // late errors or redirects would show up here
   for (const [selector, text] of APPS[name].expect) {
     const link = page.locator(selector);
@@ -138,6 +81,8 @@ async function verifyHome(page, name, problems) {
       problems.push(`Home lacks a visible "${text}" (${selector})`);
     }
   }
+  const dom = await page.evaluate(() => window.__benchDom);
+  if (dom === null || paint < dom) problems.push(`first contentful paint (${paint} ms) before Home's Login existed (${dom} ms)`);
   if (name === 'ours') {
     const calls = await page.evaluate(() => window.__benchIpc);
     if (calls.join() !== 'app_state,pending_redirect') problems.push(`unexpected IPC calls: ${calls.join() || 'none'}`);
@@ -171,16 +116,19 @@ function reportBundles(ours, original, verbose) {
   }
 }
 
-function reportHome(times, runs) {
+// One figure (`key` of each load) of both apps: median line, then range line.
+function reportTimes(label, key, times, runs, target) {
   const fmt = (ms) => `${Math.round(ms)} ms`;
-  const o = times.ours;
+  const o = times.ours.map((t) => t[key]);
+  const range = (xs) => `${fmt(Math.min(...xs))}..${fmt(Math.max(...xs))}`;
   if (times.original) {
-    const g = times.original;
-    console.log(`home interactive median: ours ${fmt(median(o))}, original ${fmt(median(g))}, ratio ${ratio(median(o), median(g))} over ${runs} interleaved loads (target <= ${TARGET_HOME_RATIO})`);
-    console.log(`home interactive range: ours ${fmt(Math.min(...o))}..${fmt(Math.max(...o))}, original ${fmt(Math.min(...g))}..${fmt(Math.max(...g))}`);
+    const g = times.original.map((t) => t[key]);
+    const goal = target ? ` (target <= ${target})` : '';
+    console.log(`${label} median: ours ${fmt(median(o))}, original ${fmt(median(g))}, ratio ${ratio(median(o), median(g))} over ${runs} interleaved loads${goal}`);
+    console.log(`${label} range: ours ${range(o)}, original ${range(g)}`);
   } else {
-    console.log(`home interactive median: ours ${fmt(median(o))} over ${runs} loads (no original to compare)`);
-    console.log(`home interactive range: ours ${fmt(Math.min(...o))}..${fmt(Math.max(...o))}`);
+    console.log(`${label} median: ours ${fmt(median(o))} over ${runs} loads (no original to compare)`);
+    console.log(`${label} range: ours ${range(o)}`);
   }
 }
 
@@ -239,12 +187,14 @@ async function main() {
     const times = Object.fromEntries(names.map((n) => [n, []]));
     for (let i = 0; i < runs; i++) {
       for (const name of names) {
-        const ms = await load(browser, name, servers[name].url);
-        times[name].push(ms);
-        if (opt.verbose) console.log(`  load ${i + 1} ${name} ${ms.toFixed(1)} ms`);
+        const t = await load(browser, name, servers[name].url);
+        times[name].push(t);
+        if (opt.verbose) console.log(`  load ${i + 1} ${name}: home ${t.home.toFixed(1)} ms, paint ${t.paint.toFixed(1)} ms`);
       }
     }
-    reportHome(times, runs);
+    console.log('# home interactive: first animation frame with Home\'s Login visible; home painted: that screen\'s first contentful paint');
+    reportTimes('home interactive', 'home', times, runs, TARGET_HOME_RATIO);
+    reportTimes('home painted', 'paint', times, runs, null);
   } finally {
     await browser.close();
     await Promise.all(Object.values(servers).map((s) => s.close()));

@@ -26,8 +26,8 @@ const SHIPPED = {
 
 const gzip9 = (buf) => zlib.gzipSync(buf, { level: 9 }).length;
 
-/// `whole`: the shipped files concatenated (in path order) and gzipped at once; `perFile`: the sum
-/// of each file gzipped alone, which is what a server sends file by file.
+// `whole`: the shipped files concatenated (in path order) and gzipped at once; `perFile`: the sum
+// of each file gzipped alone, which is what a server sends file by file.
 export function bundleSizes(name, dir) {
   const paths = walk(dir).filter(SHIPPED[name]).sort();
   if (name === 'ours') {
@@ -61,10 +61,10 @@ const MIME = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/// Serves `dir` on 127.0.0.1 (a free port) as both apps' hosts would: files as they are (no
-/// compression, so neither app gains from the server), `no-store`, and index.html for paths that
-/// name no file and have no extension (the apps' client-side routes). A missing asset is a 404.
-/// Files are read once and kept in memory, so the disk stays out of the measured loads.
+// Serves `dir` on 127.0.0.1 (a free port) as both apps' hosts would: files as they are (no
+// compression, so neither app gains from the server), `no-store`, and index.html for paths that
+// name no file and have no extension (the apps' client-side routes). A missing asset is a 404.
+// Files are read once and kept in memory, so the disk stays out of the measured loads.
 export function serveDir(dir) {
   const root = path.resolve(dir);
   const memo = new Map();
