@@ -10,63 +10,30 @@ fn root() -> &'static Path {
 
 /// The `<intent-filter …>…</intent-filter>` blocks of the manifest.
 fn intent_filters(manifest: &str) -> Vec<&str> {
-    manifest
-        .split("<intent-filter")
-        .skip(1)
-        .filter_map(|rest| rest.split("</intent-filter>").next())
-        .collect()
+    manifest.split("<intent-filter").skip(1).filter_map(|rest| rest.split("</intent-filter>").next()).collect()
 }
 
 #[test]
 fn the_android_manifest_opens_only_verified_app_links() {
-    let conf: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join("tauri.conf.json")).unwrap())
-            .unwrap();
+    let conf: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root().join("tauri.conf.json")).unwrap()).unwrap();
     let mobile = conf["plugins"]["deep-link"]["mobile"].as_array().unwrap();
     assert!(!mobile.is_empty(), "phones take mail links");
-    let manifest =
-        std::fs::read_to_string(root().join("gen/android/app/src/main/AndroidManifest.xml"))
-            .unwrap();
+    let manifest = std::fs::read_to_string(root().join("gen/android/app/src/main/AndroidManifest.xml")).unwrap();
     let filters = intent_filters(&manifest);
     for link in mobile {
-        assert_eq!(
-            link["appLink"], true,
-            "every mobile link is a verified App Link: {link}"
-        );
+        assert_eq!(link["appLink"], true, "every mobile link is a verified App Link: {link}");
         assert_eq!(link["scheme"], serde_json::json!(["https"]), "{link}");
         let host = link["host"].as_str().unwrap();
         let filter = filters
             .iter()
             .find(|f| f.contains(&format!("android:host=\"{host}\"")))
             .unwrap_or_else(|| panic!("no intent filter for {host} in the manifest"));
-        assert!(
-            filter.starts_with(" android:autoVerify=\"true\""),
-            "Android verifies {host}: {filter}"
-        );
-        assert!(
-            filter.contains("android:scheme=\"https\"")
-                && !filter.contains("android:scheme=\"http\""),
-            "{filter}"
-        );
-        assert!(
-            filter.contains("android:pathPrefix=\"/auth-redirect\""),
-            "{filter}"
-        );
-        assert!(
-            filter.contains("android.intent.category.BROWSABLE"),
-            "{filter}"
-        );
+        assert!(filter.starts_with(" android:autoVerify=\"true\""), "Android verifies {host}: {filter}");
+        assert!(filter.contains("android:scheme=\"https\"") && !filter.contains("android:scheme=\"http\""), "{filter}");
+        assert!(filter.contains("android:pathPrefix=\"/auth-redirect\""), "{filter}");
+        assert!(filter.contains("android.intent.category.BROWSABLE"), "{filter}");
     }
-    assert!(
-        !manifest.contains("android:scheme=\"altogic-auth\""),
-        "a custom scheme can be claimed by any app"
-    );
+    assert!(!manifest.contains("android:scheme=\"altogic-auth\""), "a custom scheme can be claimed by any app");
     let gradle = std::fs::read_to_string(root().join("gen/android/app/build.gradle.kts")).unwrap();
-    assert!(
-        gradle.contains(&format!(
-            "applicationId = \"{}\"",
-            conf["identifier"].as_str().unwrap()
-        )),
-        "the package assetlinks.json names"
-    );
+    assert!(gradle.contains(&format!("applicationId = \"{}\"", conf["identifier"].as_str().unwrap())), "the package assetlinks.json names");
 }

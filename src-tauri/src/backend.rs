@@ -41,10 +41,7 @@ pub fn process_env(key: &str) -> Option<String> {
 
 /// `ALTOGIC_ENV_URL` + `ALTOGIC_CLIENT_KEY` (looked up with `env`), else `backend.json`
 /// (`{"envUrl", "clientKey"}`) in the app's config dir, else None.
-pub fn configured(
-    config_dir: Option<&Path>,
-    env: impl Fn(&str) -> Option<String>,
-) -> Option<(String, String)> {
+pub fn configured(config_dir: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Option<(String, String)> {
     let env = |k: &str| env(k).filter(|v| !v.trim().is_empty());
     if let (Some(url), Some(key)) = (env("ALTOGIC_ENV_URL"), env("ALTOGIC_CLIENT_KEY")) {
         return Some((url, key));
@@ -64,9 +61,7 @@ impl Embedded {
     /// that run had, which may have had to change. None for any other link.
     pub fn own_link(&self, link: &str) -> Option<String> {
         let parsed = url::Url::parse(link).ok()?;
-        let ours = parsed.scheme() == "http"
-            && parsed.host_str() == Some("127.0.0.1")
-            && parsed.path() == VERIFY_PATH;
+        let ours = parsed.scheme() == "http" && parsed.host_str() == Some("127.0.0.1") && parsed.path() == VERIFY_PATH;
         ours.then(|| format!("{}{VERIFY_PATH}?{}", self.url, parsed.query().unwrap_or("")))
     }
 }
@@ -92,10 +87,7 @@ const PORT_FILE: &str = "port";
 pub async fn start_embedded(data_dir: &Path) -> Result<Backend, String> {
     let dir = data_dir.join("altogic-local");
     let port_file = dir.join(PORT_FILE);
-    let remembered = std::fs::read_to_string(&port_file)
-        .ok()
-        .and_then(|p| p.trim().parse::<u16>().ok())
-        .filter(|p| *p != 0);
+    let remembered = std::fs::read_to_string(&port_file).ok().and_then(|p| p.trim().parse::<u16>().ok()).filter(|p| *p != 0);
     let mut config = altogic_local::Config::loopback(&dir);
     config.redirect_url = REDIRECT_URL.into();
     config.email_verification = true;
@@ -103,10 +95,7 @@ pub async fn start_embedded(data_dir: &Path) -> Result<Backend, String> {
     config.listen.set_port(remembered.unwrap_or(0));
     let server = match altogic_local::start(config.clone()).await {
         Err(altogic_local::StartError::Listen { .. }) if remembered.is_some() => {
-            tracing::warn!(
-                port = remembered,
-                "the built-in backend's port is taken: starting on another one"
-            );
+            tracing::warn!(port = remembered, "the built-in backend's port is taken: starting on another one");
             config.listen.set_port(0);
             altogic_local::start(config).await
         }
@@ -118,16 +107,8 @@ pub async fn start_embedded(data_dir: &Path) -> Result<Backend, String> {
             tracing::warn!(error = %e, "could not remember the built-in backend's port");
         }
     }
-    let embedded = Embedded {
-        url: server.url.clone(),
-        mailbox_token: server.mailbox_token.clone(),
-        server,
-    };
-    Ok(Backend {
-        env_url: embedded.url.clone(),
-        client_key: embedded.server.client_key.clone(),
-        embedded: Some(embedded),
-    })
+    let embedded = Embedded { url: server.url.clone(), mailbox_token: server.mailbox_token.clone(), server };
+    Ok(Backend { env_url: embedded.url.clone(), client_key: embedded.server.client_key.clone(), embedded: Some(embedded) })
 }
 
 #[cfg(test)]
@@ -141,18 +122,8 @@ mod tests {
         let backend = start_embedded(dir.path()).await.unwrap();
         let embedded = backend.embedded.unwrap();
         let now = embedded.url.clone();
-        assert_eq!(
-            embedded
-                .own_link("http://127.0.0.1:1/_api/rest/v1/auth/verify?key=k&action=magic-link")
-                .as_deref(),
-            Some(format!("{now}/_api/rest/v1/auth/verify?key=k&action=magic-link").as_str())
-        );
-        for foreign in [
-            "http://evil.example/_api/rest/v1/auth/verify?key=k",
-            "https://127.0.0.1:1/_api/rest/v1/auth/verify?key=k",
-            "http://127.0.0.1:1/_storage/x",
-            "not a url",
-        ] {
+        assert_eq!(embedded.own_link("http://127.0.0.1:1/_api/rest/v1/auth/verify?key=k&action=magic-link").as_deref(), Some(format!("{now}/_api/rest/v1/auth/verify?key=k&action=magic-link").as_str()));
+        for foreign in ["http://evil.example/_api/rest/v1/auth/verify?key=k", "https://127.0.0.1:1/_api/rest/v1/auth/verify?key=k", "http://127.0.0.1:1/_storage/x", "not a url"] {
             assert_eq!(embedded.own_link(foreign), None, "{foreign}");
         }
         embedded.server.shutdown().await;
@@ -163,37 +134,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let silent = |_: &str| None;
         assert_eq!(configured(Some(dir.path()), silent), None);
-        std::fs::write(
-            dir.path().join("backend.json"),
-            r#"{"envUrl":"https://x.example","clientKey":"k"}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            configured(Some(dir.path()), silent),
-            Some(("https://x.example".into(), "k".into()))
-        );
+        std::fs::write(dir.path().join("backend.json"), r#"{"envUrl":"https://x.example","clientKey":"k"}"#).unwrap();
+        assert_eq!(configured(Some(dir.path()), silent), Some(("https://x.example".into(), "k".into())));
         let env = |k: &str| match k {
             "ALTOGIC_ENV_URL" => Some("https://env.example".to_string()),
             "ALTOGIC_CLIENT_KEY" => Some("env-key".to_string()),
             _ => None,
         };
-        assert_eq!(
-            configured(Some(dir.path()), env),
-            Some(("https://env.example".into(), "env-key".into()))
-        );
+        assert_eq!(configured(Some(dir.path()), env), Some(("https://env.example".into(), "env-key".into())));
         // Half a configuration (or a blank one) is none.
-        assert_eq!(
-            configured(None, |k: &str| (k == "ALTOGIC_ENV_URL")
-                .then(|| "https://env.example".to_string())),
-            None
-        );
+        assert_eq!(configured(None, |k: &str| (k == "ALTOGIC_ENV_URL").then(|| "https://env.example".to_string())), None);
         assert_eq!(configured(None, |_: &str| Some("  ".to_string())), None);
         std::fs::write(dir.path().join("backend.json"), "not json").unwrap();
-        assert_eq!(
-            configured(Some(dir.path()), silent),
-            None,
-            "an unreadable file is ignored"
-        );
+        assert_eq!(configured(Some(dir.path()), silent), None, "an unreadable file is ignored");
     }
 
     #[cfg(feature = "embedded-backend")]
@@ -208,20 +161,11 @@ mod tests {
         // Someone else holds it now (our own running instance): another port, remembered.
         let other = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(other.path().join("altogic-local")).unwrap();
-        std::fs::copy(
-            dir.path().join("altogic-local").join(PORT_FILE),
-            other.path().join("altogic-local").join(PORT_FILE),
-        )
-        .unwrap();
+        std::fs::copy(dir.path().join("altogic-local").join(PORT_FILE), other.path().join("altogic-local").join(PORT_FILE)).unwrap();
         let moved = start_embedded(other.path()).await.unwrap();
         assert_ne!(moved.env_url, url);
-        let port =
-            std::fs::read_to_string(other.path().join("altogic-local").join(PORT_FILE)).unwrap();
-        assert!(
-            moved.env_url.ends_with(&format!(":{port}")),
-            "{} vs {port}",
-            moved.env_url
-        );
+        let port = std::fs::read_to_string(other.path().join("altogic-local").join(PORT_FILE)).unwrap();
+        assert!(moved.env_url.ends_with(&format!(":{port}")), "{} vs {port}", moved.env_url);
         again.embedded.unwrap().server.shutdown().await;
         moved.embedded.unwrap().server.shutdown().await;
     }
@@ -231,18 +175,9 @@ mod tests {
     async fn the_embedded_backend_answers() {
         let dir = tempfile::tempdir().unwrap();
         let backend = start_embedded(dir.path()).await.unwrap();
-        let client =
-            altogic::AltogicClient::new(&backend.env_url, &backend.client_key, Default::default())
-                .unwrap();
-        let grant = client
-            .auth()
-            .sign_up_with_name("embedded@example.com", "embedded password", "E")
-            .await
-            .unwrap();
-        assert!(
-            grant.session.is_none(),
-            "verification is on in the embedded backend"
-        );
+        let client = altogic::AltogicClient::new(&backend.env_url, &backend.client_key, Default::default()).unwrap();
+        let grant = client.auth().sign_up_with_name("embedded@example.com", "embedded password", "E").await.unwrap();
+        assert!(grant.session.is_none(), "verification is on in the embedded backend");
         backend.embedded.unwrap().server.shutdown().await;
     }
 }

@@ -30,32 +30,20 @@ impl CmdError {
         match self {
             CmdError::Ui(e) => e.clone(),
             // The client has already cleared the stored session and fired the signed-out event.
-            CmdError::Altogic(Error::Api(api)) if api.invalidates_session() => UiError::new(
-                codes::SESSION_INVALID,
-                "Your session has ended. Please sign in again.",
-            ),
+            CmdError::Altogic(Error::Api(api)) if api.invalidates_session() => UiError::new(codes::SESSION_INVALID, "Your session has ended. Please sign in again."),
             CmdError::Altogic(Error::Api(api)) => UiError {
-                code: api
-                    .items
-                    .first()
-                    .map(|e| e.code.clone())
-                    .unwrap_or_else(|| codes::UNKNOWN_ERROR.into()),
+                code: api.items.first().map(|e| e.code.clone()).unwrap_or_else(|| codes::UNKNOWN_ERROR.into()),
                 messages: api.items.iter().map(|e| e.message.clone()).collect(),
             },
             CmdError::Altogic(Error::Network(detail)) => {
                 tracing::warn!(%detail, "backend unreachable");
-                UiError::new(
-                    codes::BACKEND_UNREACHABLE,
-                    "Can't reach the server. Check your connection and try again.",
-                )
+                UiError::new(codes::BACKEND_UNREACHABLE, "Can't reach the server. Check your connection and try again.")
             }
             CmdError::Altogic(Error::InvalidResponse(detail)) => {
                 tracing::warn!(%detail, "invalid response");
                 UiError::new(codes::INVALID_RESPONSE, "The server sent an answer the app does not understand. Please try again later.")
             }
-            CmdError::Altogic(Error::Client { code, message }) => {
-                UiError::new(code, message.clone())
-            }
+            CmdError::Altogic(Error::Client { code, message }) => UiError::new(code, message.clone()),
         }
     }
 }
@@ -73,31 +61,14 @@ mod tests {
 
     #[test]
     fn session_codes_become_session_invalid_and_others_keep_their_messages() {
-        let api = |body: &str| {
-            CmdError::from(Error::Api(ApiError::from_response(
-                401,
-                "",
-                body.as_bytes(),
-            )))
-        };
+        let api = |body: &str| CmdError::from(Error::Api(ApiError::from_response(401, "", body.as_bytes())));
         let e = api(r#"{"errors":[{"origin":"client_error","code":"invalid_session_token","message":"x"}]}"#).to_ui();
         assert_eq!(e.code, codes::SESSION_INVALID);
         let e = api(r#"{"errors":[{"origin":"client_error","code":"invalid_credentials","message":"Wrong."},{"origin":"client_error","code":"b","message":"Also."}]}"#).to_ui();
-        assert_eq!(
-            (e.code.as_str(), e.messages.len()),
-            ("invalid_credentials", 2)
-        );
-        assert_eq!(
-            CmdError::from(Error::Network("refused".into()))
-                .to_ui()
-                .code,
-            codes::BACKEND_UNREACHABLE
-        );
+        assert_eq!((e.code.as_str(), e.messages.len()), ("invalid_credentials", 2));
+        assert_eq!(CmdError::from(Error::Network("refused".into())).to_ui().code, codes::BACKEND_UNREACHABLE);
         // Across the IPC it is a UiError.
         let json = serde_json::to_value(CmdError::new(codes::VALIDATION_ERROR, "No.")).unwrap();
-        assert_eq!(
-            json,
-            serde_json::json!({ "code": "validation_error", "messages": ["No."] })
-        );
+        assert_eq!(json, serde_json::json!({ "code": "validation_error", "messages": ["No."] }));
     }
 }

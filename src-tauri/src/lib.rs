@@ -27,33 +27,21 @@ pub struct AppCtx {
 }
 
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ALTOGIC_AUTH_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ALTOGIC_AUTH_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
 }
 
 impl AppCtx {
     /// The Altogic client for `backend`, its session kept in `store`; `on_session_invalidated` runs
     /// when the server has ended the session (the client has cleared it by then).
-    pub fn new(
-        backend: backend::Backend,
-        store: Arc<dyn altogic::SessionStore>,
-        on_session_invalidated: Arc<dyn Fn() + Send + Sync>,
-    ) -> Result<Self, altogic::Error> {
+    pub fn new(backend: backend::Backend, store: Arc<dyn altogic::SessionStore>, on_session_invalidated: Arc<dyn Fn() + Send + Sync>) -> Result<Self, altogic::Error> {
         let client = AltogicClient::new(
             &backend.env_url,
             &backend.client_key,
             ClientOptions {
                 storage: store,
                 on_session_invalidated: Some(on_session_invalidated),
-                user_agent: user_agent::build(
-                    "AltogicAuth",
-                    env!("CARGO_PKG_VERSION"),
-                    &user_agent::device_name(),
-                ),
+                user_agent: user_agent::build("AltogicAuth", env!("CARGO_PKG_VERSION"), &user_agent::device_name()),
                 // Every mail link is bound to this device: a link asked for elsewhere (or crafted, or
                 // another account's) never signs this app in silently.
                 pkce: true,
@@ -66,12 +54,7 @@ impl AppCtx {
             .pool_idle_timeout(std::time::Duration::from_secs(30))
             .build()
             .map_err(|e| altogic::Error::Network(e.to_string()))?;
-        Ok(AppCtx {
-            client,
-            env_url: backend.env_url,
-            embedded: backend.embedded,
-            http,
-        })
+        Ok(AppCtx { client, env_url: backend.env_url, embedded: backend.embedded, http })
     }
 }
 
@@ -79,11 +62,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let handle = app.handle().clone();
     let config_dir = app.path().app_config_dir().ok();
     let backend = match backend::configured(config_dir.as_deref(), backend::process_env) {
-        Some((env_url, client_key)) => backend::Backend {
-            env_url,
-            client_key,
-            embedded: None,
-        },
+        Some((env_url, client_key)) => backend::Backend { env_url, client_key, embedded: None },
         None => {
             let data_dir = app.path().app_data_dir()?;
             tauri::async_runtime::block_on(backend::start_embedded(&data_dir))?
@@ -114,9 +93,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     }
     // Running instance: links opened later (forwarded by single-instance on desktop).
     let link_handle = handle.clone();
-    app.deep_link().on_open_url(move |event| {
-        redirect::deliver(&link_handle, event.urls().iter().map(|u| u.to_string()))
-    });
+    app.deep_link().on_open_url(move |event| redirect::deliver(&link_handle, event.urls().iter().map(|u| u.to_string())));
     Ok(())
 }
 
@@ -127,16 +104,11 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
 fn keep_window_state(app: &tauri::App) {
     use std::sync::atomic::{AtomicU64, Ordering};
     use tauri_plugin_window_state::{AppHandleExt, StateFlags};
-    let Some(window) = app.get_webview_window("main") else {
-        return;
-    };
+    let Some(window) = app.get_webview_window("main") else { return };
     let handle = app.handle().clone();
     let changes = Arc::new(AtomicU64::new(0));
     window.on_window_event(move |event| {
-        if !matches!(
-            event,
-            tauri::WindowEvent::Resized(_) | tauri::WindowEvent::Moved(_)
-        ) {
+        if !matches!(event, tauri::WindowEvent::Resized(_) | tauri::WindowEvent::Moved(_)) {
             return;
         }
         let this = changes.fetch_add(1, Ordering::Relaxed) + 1;
@@ -157,10 +129,7 @@ pub fn run() {
     init_logging();
     // The no-C build's TLS: graviola, installed before any HTTP client is built.
     #[cfg(feature = "no-c")]
-    if rustls_graviola::default_provider()
-        .install_default()
-        .is_err()
-    {
+    if rustls_graviola::default_provider().install_default().is_err() {
         tracing::debug!("a TLS provider was already installed");
     }
     let builder = tauri::Builder::default();

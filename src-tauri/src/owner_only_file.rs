@@ -16,20 +16,12 @@ pub struct OwnerOnlyFile {
 
 impl OwnerOnlyFile {
     pub fn open(path: PathBuf) -> Self {
-        OwnerOnlyFile {
-            path,
-            items: Mutex::new(None),
-        }
+        OwnerOnlyFile { path, items: Mutex::new(None) }
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut BTreeMap<String, String>) -> T) -> T {
         let mut items = self.items.lock().unwrap_or_else(|e| e.into_inner());
-        let items = items.get_or_insert_with(|| {
-            std::fs::read(&self.path)
-                .ok()
-                .and_then(|b| serde_json::from_slice(&b).ok())
-                .unwrap_or_default()
-        });
+        let items = items.get_or_insert_with(|| std::fs::read(&self.path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default());
         f(items)
     }
 
@@ -85,19 +77,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(
-                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-                0o600
-            );
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
         // A second reader (the next launch) sees it.
-        assert_eq!(
-            OwnerOnlyFile::open(path.clone())
-                .get("session")
-                .unwrap()
-                .as_deref(),
-            Some(r#"{"token":"t"}"#)
-        );
+        assert_eq!(OwnerOnlyFile::open(path.clone()).get("session").unwrap().as_deref(), Some(r#"{"token":"t"}"#));
         file.remove("session").unwrap();
         assert_eq!(OwnerOnlyFile::open(path).get("session").unwrap(), None);
     }

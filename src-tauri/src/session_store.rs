@@ -45,22 +45,14 @@ pub struct AppSessionStore<R: Runtime> {
 impl<R: Runtime> AppSessionStore<R> {
     /// The store of the app's data dir.
     pub fn open<M: Manager<R>>(app: &M) -> Result<Self, String> {
-        let data_dir = app
-            .path()
-            .app_data_dir()
-            .map_err(|e| format!("no data dir: {e}"))?;
+        let data_dir = app.path().app_data_dir().map_err(|e| format!("no data dir: {e}"))?;
         Self::open_in(app, &data_dir)
     }
 
     /// The store whose files are in `data_dir`.
     pub fn open_in<M: Manager<R>>(app: &M, data_dir: &Path) -> Result<Self, String> {
-        let profile = app
-            .store(data_dir.join(STORE_FILE))
-            .map_err(|e| format!("cannot open the session store: {e}"))?;
-        let install_id = match profile
-            .get(INSTALL_ID_KEY)
-            .and_then(|v| v.as_str().map(str::to_string))
-        {
+        let profile = app.store(data_dir.join(STORE_FILE)).map_err(|e| format!("cannot open the session store: {e}"))?;
+        let install_id = match profile.get(INSTALL_ID_KEY).and_then(|v| v.as_str().map(str::to_string)) {
             Some(id) => id,
             None => {
                 let id = random_id();
@@ -80,16 +72,8 @@ impl<R: Runtime> AppSessionStore<R> {
         Ok(Self::assemble(profile, file, keychain))
     }
 
-    fn assemble(
-        profile: Arc<Store<R>>,
-        file: OwnerOnlyFile,
-        keychain: Option<Box<dyn Secrets>>,
-    ) -> Self {
-        let store = AppSessionStore {
-            keychain,
-            file,
-            profile,
-        };
+    fn assemble(profile: Arc<Store<R>>, file: OwnerOnlyFile, keychain: Option<Box<dyn Secrets>>) -> Self {
+        let store = AppSessionStore { keychain, file, profile };
         store.reconcile();
         store.migrate();
         store
@@ -97,19 +81,13 @@ impl<R: Runtime> AppSessionStore<R> {
 
     /// Where the secrets go: "keychain" or "file".
     pub fn kind(&self) -> &'static str {
-        if self.keychain.is_some() {
-            "keychain"
-        } else {
-            "file"
-        }
+        if self.keychain.is_some() { "keychain" } else { "file" }
     }
 
     /// With the keychain back after a run without it: what was removed meanwhile is removed from
     /// the keychain too (a sign-out must stick), and what was written to the file meanwhile moves in.
     fn reconcile(&self) {
-        let Some(keychain) = &self.keychain else {
-            return;
-        };
+        let Some(keychain) = &self.keychain else { return };
         for key in self.removed_while_away() {
             if keychain.remove(&key).is_ok() {
                 self.mark_removed(&key, false);
@@ -126,19 +104,11 @@ impl<R: Runtime> AppSessionStore<R> {
     /// leave the profile only when they are stored.
     fn migrate(&self) {
         for key in SECRET_KEYS {
-            if let Some(value) = self
-                .profile
-                .get(key)
-                .and_then(|v| v.as_str().map(str::to_string))
-            {
+            if let Some(value) = self.profile.get(key).and_then(|v| v.as_str().map(str::to_string)) {
                 if self.set_secret(key, &value) {
                     self.profile.delete(key);
                     save(&self.profile);
-                    tracing::info!(
-                        key,
-                        to = self.kind(),
-                        "moved a stored secret out of the profile file"
-                    );
+                    tracing::info!(key, to = self.kind(), "moved a stored secret out of the profile file");
                 }
             }
         }
@@ -171,10 +141,7 @@ impl<R: Runtime> AppSessionStore<R> {
 
     /// The secrets removed while the keychain could not be reached (kept in the profile).
     fn removed_while_away(&self) -> Vec<String> {
-        self.profile
-            .get(REMOVED_KEY)
-            .and_then(|v| serde_json::from_value(v).ok())
-            .unwrap_or_default()
+        self.profile.get(REMOVED_KEY).and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default()
     }
 
     fn mark_removed(&self, key: &str, removed: bool) {
@@ -195,10 +162,7 @@ impl<R: Runtime> AppSessionStore<R> {
 impl<R: Runtime> SessionStore for AppSessionStore<R> {
     fn get_item(&self, key: &str) -> Option<String> {
         if !SECRET_KEYS.contains(&key) {
-            return self
-                .profile
-                .get(key)
-                .and_then(|v| v.as_str().map(str::to_string));
+            return self.profile.get(key).and_then(|v| v.as_str().map(str::to_string));
         }
         if let Ok(Some(newer)) = self.file.get(key) {
             return Some(newer);
@@ -219,8 +183,7 @@ impl<R: Runtime> SessionStore for AppSessionStore<R> {
             self.set_secret(key, value);
             return;
         }
-        self.profile
-            .set(key, serde_json::Value::String(value.to_string()));
+        self.profile.set(key, serde_json::Value::String(value.to_string()));
         save(&self.profile);
     }
 
@@ -266,21 +229,13 @@ impl Keychain {
     /// The platform store, tried once: an unusable keychain is found here, not on the first sign-in.
     pub fn open(install_id: &str) -> Result<Self, String> {
         let store = platform_store().map_err(|e| e.to_string())?;
-        let keychain = Keychain {
-            install_id: install_id.to_string(),
-            store,
-        };
+        let keychain = Keychain { install_id: install_id.to_string(), store };
         keychain.get("probe")?;
         Ok(keychain)
     }
 
     fn entry(&self, key: &str) -> Result<keyring_core::Entry, String> {
-        keyring_core::Entry::new_in_store(
-            &self.store,
-            KEYCHAIN_SERVICE,
-            &format!("{}/{key}", self.install_id),
-        )
-        .map_err(|e| e.to_string())
+        keyring_core::Entry::new_in_store(&self.store, KEYCHAIN_SERVICE, &format!("{}/{key}", self.install_id)).map_err(|e| e.to_string())
     }
 }
 
@@ -293,9 +248,7 @@ impl Secrets for Keychain {
         }
     }
     fn set(&self, key: &str, value: &str) -> Result<(), String> {
-        self.entry(key)?
-            .set_password(value)
-            .map_err(|e| e.to_string())
+        self.entry(key)?.set_password(value).map_err(|e| e.to_string())
     }
     fn remove(&self, key: &str) -> Result<(), String> {
         match self.entry(key)?.delete_credential() {
@@ -354,119 +307,61 @@ mod tests {
         }
     }
 
-    fn run_of(
-        app: &tauri::App<tauri::test::MockRuntime>,
-        dir: &Path,
-        keychain: Option<&FakeKeychain>,
-    ) -> AppSessionStore<tauri::test::MockRuntime> {
+    fn run_of(app: &tauri::App<tauri::test::MockRuntime>, dir: &Path, keychain: Option<&FakeKeychain>) -> AppSessionStore<tauri::test::MockRuntime> {
         let profile = app.store(dir.join(STORE_FILE)).unwrap();
-        AppSessionStore::assemble(
-            profile,
-            OwnerOnlyFile::open(dir.join(SECRETS_FILE)),
-            keychain.map(|k| Box::new(k.clone()) as Box<dyn Secrets>),
-        )
+        AppSessionStore::assemble(profile, OwnerOnlyFile::open(dir.join(SECRETS_FILE)), keychain.map(|k| Box::new(k.clone()) as Box<dyn Secrets>))
     }
 
     #[test]
     fn a_sign_out_while_the_keychain_was_away_sticks_and_a_refused_secret_never_reads_stale() {
         let dir = tempfile::tempdir().unwrap();
-        let app = tauri::test::mock_builder()
-            .plugin(tauri_plugin_store::Builder::default().build())
-            .build(tauri::test::mock_context(tauri::test::noop_assets()))
-            .unwrap();
+        let app = tauri::test::mock_builder().plugin(tauri_plugin_store::Builder::default().build()).build(tauri::test::mock_context(tauri::test::noop_assets())).unwrap();
         let keychain = FakeKeychain(Arc::default(), 40);
         run_of(&app, dir.path(), Some(&keychain)).set_item(altogic::SESSION_KEY, "session of A");
         // A run without the keychain (locked): sign out, then sign in as B.
         let away = run_of(&app, dir.path(), None);
-        assert_eq!(
-            away.get_item(altogic::SESSION_KEY),
-            None,
-            "the keychain is not reachable"
-        );
+        assert_eq!(away.get_item(altogic::SESSION_KEY), None, "the keychain is not reachable");
         away.remove_item(altogic::SESSION_KEY);
         // The keychain is back: A's old session must not come back.
         let back = run_of(&app, dir.path(), Some(&keychain));
-        assert_eq!(
-            back.get_item(altogic::SESSION_KEY),
-            None,
-            "signed out stays signed out"
-        );
+        assert_eq!(back.get_item(altogic::SESSION_KEY), None, "signed out stays signed out");
         assert_eq!(keychain.get(altogic::SESSION_KEY).unwrap(), None);
         back.set_item(altogic::SESSION_KEY, "session of B");
-        assert_eq!(
-            run_of(&app, dir.path(), Some(&keychain))
-                .get_item(altogic::SESSION_KEY)
-                .as_deref(),
-            Some("session of B")
-        );
+        assert_eq!(run_of(&app, dir.path(), Some(&keychain)).get_item(altogic::SESSION_KEY).as_deref(), Some("session of B"));
         // A value the keychain refuses goes to the file, and the older keychain value is gone.
         let store = run_of(&app, dir.path(), Some(&keychain));
         let long = "x".repeat(100);
         store.set_item(altogic::LINK_REQUESTS_KEY, "short");
         store.set_item(altogic::LINK_REQUESTS_KEY, &long);
-        assert_eq!(
-            store.get_item(altogic::LINK_REQUESTS_KEY).as_deref(),
-            Some(long.as_str())
-        );
+        assert_eq!(store.get_item(altogic::LINK_REQUESTS_KEY).as_deref(), Some(long.as_str()));
         assert_eq!(keychain.get(altogic::LINK_REQUESTS_KEY).unwrap(), None);
         // A secret written to the file while the keychain was away moves in when it is back.
         run_of(&app, dir.path(), None).set_item(altogic::SESSION_KEY, "session of C");
         let reunited = run_of(&app, dir.path(), Some(&keychain));
-        assert_eq!(
-            keychain.get(altogic::SESSION_KEY).unwrap().as_deref(),
-            Some("session of C")
-        );
-        assert_eq!(
-            reunited.get_item(altogic::SESSION_KEY).as_deref(),
-            Some("session of C")
-        );
-        assert_eq!(
-            OwnerOnlyFile::open(dir.path().join(SECRETS_FILE))
-                .get(altogic::SESSION_KEY)
-                .unwrap(),
-            None,
-            "not left in the file"
-        );
+        assert_eq!(keychain.get(altogic::SESSION_KEY).unwrap().as_deref(), Some("session of C"));
+        assert_eq!(reunited.get_item(altogic::SESSION_KEY).as_deref(), Some("session of C"));
+        assert_eq!(OwnerOnlyFile::open(dir.path().join(SECRETS_FILE)).get(altogic::SESSION_KEY).unwrap(), None, "not left in the file");
     }
 
     #[test]
     fn secrets_leave_the_profile_file_and_survive_a_reopen() {
         let data_dir = tempfile::tempdir().unwrap();
         let data_dir = data_dir.path();
-        let app = tauri::test::mock_builder()
-            .plugin(tauri_plugin_store::Builder::default().build())
-            .build(tauri::test::mock_context(tauri::test::noop_assets()))
-            .unwrap();
+        let app = tauri::test::mock_builder().plugin(tauri_plugin_store::Builder::default().build()).build(tauri::test::mock_context(tauri::test::noop_assets())).unwrap();
         // A session of an earlier version, in the profile file.
         let old = app.store(data_dir.join(STORE_FILE)).unwrap();
         old.set(altogic::SESSION_KEY, r#"{"token":"old-secret-token"}"#);
         old.save().unwrap();
 
         let store = AppSessionStore::open_in(&app, data_dir).unwrap();
-        assert_eq!(
-            store.get_item(altogic::SESSION_KEY).as_deref(),
-            Some(r#"{"token":"old-secret-token"}"#),
-            "migrated, via {}",
-            store.kind()
-        );
+        assert_eq!(store.get_item(altogic::SESSION_KEY).as_deref(), Some(r#"{"token":"old-secret-token"}"#), "migrated, via {}", store.kind());
         store.set_item("user", r#"{"email":"a@x.io"}"#);
         let profile = std::fs::read_to_string(data_dir.join(STORE_FILE)).unwrap();
-        assert!(
-            !profile.contains("old-secret-token"),
-            "the profile file keeps no secret: {profile}"
-        );
+        assert!(!profile.contains("old-secret-token"), "the profile file keeps no secret: {profile}");
         assert!(profile.contains("a@x.io"));
         let reopened = AppSessionStore::open_in(&app, data_dir).unwrap();
-        assert_eq!(
-            reopened.get_item(altogic::SESSION_KEY).as_deref(),
-            Some(r#"{"token":"old-secret-token"}"#)
-        );
+        assert_eq!(reopened.get_item(altogic::SESSION_KEY).as_deref(), Some(r#"{"token":"old-secret-token"}"#));
         reopened.remove_item(altogic::SESSION_KEY);
-        assert_eq!(
-            AppSessionStore::open_in(&app, data_dir)
-                .unwrap()
-                .get_item(altogic::SESSION_KEY),
-            None
-        );
+        assert_eq!(AppSessionStore::open_in(&app, data_dir).unwrap().get_item(altogic::SESSION_KEY), None);
     }
 }

@@ -40,11 +40,7 @@ async fn register_through_the_ui(app: &App, email: &str, name: &str, shots: bool
         app.screenshot("02-register").await;
     }
     app.click("#register-button").await;
-    app.text_contains(
-        "#success",
-        "Your account has been created. Please check your email to verify your account.",
-    )
-    .await;
+    app.text_contains("#success", "Your account has been created. Please check your email to verify your account.").await;
 }
 
 #[tokio::test]
@@ -94,11 +90,7 @@ async fn login_shows_api_errors_then_signs_in_and_out() {
         c.auth().sign_in_with_email(&email, PASSWORD).await.unwrap();
         c.auth().get_all_sessions().await.unwrap()
     };
-    assert_eq!(
-        sessions.len(),
-        2,
-        "the Rust client's two sign-ins only (setup and now); the app's session ended"
-    );
+    assert_eq!(sessions.len(), 2, "the Rust client's two sign-ins only (setup and now); the app's session ended");
     app.close().await;
 }
 
@@ -135,8 +127,7 @@ async fn the_dev_mailbox_completes_sign_up_inside_the_app_on_the_built_in_backen
     app.click("#register-button").await;
     app.wait_for("#success").await;
     app.go("/mailbox").await;
-    app.text_contains("#mails", "Confirm your e-mail address")
-        .await;
+    app.text_contains("#mails", "Confirm your e-mail address").await;
     app.text_contains("#mails", "mailbox@example.com").await;
     app.screenshot("12-dev-mailbox").await;
     app.click("#mails li .open-link").await;
@@ -154,8 +145,7 @@ async fn a_backend_that_is_down_gets_a_clear_message() {
     app.fill("#email", "someone@example.com").await;
     app.fill("#password", PASSWORD).await;
     app.click("#login-button").await;
-    app.text_contains("#offline-banner", "Can't reach the server")
-        .await;
+    app.text_contains("#offline-banner", "Can't reach the server").await;
     app.screenshot("13-backend-down").await;
     assert_eq!(app.path().await, "/login");
     app.close().await;

@@ -32,28 +32,15 @@ async fn a_magic_link_mailed_before_a_restart_opens_after_it() {
     app.go("/login-with-magic-link").await;
     app.fill("#email", "restart@example.com").await;
     app.click("#magic-button").await;
-    app.text_contains("#success", "We sent it to restart@example.com")
-        .await;
-    assert_eq!(
-        app.client
-            .find(fantoccini::Locator::Css("#email"))
-            .await
-            .unwrap()
-            .prop("value")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("restart@example.com"),
-        "the address stays"
-    );
+    app.text_contains("#success", "We sent it to restart@example.com").await;
+    assert_eq!(app.client.find(fantoccini::Locator::Css("#email")).await.unwrap().prop("value").await.unwrap().as_deref(), Some("restart@example.com"), "the address stays");
     app.wait_for("#open-mailbox").await;
     app.close().await;
 
     // A new run of the app (and of its backend): the mail from the last run still opens.
     let app = h.launch().await;
     app.go("/mailbox").await;
-    app.text_contains("#mails li:first-child .mail-subject", "Your sign-in link")
-        .await;
+    app.text_contains("#mails li:first-child .mail-subject", "Your sign-in link").await;
     app.click("#mails li:first-child .open-link").await;
     app.wait_path("/profile").await;
     app.text_contains("#hello", "Hello, Rae").await;
@@ -76,10 +63,7 @@ async fn a_picture_uploaded_before_a_restart_is_shown_after_it() {
 
     let app = h.launch().await;
     app.wait_path("/profile").await;
-    assert!(
-        avatar_loaded(&app).await,
-        "the picture still loads after a restart"
-    );
+    assert!(avatar_loaded(&app).await, "the picture still loads after a restart");
     app.close().await;
 }
 
@@ -91,15 +75,11 @@ async fn every_screen_that_sent_a_mail_leads_to_the_mailbox() {
     sign_up_on_the_built_in_backend(&app, "note@example.com", "Noa").await;
     app.click("#logout").await;
     app.wait_path("/login").await;
-    for (screen, button) in [
-        ("/login-with-magic-link", "#magic-button"),
-        ("/forgot-password", "#reset-send-button"),
-    ] {
+    for (screen, button) in [("/login-with-magic-link", "#magic-button"), ("/forgot-password", "#reset-send-button")] {
         app.go(screen).await;
         app.fill("#email", "note@example.com").await;
         app.click(button).await;
-        app.text_contains("#mail-note", "keeps its mail on this computer")
-            .await;
+        app.text_contains("#mail-note", "keeps its mail on this computer").await;
         app.click("#open-mailbox").await;
         app.wait_path("/mailbox").await;
     }
@@ -111,11 +91,7 @@ async fn every_screen_that_sent_a_mail_leads_to_the_mailbox() {
 async fn back_leads_from_every_screen_to_the_one_before() {
     let h = Harness::new().await;
     let app = h.launch().await;
-    for (open, screen) in [
-        ("#home-login", "/login"),
-        ("#home-register", "/register"),
-        ("#home-magic", "/login-with-magic-link"),
-    ] {
+    for (open, screen) in [("#home-login", "/login"), ("#home-register", "/register"), ("#home-magic", "/login-with-magic-link")] {
         app.wait_for(open).await;
         app.click(open).await;
         app.wait_path(screen).await;
@@ -123,12 +99,7 @@ async fn back_leads_from_every_screen_to_the_one_before() {
         app.wait_path("/").await;
     }
     // Screens reached some other way, or deeper.
-    for screen in [
-        "/forgot-password",
-        "/mailbox",
-        "/auth-redirect",
-        "/no-such-screen",
-    ] {
+    for screen in ["/forgot-password", "/mailbox", "/auth-redirect", "/no-such-screen"] {
         app.wait_for("#home-login").await;
         app.go(screen).await;
         app.wait_for("#back").await;
@@ -136,13 +107,7 @@ async fn back_leads_from_every_screen_to_the_one_before() {
         app.wait_path("/").await;
     }
     app.wait_for("#home-login").await;
-    assert!(
-        app.client
-            .find(fantoccini::Locator::Css("#back"))
-            .await
-            .is_err(),
-        "Home is the start: nothing to go back to"
-    );
+    assert!(app.client.find(fantoccini::Locator::Css("#back")).await.is_err(), "Home is the start: nothing to go back to");
     app.close().await;
 }
 
@@ -159,11 +124,7 @@ async fn logout_is_in_view_without_scrolling_at_the_default_size() {
         .execute("const r = document.querySelector('#logout').getBoundingClientRect(); return [r.top >= 0 && r.bottom <= window.innerHeight, window.scrollY, window.innerHeight];", vec![])
         .await
         .unwrap();
-    assert_eq!(
-        (seen[0].clone(), seen[1].as_f64()),
-        (serde_json::json!(true), Some(0.0)),
-        "{seen}"
-    );
+    assert_eq!((seen[0].clone(), seen[1].as_f64()), (serde_json::json!(true), Some(0.0)), "{seen}");
     app.screenshot("profile-default-size").await;
     app.close().await;
 }
@@ -175,29 +136,15 @@ async fn the_window_opens_at_the_size_it_was_left_at() {
     let app = h.launch().await;
     app.wait_for("#home-login").await;
     let first = app.client.get_window_size().await.unwrap();
-    assert!(
-        first.1 <= 740,
-        "the default fits a 1366×768 laptop: {first:?}"
-    );
+    assert!(first.1 <= 740, "the default fits a 1366×768 laptop: {first:?}");
     app.client.set_window_size(520, 640).await.unwrap();
     // The size is written once the window has settled (not only at a normal exit).
     tokio::time::sleep(Duration::from_millis(1500)).await;
     app.close().await;
-    let state = h
-        .home
-        .path()
-        .join("config/com.altogic.auth/.window-state.json");
-    assert!(
-        state.exists(),
-        "the window's state was written: {}",
-        state.display()
-    );
+    let state = h.home.path().join("config/com.altogic.auth/.window-state.json");
+    assert!(state.exists(), "the window's state was written: {}", state.display());
     let app = h.launch().await;
     app.wait_for("#home-login").await;
-    assert_eq!(
-        app.client.get_window_size().await.unwrap(),
-        (520, 640),
-        "remembered"
-    );
+    assert_eq!(app.client.get_window_size().await.unwrap(), (520, 640), "remembered");
     app.close().await;
 }

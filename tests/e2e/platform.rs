@@ -15,20 +15,11 @@ async fn phone_layout_faults(app: &App) -> (f64, Vec<String>, Vec<String>) {
         return [vw, document.documentElement.scrollWidth, wide, small];
     "#;
     let v = app.client.execute(js, vec![]).await.unwrap();
-    let list = |i: usize| {
-        v[i].as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s.as_str().unwrap().to_string())
-            .collect::<Vec<_>>()
-    };
+    let list = |i: usize| v[i].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect::<Vec<_>>();
     let (vw, scroll_width) = (v[0].as_f64().unwrap(), v[1].as_f64().unwrap());
     let mut wide = list(2);
     if scroll_width > vw {
-        wide.insert(
-            0,
-            format!("the page scrolls sideways: {scroll_width} > {vw}"),
-        );
+        wide.insert(0, format!("the page scrolls sideways: {scroll_width} > {vw}"));
     }
     (vw, wide, list(3))
 }
@@ -52,16 +43,13 @@ async fn every_screen_fits_a_phone_at_390_by_844() {
     let mut check = |name: &str, (vw, wide, small): (f64, Vec<String>, Vec<String>)| {
         assert!(vw <= 390.0, "the window is phone-sized: {vw}");
         if !wide.is_empty() || !small.is_empty() {
-            faults.push(format!(
-                "{name}: wider than the screen {wide:?}; under 44 px {small:?}"
-            ));
+            faults.push(format!("{name}: wider than the screen {wide:?}; under 44 px {small:?}"));
         }
     };
     for (path, ready) in screens {
         app.go(path).await;
         app.wait_for(ready).await;
-        app.screenshot(&format!("phone{}", path.replace('/', "-")))
-            .await;
+        app.screenshot(&format!("phone{}", path.replace('/', "-"))).await;
         check(path, phone_layout_faults(&app).await);
     }
     // Signed in: the profile, with its longest content (the session list, the security forms).
@@ -88,12 +76,8 @@ async fn the_session_lives_in_the_keychain_and_in_no_file() {
     sign_in_through_the_ui(&app, &email, PASSWORD).await;
     app.close().await;
 
-    let found = std::process::Command::new("secret-tool")
-        .args(["search", "--all", "--unlock", "service", "com.altogic.auth"])
-        .output()
-        .expect("secret-tool runs");
-    let listing = String::from_utf8_lossy(&found.stdout).into_owned()
-        + &String::from_utf8_lossy(&found.stderr);
+    let found = std::process::Command::new("secret-tool").args(["search", "--all", "--unlock", "service", "com.altogic.auth"]).output().expect("secret-tool runs");
+    let listing = String::from_utf8_lossy(&found.stdout).into_owned() + &String::from_utf8_lossy(&found.stderr);
     let token = listing
         .lines()
         .filter_map(|l| l.strip_prefix("secret = "))
@@ -103,20 +87,14 @@ async fn the_session_lives_in_the_keychain_and_in_no_file() {
     assert!(token.len() > 20, "a real token: {token}");
     let mut files = Vec::new();
     // The app's own XDG dirs (the server's data dir sits beside them).
-    let mut dirs: Vec<_> = ["data", "config", "cache"]
-        .iter()
-        .map(|d| h.home.path().join(d))
-        .filter(|d| d.exists())
-        .collect();
+    let mut dirs: Vec<_> = ["data", "config", "cache"].iter().map(|d| h.home.path().join(d)).filter(|d| d.exists()).collect();
     assert!(!dirs.is_empty());
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).unwrap().flatten() {
             let path = entry.path();
             if path.is_dir() {
                 dirs.push(path);
-            } else if std::fs::read(&path)
-                .is_ok_and(|bytes| bytes.windows(token.len()).any(|w| w == token.as_bytes()))
-            {
+            } else if std::fs::read(&path).is_ok_and(|bytes| bytes.windows(token.len()).any(|w| w == token.as_bytes())) {
                 files.push(path);
             }
         }

@@ -13,18 +13,14 @@ async fn name_changes_inline_and_persists_across_a_restart() {
     app.fill("#name-input", &format!("Discarded{ESCAPE}")).await;
     app.text_contains("#hello", "Hello, Robin").await;
     app.click("#change-name").await;
-    app.fill("#name-input", &format!("Grace Hopper{ENTER}"))
-        .await;
+    app.fill("#name-input", &format!("Grace Hopper{ENTER}")).await;
     app.text_contains("#hello", "Hello, Grace Hopper").await;
     app.screenshot("08-name-changed").await;
     app.close().await;
 
     let c = h.client();
     c.auth().sign_in_with_email(&email, PASSWORD).await.unwrap();
-    assert_eq!(
-        c.auth().get_user_from_db().await.unwrap().name.as_deref(),
-        Some("Grace Hopper")
-    );
+    assert_eq!(c.auth().get_user_from_db().await.unwrap().name.as_deref(), Some("Grace Hopper"));
 
     // Restarted, the app is still signed in (the session is in its private store).
     let app = h.launch().await;
@@ -63,32 +59,14 @@ async fn an_uploaded_avatar_is_shown() {
     let app = h.launch().await;
     sign_in_through_the_ui(&app, &email, PASSWORD).await;
     let initials = app.wait_for("#avatar-img").await;
-    assert_eq!(
-        initials.tag_name().await.unwrap().to_lowercase(),
-        "svg",
-        "initials drawn locally without a picture"
-    );
+    assert_eq!(initials.tag_name().await.unwrap().to_lowercase(), "svg", "initials drawn locally without a picture");
     let src = upload_avatar(&app).await;
-    assert!(
-        src.starts_with(&h.server.url) && src.contains("/_storage/"),
-        "avatar src: {src}"
-    );
-    assert!(
-        avatar_loaded(&app).await,
-        "the picture loads in the webview"
-    );
+    assert!(src.starts_with(&h.server.url) && src.contains("/_storage/"), "avatar src: {src}");
+    assert!(avatar_loaded(&app).await, "the picture loads in the webview");
     app.screenshot("09-avatar").await;
     let c = h.client();
     c.auth().sign_in_with_email(&email, PASSWORD).await.unwrap();
-    assert_eq!(
-        c.auth()
-            .get_user_from_db()
-            .await
-            .unwrap()
-            .profile_picture
-            .as_deref(),
-        Some(src.as_str())
-    );
+    assert_eq!(c.auth().get_user_from_db().await.unwrap().profile_picture.as_deref(), Some(src.as_str()));
     app.close().await;
 }
 
@@ -100,37 +78,21 @@ async fn another_session_is_listed_with_its_device_and_can_be_revoked() {
     let phone = altogic::AltogicClient::new(
         &h.server.url,
         &h.server.client_key,
-        ClientOptions {
-            user_agent: altogic::user_agent::build("AltogicAuth", "0.1.0", "Pixel 8"),
-            ..Default::default()
-        },
+        ClientOptions { user_agent: altogic::user_agent::build("AltogicAuth", "0.1.0", "Pixel 8"), ..Default::default() },
     )
     .unwrap();
-    phone
-        .auth()
-        .sign_in_with_email(&email, PASSWORD)
-        .await
-        .unwrap();
+    phone.auth().sign_in_with_email(&email, PASSWORD).await.unwrap();
 
     let app = h.launch().await;
     sign_in_through_the_ui(&app, &email, PASSWORD).await;
     app.wait_for("#sessions li.is-current").await;
     app.text_contains("#sessions", "Pixel 8").await;
     app.screenshot("10-sessions").await;
-    let rows = app
-        .client
-        .find_all(fantoccini::Locator::Css("#sessions li"))
-        .await
-        .unwrap();
+    let rows = app.client.find_all(fantoccini::Locator::Css("#sessions li")).await.unwrap();
     let mut revoked = false;
     for row in rows {
         if row.text().await.unwrap().contains("Pixel 8") {
-            row.find(fantoccini::Locator::Css(".revoke"))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
+            row.find(fantoccini::Locator::Css(".revoke")).await.unwrap().click().await.unwrap();
             revoked = true;
             break;
         }
@@ -142,16 +104,8 @@ async fn another_session_is_listed_with_its_device_and_can_be_revoked() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert!(
-        !app.text("#sessions").await.contains("Pixel 8"),
-        "the revoked session vanished"
-    );
-    assert!(phone
-        .auth()
-        .get_user_from_db()
-        .await
-        .unwrap_err()
-        .has_code("invalid_session_token"));
+    assert!(!app.text("#sessions").await.contains("Pixel 8"), "the revoked session vanished");
+    assert!(phone.auth().get_user_from_db().await.unwrap_err().has_code("invalid_session_token"));
     app.close().await;
 }
 
@@ -171,11 +125,7 @@ pub async fn upload_avatar(app: &App) -> String {
         .unwrap();
     let mut src = String::new();
     for _ in 0..100 {
-        if let Ok(img) = app
-            .client
-            .find(fantoccini::Locator::Css("img#avatar-img"))
-            .await
-        {
+        if let Ok(img) = app.client.find(fantoccini::Locator::Css("img#avatar-img")).await {
             src = img.attr("src").await.unwrap().unwrap_or_default();
             if src.contains("/_storage/") {
                 break;

@@ -34,11 +34,7 @@ pub struct Harness {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 fn tauri_driver() -> PathBuf {
@@ -74,18 +70,8 @@ impl Harness {
         config.auth_rate_limit = 0;
         config.mail_rate_limit = 0;
         let server = altogic_local::start(config).await.unwrap();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let mut h = Harness {
-            backend,
-            server,
-            home,
-            http,
-            driver: None,
-            driver_port: free_port(),
-        };
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let mut h = Harness { backend, server, home, http, driver: None, driver_port: free_port() };
         h.start_driver().await;
         h
     }
@@ -114,12 +100,7 @@ impl Harness {
         let child = Command::new(tauri_driver())
             // Its own process group: tauri-driver, WebKitWebDriver and the app all end together.
             .process_group(0)
-            .args([
-                "--port",
-                &self.driver_port.to_string(),
-                "--native-port",
-                &free_port().to_string(),
-            ])
+            .args(["--port", &self.driver_port.to_string(), "--native-port", &free_port().to_string()])
             .envs(self.app_env())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -127,10 +108,7 @@ impl Harness {
             .expect("tauri-driver runs (cargo install tauri-driver --locked)");
         self.driver = Some(child);
         for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.driver_port))
-                .await
-                .is_ok()
-            {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.driver_port)).await.is_ok() {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -163,33 +141,18 @@ impl Harness {
     /// Delivers a deep link the way the OS does on Linux: a second launch with the URL, which
     /// hands it to the running instance and exits.
     pub fn deep_link(&self, url: &str) {
-        let status = Command::new(env!("CARGO_BIN_EXE_altogic-auth"))
-            .arg(url)
-            .envs(self.app_env())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .unwrap();
+        let status = Command::new(env!("CARGO_BIN_EXE_altogic-auth")).arg(url).envs(self.app_env()).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap();
         assert!(status.success(), "the second launch exits cleanly");
     }
 
     pub fn client(&self) -> AltogicClient {
-        AltogicClient::new(
-            &self.server.url,
-            &self.server.client_key,
-            ClientOptions::default(),
-        )
-        .unwrap()
+        AltogicClient::new(&self.server.url, &self.server.client_key, ClientOptions::default()).unwrap()
     }
 
     /// The newest mail of `action` to `to`, waiting for it (mail requests are answered before
     /// their mail is written).
     pub async fn latest_mail(&self, to: &str, action: &str) -> altogic::MailMessage {
-        let token = self
-            .server
-            .mailbox_token
-            .as_deref()
-            .expect("the test server keeps a mailbox");
+        let token = self.server.mailbox_token.as_deref().expect("the test server keeps a mailbox");
         for _ in 0..50 {
             let mailbox: altogic::Mailbox = self
                 .http
@@ -222,16 +185,10 @@ impl Harness {
     pub async fn account(&self, tag: &str) -> String {
         let email = format!("{tag}-{}@example.com", std::process::id());
         let c = self.client();
-        c.auth()
-            .sign_up_with_name(&email, PASSWORD, "Robin")
-            .await
-            .unwrap();
+        c.auth().sign_up_with_name(&email, PASSWORD, "Robin").await.unwrap();
         let mail = self.latest_mail(&email, "email-confirm").await;
         let location = self.follow(&mail.link).await;
-        let token = RedirectParams::parse(&location)
-            .unwrap()
-            .access_token
-            .unwrap();
+        let token = RedirectParams::parse(&location).unwrap().access_token.unwrap();
         c.auth().get_auth_grant(&token).await.unwrap();
         email
     }
@@ -242,9 +199,7 @@ impl Drop for Harness {
         if let Some(mut d) = self.driver.take() {
             // Killing only tauri-driver would leave WebKitWebDriver and the app running, and the
             // next launch would hand itself to that instance (single-instance) and hang.
-            let _ = Command::new("kill")
-                .args(["-KILL", "--", &format!("-{}", d.id())])
-                .status();
+            let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", d.id())]).status();
             let _ = d.wait();
             std::thread::sleep(Duration::from_millis(300));
         }
@@ -263,9 +218,7 @@ fn dropped(e: &fantoccini::error::CmdError) -> bool {
 }
 
 /// Sends an idempotent WebDriver command again, once, when its request was dropped.
-async fn once_more<T, F: std::future::Future<Output = Result<T, fantoccini::error::CmdError>>>(
-    mut command: impl FnMut() -> F,
-) -> Result<T, fantoccini::error::CmdError> {
+async fn once_more<T, F: std::future::Future<Output = Result<T, fantoccini::error::CmdError>>>(mut command: impl FnMut() -> F) -> Result<T, fantoccini::error::CmdError> {
     match command().await {
         Err(e) if dropped(&e) => {
             eprintln!("webdriver: a dropped request ({e}); sending it again");
@@ -277,14 +230,7 @@ async fn once_more<T, F: std::future::Future<Output = Result<T, fantoccini::erro
 
 impl App {
     pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
-        match once_more(|| {
-            self.client
-                .wait()
-                .at_most(Duration::from_secs(20))
-                .for_element(Locator::Css(css))
-        })
-        .await
-        {
+        match once_more(|| self.client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css))).await {
             Ok(el) => el,
             Err(e) => {
                 let source = self.client.source().await.unwrap_or_default();
@@ -327,14 +273,8 @@ impl App {
     /// Types into a field and checks the field took it: a screen that is still settling can
     /// re-render an input under the typing. Control keys (Enter, Esc) at the end are sent after.
     pub async fn fill(&self, css: &str, value: &str) {
-        let text: String = value
-            .chars()
-            .filter(|c| !('\u{E000}'..='\u{F8FF}').contains(c))
-            .collect();
-        let keys: String = value
-            .chars()
-            .filter(|c| ('\u{E000}'..='\u{F8FF}').contains(c))
-            .collect();
+        let text: String = value.chars().filter(|c| !('\u{E000}'..='\u{F8FF}').contains(c)).collect();
+        let keys: String = value.chars().filter(|c| ('\u{E000}'..='\u{F8FF}').contains(c)).collect();
         self.autofocus_settled().await;
         let mut last = String::new();
         for _ in 0..5 {
@@ -345,10 +285,7 @@ impl App {
             }
             // Once typing has started on a screen, its autofocus is no longer awaited.
             let _ = self.client.execute("const a = document.querySelector('[autofocus]'); if (a) a.dataset.typed = '1';", vec![]).await;
-            last = once_more(|| el.prop("value"))
-                .await
-                .unwrap()
-                .unwrap_or_default();
+            last = once_more(|| el.prop("value")).await.unwrap().unwrap_or_default();
             if last == text {
                 if !keys.is_empty() {
                     el.send_keys(&keys).await.unwrap();
@@ -369,14 +306,7 @@ impl App {
     async fn autofocus_settled(&self) {
         let script = "const a = document.querySelector('[autofocus]'); return !a || document.activeElement === a || a.dataset.typed === '1';";
         for _ in 0..40 {
-            if self
-                .client
-                .execute(script, vec![])
-                .await
-                .ok()
-                .and_then(|v| v.as_bool())
-                == Some(true)
-            {
+            if self.client.execute(script, vec![]).await.ok().and_then(|v| v.as_bool()) == Some(true) {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -385,15 +315,7 @@ impl App {
 
     /// The router's current path.
     pub async fn path(&self) -> String {
-        once_more(|| {
-            self.client
-                .execute("return window.location.pathname", vec![])
-        })
-        .await
-        .unwrap()
-        .as_str()
-        .unwrap_or("")
-        .to_string()
+        once_more(|| self.client.execute("return window.location.pathname", vec![])).await.unwrap().as_str().unwrap_or("").to_string()
     }
 
     pub async fn wait_path(&self, want: &str) {

@@ -18,10 +18,7 @@ pub struct AvatarBytes {
 }
 
 fn unexpected() -> UiError {
-    UiError::new(
-        altogic_auth_ipc::codes::INVALID_RESPONSE,
-        "Unexpected reply from the app.",
-    )
+    UiError::new(altogic_auth_ipc::codes::INVALID_RESPONSE, "Unexpected reply from the app.")
 }
 
 fn not_in_tauri() -> UiError {
@@ -40,9 +37,7 @@ mod web {
     use wasm_bindgen_futures::JsFuture;
 
     fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
-        Reflect::get(obj, &JsValue::from_str(key))
-            .ok()
-            .filter(|v| !v.is_undefined() && !v.is_null())
+        Reflect::get(obj, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined() && !v.is_null())
     }
 
     /// `window.__TAURI__`, if the page runs inside Tauri (with `withGlobalTauri`).
@@ -65,31 +60,16 @@ mod web {
 
     /// `invoke(name, { args })`. Not generic: one copy of the call in the wasm, whatever the command.
     pub async fn invoke_js(name: &str, args: JsValue) -> Result<JsValue, UiError> {
-        let core = tauri()
-            .and_then(|t| get(&t, "core"))
-            .ok_or_else(not_in_tauri)?;
-        let invoke: Function = get(&core, "invoke")
-            .and_then(|f| f.dyn_into().ok())
-            .ok_or_else(not_in_tauri)?;
+        let core = tauri().and_then(|t| get(&t, "core")).ok_or_else(not_in_tauri)?;
+        let invoke: Function = get(&core, "invoke").and_then(|f| f.dyn_into().ok()).ok_or_else(not_in_tauri)?;
         let payload = js_sys::Object::new();
-        Reflect::set(
-            &payload,
-            &JsValue::from_str(altogic_auth_ipc::commands::ARGS_KEY),
-            &args,
-        )
-        .map_err(|_| unexpected())?;
-        let promise = invoke
-            .call2(&core, &JsValue::from_str(name), &payload)
-            .map_err(to_ui_error)?
-            .dyn_into::<Promise>()
-            .map_err(|_| unexpected())?;
+        Reflect::set(&payload, &JsValue::from_str(altogic_auth_ipc::commands::ARGS_KEY), &args).map_err(|_| unexpected())?;
+        let promise = invoke.call2(&core, &JsValue::from_str(name), &payload).map_err(to_ui_error)?.dyn_into::<Promise>().map_err(|_| unexpected())?;
         JsFuture::from(promise).await.map_err(to_ui_error)
     }
 
     pub fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, UiError> {
-        value
-            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-            .map_err(|_| unexpected())
+        value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|_| unexpected())
     }
 
     pub fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, UiError> {
@@ -103,12 +83,8 @@ mod web {
 
     /// `window.__TAURI__.event.listen(name, cb)`; the callbacks live as long as the page.
     pub fn listen(name: &str, f: impl FnMut(JsValue) + 'static) {
-        let Some(event) = tauri().and_then(|t| get(&t, "event")) else {
-            return;
-        };
-        let Some(listen) = get(&event, "listen").and_then(|f| f.dyn_into::<Function>().ok()) else {
-            return;
-        };
+        let Some(event) = tauri().and_then(|t| get(&t, "event")) else { return };
+        let Some(listen) = get(&event, "listen").and_then(|f| f.dyn_into::<Function>().ok()) else { return };
         let cb = Closure::<dyn FnMut(JsValue)>::new(f);
         if let Ok(p) = listen.call2(&event, &JsValue::from_str(name), cb.as_ref()) {
             // Swallow a rejected promise instead of an unhandled rejection.
@@ -127,9 +103,7 @@ mod web {
             return crate::logic::iso_date_time_part(iso);
         }
         let f = get(&d, "toLocaleString").and_then(|f| f.dyn_into::<Function>().ok());
-        f.and_then(|f| f.call0(&d).ok())
-            .and_then(|s| s.as_string())
-            .unwrap_or_else(|| crate::logic::iso_date_time_part(iso))
+        f.and_then(|f| f.call0(&d).ok()).and_then(|s| s.as_string()).unwrap_or_else(|| crate::logic::iso_date_time_part(iso))
     }
 
     pub fn locale_date(iso: &str) -> String {
@@ -138,16 +112,11 @@ mod web {
             return crate::logic::iso_date_part(iso);
         }
         let f = get(&d, "toLocaleDateString").and_then(|f| f.dyn_into::<Function>().ok());
-        f.and_then(|f| f.call0(&d).ok())
-            .and_then(|s| s.as_string())
-            .unwrap_or_else(|| crate::logic::iso_date_part(iso))
+        f.and_then(|f| f.call0(&d).ok()).and_then(|s| s.as_string()).unwrap_or_else(|| crate::logic::iso_date_part(iso))
     }
 
     pub fn focus(id: &str) {
-        if let Some(el) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id(id))
-        {
+        if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id)) {
             if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
                 let _ = el.focus();
             }
@@ -157,29 +126,20 @@ mod web {
     /// Takes the file chosen in `<input type=file id=input_id>` (and clears the input), checks it,
     /// scales it to at most 512 px and re-encodes it. `Ok(None)` when nothing was chosen.
     pub async fn read_avatar(input_id: &str) -> Result<Option<AvatarBytes>, String> {
-        let doc = web_sys::window()
-            .and_then(|w| w.document())
-            .ok_or("No document")?;
+        let doc = web_sys::window().and_then(|w| w.document()).ok_or("No document")?;
         let input: web_sys::HtmlInputElement = doc
             .get_element_by_id(input_id)
             .and_then(|e| e.dyn_into().ok())
             .ok_or("No file input")?;
-        let Some(file) = input.files().and_then(|f| f.get(0)) else {
-            return Ok(None);
-        };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return Ok(None) };
         input.set_value("");
         let mime = file.type_();
         altogic_auth_ipc::avatar::check(&mime, file.size() as usize).map_err(|e| e.to_string())?;
-        let original = blob_bytes(&file)
-            .await
-            .map_err(|_| "Couldn't read that file.".to_string())?;
+        let original = blob_bytes(&file).await.map_err(|_| "Couldn't read that file.".to_string())?;
         match scale(&file, &mime).await {
             Ok(Some(scaled)) => Ok(Some(scaled)),
             // Small enough already (keeps animated GIFs), or the webview can't decode it: send as is.
-            Ok(None) | Err(_) => Ok(Some(AvatarBytes {
-                bytes: original,
-                mime,
-            })),
+            Ok(None) | Err(_) => Ok(Some(AvatarBytes { bytes: original, mime })),
         }
     }
 
@@ -191,9 +151,7 @@ mod web {
     async fn scale(file: &web_sys::File, mime: &str) -> Result<Option<AvatarBytes>, JsValue> {
         let window = web_sys::window().ok_or(JsValue::NULL)?;
         let bitmap: web_sys::ImageBitmap =
-            JsFuture::from(window.create_image_bitmap_with_blob(file)?)
-                .await?
-                .dyn_into()?;
+            JsFuture::from(window.create_image_bitmap_with_blob(file)?).await?.dyn_into()?;
         let (w, h) = (bitmap.width(), bitmap.height());
         let (tw, th) = crate::logic::scaled_size(w, h, altogic_auth_ipc::avatar::MAX_SIDE);
         if (tw, th) == (w, h) {
@@ -220,22 +178,11 @@ mod web {
                     let _ = resolve.call1(&JsValue::NULL, &blob);
                 }
             });
-            let _ = canvas2.to_blob_with_type_and_encoder_options(
-                cb.unchecked_ref(),
-                &target2,
-                &JsValue::from_f64(0.9),
-            );
+            let _ = canvas2.to_blob_with_type_and_encoder_options(cb.unchecked_ref(), &target2, &JsValue::from_f64(0.9));
         });
         let blob: web_sys::Blob = JsFuture::from(promise).await?.dyn_into()?;
-        let out_mime = if blob.type_().is_empty() {
-            target.to_string()
-        } else {
-            blob.type_()
-        };
-        Ok(Some(AvatarBytes {
-            bytes: blob_bytes(&blob).await?,
-            mime: out_mime,
-        }))
+        let out_mime = if blob.type_().is_empty() { target.to_string() } else { blob.type_() };
+        Ok(Some(AvatarBytes { bytes: blob_bytes(&blob).await?, mime: out_mime }))
     }
 }
 
@@ -290,9 +237,7 @@ pub fn listen_shell_events(sink: impl Fn(ShellEvent) + Clone + 'static) {
     {
         use altogic_auth_ipc::event;
         let s = sink.clone();
-        web::listen(event::AUTH_REDIRECT, move |e| {
-            s(ShellEvent::AuthRedirect(web::payload(&e)))
-        });
+        web::listen(event::AUTH_REDIRECT, move |e| s(ShellEvent::AuthRedirect(web::payload(&e))));
         web::listen(event::SIGNED_OUT, move |_| sink(ShellEvent::SignedOut));
     }
     #[cfg(not(target_arch = "wasm32"))]

@@ -48,11 +48,7 @@ impl AppCtx {
     }
 
     /// The command call itself, the same code for every command.
-    pub async fn call_js(
-        mut self,
-        name: &'static str,
-        args: Result<bridge::Js, UiError>,
-    ) -> Result<bridge::Js, Vec<String>> {
+    pub async fn call_js(mut self, name: &'static str, args: Result<bridge::Js, UiError>) -> Result<bridge::Js, Vec<String>> {
         let result = match args {
             Ok(args) => bridge::invoke_js(name, args).await,
             Err(e) => Err(e),
@@ -81,11 +77,7 @@ impl AppCtx {
             self.offline.set(true);
             return vec![OFFLINE_TEXT.to_string()];
         }
-        let msgs: Vec<String> = e
-            .messages
-            .into_iter()
-            .filter(|m| !m.trim().is_empty())
-            .collect();
+        let msgs: Vec<String> = e.messages.into_iter().filter(|m| !m.trim().is_empty()).collect();
         if msgs.is_empty() {
             vec![GENERIC_ERROR.to_string()]
         } else {

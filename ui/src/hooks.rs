@@ -17,11 +17,7 @@ pub struct Action {
 
 pub fn use_action() -> Action {
     let ctx = use_app();
-    Action {
-        ctx,
-        pending: use_signal(|| false),
-        errors: use_signal(Vec::new),
-    }
+    Action { ctx, pending: use_signal(|| false), errors: use_signal(Vec::new) }
 }
 
 impl Action {
@@ -46,20 +42,11 @@ impl Action {
     {
         let args = bridge::to_js(&args);
         let mut ctx = self.ctx;
-        self.start(
-            C::NAME,
-            args,
-            Box::new(move |answer| bridge::from_js(answer).map(done).map_err(|e| ctx.fail(e))),
-        );
+        self.start(C::NAME, args, Box::new(move |answer| bridge::from_js(answer).map(done).map_err(|e| ctx.fail(e))));
     }
 
     /// The part of [`Action::run`] that is the same for every command (one copy in the wasm).
-    fn start(
-        mut self,
-        name: &'static str,
-        args: Result<bridge::Js, UiError>,
-        done: Box<dyn FnOnce(bridge::Js) -> Result<(), Vec<String>>>,
-    ) {
+    fn start(mut self, name: &'static str, args: Result<bridge::Js, UiError>, done: Box<dyn FnOnce(bridge::Js) -> Result<(), Vec<String>>>) {
         if *self.pending.peek() {
             return;
         }

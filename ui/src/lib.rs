@@ -15,9 +15,7 @@ pub mod logic;
 mod screens;
 mod shell;
 
-use screens::{
-    AuthRedirect, ForgotPassword, Home, Login, MagicLink, Mailbox, NotFound, Profile, Register,
-};
+use screens::{AuthRedirect, ForgotPassword, Home, Login, MagicLink, Mailbox, NotFound, Profile, Register};
 use shell::Shell;
 
 #[derive(Routable, Clone, PartialEq, Debug)]

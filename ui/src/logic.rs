@@ -7,11 +7,7 @@ use altogic_auth_ipc::MailView;
 pub fn is_guest_only(route: &Route) -> bool {
     matches!(
         route,
-        Route::Home {}
-            | Route::Login {}
-            | Route::Register {}
-            | Route::MagicLink {}
-            | Route::ForgotPassword {}
+        Route::Home {} | Route::Login {} | Route::Register {} | Route::MagicLink {} | Route::ForgotPassword {}
     )
 }
 
@@ -68,10 +64,7 @@ pub fn avatar_color(user_id: &str) -> String {
 /// an earlier run name that run's port, which may have had to change. Other URLs stay as they are.
 pub fn on_backend(picture: &str, env_url: &str, embedded: bool) -> String {
     const LOOPBACK: &str = "http://127.0.0.1:";
-    let Some(rest) = picture
-        .strip_prefix(LOOPBACK)
-        .filter(|_| embedded && !env_url.is_empty())
-    else {
+    let Some(rest) = picture.strip_prefix(LOOPBACK).filter(|_| embedded && !env_url.is_empty()) else {
         return picture.to_string();
     };
     match rest.find('/') {
@@ -83,9 +76,7 @@ pub fn on_backend(picture: &str, env_url: &str, embedded: bool) -> String {
 /// `2024-05-01T10:20:30.000Z` → `2024-05-01 10:20`: the fallback when the locale formatter is unavailable.
 pub fn iso_date_time_part(iso: &str) -> String {
     match iso.get(11..16) {
-        Some(time) if iso.as_bytes().get(10) == Some(&b'T') => {
-            format!("{} {time}", iso_date_part(iso))
-        }
+        Some(time) if iso.as_bytes().get(10) == Some(&b'T') => format!("{} {time}", iso_date_part(iso)),
         _ => iso_date_part(iso),
     }
 }
@@ -94,13 +85,7 @@ pub fn iso_date_time_part(iso: &str) -> String {
 pub fn iso_date_part(iso: &str) -> String {
     let d = iso.get(..10).unwrap_or(iso);
     let ok = d.len() == 10
-        && d.bytes().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
+        && d.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
     if ok {
         d.to_string()
     } else {
@@ -114,15 +99,9 @@ pub fn scaled_size(w: u32, h: u32, max: u32) -> (u32, u32) {
         return (w, h);
     }
     if w >= h {
-        (
-            max,
-            ((h as u64 * max as u64 + w as u64 / 2) / w as u64).max(1) as u32,
-        )
+        (max, ((h as u64 * max as u64 + w as u64 / 2) / w as u64).max(1) as u32)
     } else {
-        (
-            ((w as u64 * max as u64 + h as u64 / 2) / h as u64).max(1) as u32,
-            max,
-        )
+        (((w as u64 * max as u64 + h as u64 / 2) / h as u64).max(1) as u32, max)
     }
 }
 
@@ -137,20 +116,13 @@ pub fn reencode_type(mime: &str) -> &'static str {
 
 /// Dev mailbox order: newest first.
 pub fn sort_mails(mut mails: Vec<MailView>) -> Vec<MailView> {
-    mails.sort_by(|a, b| {
-        b.created_at
-            .cmp(&a.created_at)
-            .then_with(|| b.id.cmp(&a.id))
-    });
+    mails.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.id.cmp(&a.id)));
     mails
 }
 
 /// A 6-digit mail code with spaces or dashes the user may have typed removed; None if not 6 digits.
 pub fn normalize_code(code: &str) -> Option<String> {
-    let c: String = code
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .collect();
+    let c: String = code.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
     (c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit())).then_some(c)
 }
 
@@ -178,20 +150,14 @@ mod tests {
             Route::Profile {},
             Route::ForgotPassword {},
             Route::Mailbox {},
-            Route::NotFound {
-                segments: vec!["x".into()],
-            },
+            Route::NotFound { segments: vec!["x".into()] },
         ]
     }
 
     #[test]
     fn guests_are_sent_to_login_from_profile_only() {
         for r in all_routes() {
-            let expected = if r == (Route::Profile {}) {
-                Some(Route::Login {})
-            } else {
-                None
-            };
+            let expected = if r == (Route::Profile {}) { Some(Route::Login {}) } else { None };
             assert_eq!(guard(&r, false), expected, "{r:?}");
         }
     }
@@ -201,11 +167,7 @@ mod tests {
         for r in all_routes() {
             let guest_only = matches!(
                 r,
-                Route::Home {}
-                    | Route::Login {}
-                    | Route::Register {}
-                    | Route::MagicLink {}
-                    | Route::ForgotPassword {}
+                Route::Home {} | Route::Login {} | Route::Register {} | Route::MagicLink {} | Route::ForgotPassword {}
             );
             let expected = guest_only.then_some(Route::Profile {});
             assert_eq!(guard(&r, true), expected, "{r:?}");
@@ -230,10 +192,7 @@ mod tests {
         assert_eq!(Route::Profile {}.to_string(), "/profile");
         assert_eq!(Route::ForgotPassword {}.to_string(), "/forgot-password");
         assert_eq!(Route::Mailbox {}.to_string(), "/mailbox");
-        assert_eq!(
-            "/login-with-magic-link".parse::<Route>().ok(),
-            Some(Route::MagicLink {})
-        );
+        assert_eq!("/login-with-magic-link".parse::<Route>().ok(), Some(Route::MagicLink {}));
     }
 
     #[test]
@@ -252,10 +211,7 @@ mod tests {
     fn colours_are_stable_and_vary() {
         assert_eq!(avatar_color("Ada"), avatar_color("ada "));
         assert!(hue_of("Ada") < 360);
-        let hues: std::collections::HashSet<_> = ["Ada", "Grace", "Linus", "Ken", "Barbara"]
-            .iter()
-            .map(|n| hue_of(n))
-            .collect();
+        let hues: std::collections::HashSet<_> = ["Ada", "Grace", "Linus", "Ken", "Barbara"].iter().map(|n| hue_of(n)).collect();
         assert!(hues.len() >= 4);
         assert!(avatar_color("x").starts_with("hsl("));
     }
@@ -263,27 +219,11 @@ mod tests {
     #[test]
     fn pictures_of_an_earlier_run_follow_the_built_in_backend() {
         let now = "http://127.0.0.1:7001";
-        assert_eq!(
-            on_backend("http://127.0.0.1:5555/_storage/e/root/f", now, true),
-            "http://127.0.0.1:7001/_storage/e/root/f"
-        );
-        assert_eq!(
-            on_backend("http://127.0.0.1:5555/_storage/e/root/f", now, false),
-            "http://127.0.0.1:5555/_storage/e/root/f",
-            "a remote backend's URLs are its own"
-        );
-        assert_eq!(
-            on_backend("https://cdn.example/f.png", now, true),
-            "https://cdn.example/f.png"
-        );
-        assert_eq!(
-            on_backend("http://127.0.0.1:5555/x", "", true),
-            "http://127.0.0.1:5555/x"
-        );
-        assert_eq!(
-            iso_date_time_part("2024-05-01T10:20:30.000Z"),
-            "2024-05-01 10:20"
-        );
+        assert_eq!(on_backend("http://127.0.0.1:5555/_storage/e/root/f", now, true), "http://127.0.0.1:7001/_storage/e/root/f");
+        assert_eq!(on_backend("http://127.0.0.1:5555/_storage/e/root/f", now, false), "http://127.0.0.1:5555/_storage/e/root/f", "a remote backend's URLs are its own");
+        assert_eq!(on_backend("https://cdn.example/f.png", now, true), "https://cdn.example/f.png");
+        assert_eq!(on_backend("http://127.0.0.1:5555/x", "", true), "http://127.0.0.1:5555/x");
+        assert_eq!(iso_date_time_part("2024-05-01T10:20:30.000Z"), "2024-05-01 10:20");
         assert_eq!(iso_date_time_part("2024-05-01"), "2024-05-01");
     }
 
@@ -321,11 +261,7 @@ mod tests {
             created_at: at.into(),
             used: false,
         };
-        let sorted = sort_mails(vec![
-            m("1", "2024-01-01T00:00:00Z"),
-            m("3", "2024-03-01T00:00:00Z"),
-            m("2", "2024-02-01T00:00:00Z"),
-        ]);
+        let sorted = sort_mails(vec![m("1", "2024-01-01T00:00:00Z"), m("3", "2024-03-01T00:00:00Z"), m("2", "2024-02-01T00:00:00Z")]);
         let ids: Vec<_> = sorted.iter().map(|m| m.id.as_str()).collect();
         assert_eq!(ids, ["3", "2", "1"]);
     }
@@ -341,10 +277,7 @@ mod tests {
 
     #[test]
     fn session_details() {
-        assert_eq!(
-            session_detail("Linux", "AltogicAuth 0.1"),
-            "Linux · AltogicAuth 0.1"
-        );
+        assert_eq!(session_detail("Linux", "AltogicAuth 0.1"), "Linux · AltogicAuth 0.1");
         assert_eq!(session_detail("Other", "Chrome 120"), "Chrome 120");
         assert_eq!(session_detail("", ""), "");
     }

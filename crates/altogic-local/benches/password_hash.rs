@@ -6,9 +6,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 fn argon2id(c: &mut Criterion) {
     let mut group = c.benchmark_group("argon2id_owasp");
     group.sample_size(20);
-    group.bench_function("hash", |b| {
-        b.iter(|| altogic_local::crypto::hash_password_once("correct horse battery staple"))
-    });
+    group.bench_function("hash", |b| b.iter(|| altogic_local::crypto::hash_password_once("correct horse battery staple")));
     group.finish();
 }
 

@@ -12,18 +12,8 @@ use crate::time::{now_iso, unix_now};
 use crate::{useragent, AppState};
 
 /// Fields of `users` that only the auth flows may change.
-pub const PROTECTED_FIELDS: [&str; 10] = [
-    "_id",
-    "password",
-    "email",
-    "emailVerified",
-    "provider",
-    "providerUserId",
-    "signUpAt",
-    "lastLoginAt",
-    "phone",
-    "phoneVerified",
-];
+pub const PROTECTED_FIELDS: [&str; 10] =
+    ["_id", "password", "email", "emailVerified", "provider", "providerUserId", "signUpAt", "lastLoginAt", "phone", "phoneVerified"];
 
 pub fn user_to_wire(u: &UserRow) -> User {
     User {
@@ -104,21 +94,12 @@ pub struct Binding<'a> {
 impl<'a> Binding<'a> {
     /// Bound to a device's PKCE challenge only (None: unbound).
     pub fn pkce(challenge: Option<&'a str>) -> Self {
-        Binding {
-            challenge,
-            ..Binding::default()
-        }
+        Binding { challenge, ..Binding::default() }
     }
 }
 
 /// A link of `kind` for `user_id` (an account, or a pending sign-up) mailed to `recipient`.
-pub fn new_link(
-    state: &AppState,
-    user_id: &str,
-    kind: MailKind,
-    recipient: &Email,
-    binding: Binding<'_>,
-) -> NewLink {
+pub fn new_link(state: &AppState, user_id: &str, kind: MailKind, recipient: &Email, binding: Binding<'_>) -> NewLink {
     let token = new_token();
     let code = new_code();
     let action = kind.action();
@@ -137,12 +118,7 @@ pub fn new_link(
         session_selector: binding.session.map(str::to_string),
         code_challenge: binding.challenge.map(str::to_string),
     };
-    let mut url = format!(
-        "{}/_api/rest/v1/auth/verify?key={}&action={}",
-        state.public_url,
-        token.value,
-        action.as_str()
-    );
+    let mut url = format!("{}/_api/rest/v1/auth/verify?key={}&action={}", state.public_url, token.value, action.as_str());
     // Opened where the app is not installed, the redirect page shows the mail's code to type into
     // the app on the device that asked (the code is in the same mail as the link: nothing new leaks).
     if state.config.redirects_to_page() {
@@ -152,36 +128,22 @@ pub fn new_link(
 }
 
 /// Mails a stored link. Delivery problems are logged by the mailer, never shown to the caller.
-pub async fn mail_link(
-    state: &AppState,
-    kind: MailKind,
-    recipient: &Email,
-    link: &NewLink,
-) -> AppResult<()> {
-    state
-        .mailer
-        .send(kind, recipient, Some((&link.url, &link.code)))
-        .await?;
+pub async fn mail_link(state: &AppState, kind: MailKind, recipient: &Email, link: &NewLink) -> AppResult<()> {
+    state.mailer.send(kind, recipient, Some((&link.url, &link.code))).await?;
     Ok(())
 }
 
 /// The short-lived, single-use access token a link's redirect carries; stored by the link's flow.
 pub fn new_access_token(state: &AppState) -> (NewAccessToken, String) {
     let token = new_token();
-    let row = NewAccessToken {
-        selector: token.selector,
-        verifier_hash: token.verifier_hash,
-        expires_at: unix_now() + state.config.access_token_ttl_secs,
-    };
+    let row = NewAccessToken { selector: token.selector, verifier_hash: token.verifier_hash, expires_at: unix_now() + state.config.access_token_ttl_secs };
     (row, token.value)
 }
 
 /// Splits `nameOrUserData` (or the older `name`) into a name, a picture and extra fields.
 /// Protected fields, `emailVerified` included, are dropped: a client must not be able to skip
 /// verification.
-pub fn user_data(
-    value: Option<Value>,
-) -> AppResult<(Option<String>, Option<String>, Map<String, Value>)> {
+pub fn user_data(value: Option<Value>) -> AppResult<(Option<String>, Option<String>, Map<String, Value>)> {
     match value {
         None | Some(Value::Null) => Ok((None, None, Map::new())),
         Some(Value::String(name)) => Ok((Some(validate_name(&name)?), None, Map::new())),
@@ -194,69 +156,41 @@ pub fn user_data(
             let picture = match map.remove("profilePicture") {
                 Some(Value::String(p)) => Some(validate_picture(&p)?),
                 None | Some(Value::Null) => None,
-                Some(_) => {
-                    return Err(AppError::validation(
-                        "profilePicture",
-                        "profilePicture must be a URL string.",
-                    ))
-                }
+                Some(_) => return Err(AppError::validation("profilePicture", "profilePicture must be a URL string.")),
             };
             for field in PROTECTED_FIELDS {
                 map.remove(field);
             }
             validate_extra_keys(&map)?;
-            if serde_json::to_vec(&map)
-                .map(|v| v.len())
-                .unwrap_or(usize::MAX)
-                > MAX_EXTRA_BYTES
-            {
+            if serde_json::to_vec(&map).map(|v| v.len()).unwrap_or(usize::MAX) > MAX_EXTRA_BYTES {
                 return Err(extra_too_large());
             }
             Ok((name, picture, map))
         }
-        Some(_) => Err(AppError::validation(
-            "nameOrUserData",
-            "nameOrUserData must be a name or an object of user fields.",
-        )),
+        Some(_) => Err(AppError::validation("nameOrUserData", "nameOrUserData must be a name or an object of user fields.")),
     }
 }
 
 pub fn validate_picture(url: &str) -> AppResult<String> {
-    let ok = url.len() <= 2048
-        && url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+    let ok = url.len() <= 2048 && url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
     if ok {
         Ok(url.to_string())
     } else {
-        Err(AppError::validation(
-            "profilePicture",
-            "profilePicture must be an http(s) URL of at most 2048 characters.",
-        ))
+        Err(AppError::validation("profilePicture", "profilePicture must be an http(s) URL of at most 2048 characters."))
     }
 }
 
 /// Extra field names: plain identifiers.
 pub fn validate_extra_keys(extra: &Map<String, Value>) -> AppResult<()> {
     for key in extra.keys() {
-        let ok = !key.is_empty()
-            && key.len() <= 64
-            && key.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let ok = !key.is_empty() && key.len() <= 64 && key.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !ok {
-            return Err(AppError::validation(
-                key,
-                format!("'{key}' is not a valid field name."),
-            ));
+            return Err(AppError::validation(key, format!("'{key}' is not a valid field name.")));
         }
     }
     Ok(())
 }
 
 pub fn extra_too_large() -> AppError {
-    AppError::validation(
-        "values",
-        format!(
-            "The user's extra fields may hold at most {} KiB.",
-            MAX_EXTRA_BYTES / 1024
-        ),
-    )
+    AppError::validation("values", format!("The user's extra fields may hold at most {} KiB.", MAX_EXTRA_BYTES / 1024))
 }

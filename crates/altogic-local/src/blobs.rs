@@ -33,26 +33,15 @@ impl Blobs {
         let parsed = url::Url::parse(&url).map_err(|e| invalid(&e))?;
         let store: Arc<dyn ObjectStore> = match parsed.scheme() {
             "file" => {
-                let dir = parsed
-                    .to_file_path()
-                    .map_err(|_| invalid(&"not a local path"))?;
+                let dir = parsed.to_file_path().map_err(|_| invalid(&"not a local path"))?;
                 std::fs::create_dir_all(&dir).map_err(|e| invalid(&e))?;
                 Arc::new(LocalFileSystem::new_with_prefix(&dir).map_err(|e| invalid(&e))?)
             }
             "s3" => {
                 let bucket = parsed.host_str().ok_or_else(|| invalid(&"no bucket"))?;
-                Arc::new(
-                    AmazonS3Builder::from_env()
-                        .with_bucket_name(bucket)
-                        .build()
-                        .map_err(|e| invalid(&e))?,
-                )
+                Arc::new(AmazonS3Builder::from_env().with_bucket_name(bucket).build().map_err(|e| invalid(&e))?)
             }
-            other => {
-                return Err(invalid(&format!(
-                    "the scheme {other}: is not supported (file:// or s3://)"
-                )))
-            }
+            other => return Err(invalid(&format!("the scheme {other}: is not supported (file:// or s3://)"))),
         };
         Ok(Blobs::Objects(store))
     }
@@ -66,10 +55,7 @@ impl Blobs {
         match self {
             Blobs::Database => Ok(bytes),
             Blobs::Objects(store) => {
-                store
-                    .put(&Self::path(id), PutPayload::from(bytes))
-                    .await
-                    .map_err(object_failure)?;
+                store.put(&Self::path(id), PutPayload::from(bytes)).await.map_err(object_failure)?;
                 Ok(Vec::new())
             }
         }
@@ -80,10 +66,7 @@ impl Blobs {
         match self {
             Blobs::Database => Ok(file.data),
             Blobs::Objects(store) => {
-                let object = store
-                    .get(&Self::path(&file.id))
-                    .await
-                    .map_err(object_failure)?;
+                let object = store.get(&Self::path(&file.id)).await.map_err(object_failure)?;
                 Ok(object.bytes().await.map_err(object_failure)?.to_vec())
             }
         }
@@ -102,9 +85,5 @@ impl Blobs {
 
 fn object_failure(e: object_store::Error) -> AppError {
     tracing::error!(error = %e, "object store failure");
-    AppError::new(
-        axum::http::StatusCode::SERVICE_UNAVAILABLE,
-        crate::error::codes::STORAGE_UNAVAILABLE,
-        "The file storage cannot be reached. Please try again.",
-    )
+    AppError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, crate::error::codes::STORAGE_UNAVAILABLE, "The file storage cannot be reached. Please try again.")
 }

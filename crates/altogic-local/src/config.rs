@@ -7,11 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "altogic-local",
-    version,
-    about = "An Altogic-compatible backend on SQLite or PostgreSQL, with a dev mailbox"
-)]
+#[command(name = "altogic-local", version, about = "An Altogic-compatible backend on SQLite or PostgreSQL, with a dev mailbox")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -53,12 +49,7 @@ pub struct Config {
 
     /// Key clients must send as X-Client-Key. Without it (or --client-key-file), one is created in
     /// the data dir and printed. It ships inside apps: it is not a secret.
-    #[arg(
-        long,
-        env = "ALTOGIC_LOCAL_CLIENT_KEY",
-        hide_env_values = true,
-        conflicts_with = "client_key_file"
-    )]
+    #[arg(long, env = "ALTOGIC_LOCAL_CLIENT_KEY", hide_env_values = true, conflicts_with = "client_key_file")]
     pub client_key: Option<String>,
 
     /// Read the client key from this file (kept out of the process list and the environment).
@@ -66,11 +57,7 @@ pub struct Config {
     pub client_key_file: Option<PathBuf>,
 
     /// Where mail links redirect to, with action/status/access_token or error added.
-    #[arg(
-        long,
-        env = "ALTOGIC_LOCAL_REDIRECT_URL",
-        default_value = "altogic-auth://auth-redirect"
-    )]
+    #[arg(long, env = "ALTOGIC_LOCAL_REDIRECT_URL", default_value = "altogic-auth://auth-redirect")]
     pub redirect_url: String,
 
     /// Whether sign-up waits for the e-mail to be verified.
@@ -86,11 +73,7 @@ pub struct Config {
     pub smtp_url: Option<String>,
 
     /// From address of sent mail.
-    #[arg(
-        long,
-        env = "ALTOGIC_LOCAL_MAIL_FROM",
-        default_value = "Altogic Auth <no-reply@altogic.local>"
-    )]
+    #[arg(long, env = "ALTOGIC_LOCAL_MAIL_FROM", default_value = "Altogic Auth <no-reply@altogic.local>")]
     pub mail_from: String,
 
     /// Keep a copy of every mail in the dev mailbox (GET /_local/v1/mail with the mailbox token).
@@ -129,11 +112,7 @@ pub struct Config {
 
     /// Mails one client network may request to one recipient per hour (0 = no limit). Lower than
     /// --mail-rate-limit, so one anonymous caller cannot use up an owner's mail.
-    #[arg(
-        long,
-        env = "ALTOGIC_LOCAL_MAIL_RATE_LIMIT_PER_CLIENT",
-        default_value_t = 5
-    )]
+    #[arg(long, env = "ALTOGIC_LOCAL_MAIL_RATE_LIMIT_PER_CLIENT", default_value_t = 5)]
     pub mail_rate_limit_per_client: u32,
 
     /// Password sign-in attempts per account per 15 minutes, from anywhere (0 = no limit). A
@@ -180,11 +159,7 @@ pub struct Config {
     pub max_connections: usize,
 
     /// Open connections one client network may hold (0 = no cap; trusted proxies are exempt).
-    #[arg(
-        long,
-        env = "ALTOGIC_LOCAL_MAX_CONNECTIONS_PER_CLIENT",
-        default_value_t = 256
-    )]
+    #[arg(long, env = "ALTOGIC_LOCAL_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 256)]
     pub max_connections_per_client: usize,
 
     /// Days a pending sign-up (and an unverified account) is kept before it is purged.
@@ -196,20 +171,11 @@ pub struct Config {
     pub mail_ttl_days: i64,
 
     /// Browser origins allowed by CORS, comma separated; `*` echoes any origin.
-    #[arg(
-        long,
-        env = "ALTOGIC_LOCAL_CORS_ORIGINS",
-        default_value = "*",
-        value_delimiter = ','
-    )]
+    #[arg(long, env = "ALTOGIC_LOCAL_CORS_ORIGINS", default_value = "*", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
 
     /// Android App Links: the app's package name, served in /.well-known/assetlinks.json.
-    #[arg(
-        long,
-        env = "ALTOGIC_LOCAL_ANDROID_PACKAGE",
-        requires = "android_cert_sha256"
-    )]
+    #[arg(long, env = "ALTOGIC_LOCAL_ANDROID_PACKAGE", requires = "android_cert_sha256")]
     pub android_package: Option<String>,
 
     /// SHA-256 fingerprints (AA:BB:…, 32 bytes) of the certificates that sign the Android app,
@@ -231,11 +197,7 @@ pub const REDIRECT_PAGE_PATH: &str = "/auth-redirect";
 fn parse_cert_fingerprint(v: &str) -> Result<String, String> {
     let v = v.trim().to_ascii_uppercase();
     let bytes: Vec<&str> = v.split(':').collect();
-    if bytes.len() == 32
-        && bytes
-            .iter()
-            .all(|b| b.len() == 2 && b.chars().all(|c| c.is_ascii_hexdigit()))
-    {
+    if bytes.len() == 32 && bytes.iter().all(|b| b.len() == 2 && b.chars().all(|c| c.is_ascii_hexdigit())) {
         Ok(v)
     } else {
         Err("expected a SHA-256 fingerprint: 32 hex bytes separated by colons (keytool -list -v prints it)".into())
@@ -246,16 +208,7 @@ fn parse_cert_fingerprint(v: &str) -> Result<String, String> {
 fn parse_apple_app_id(v: &str) -> Result<String, String> {
     let v = v.trim();
     match v.split_once('.') {
-        Some((team, bundle))
-            if team.len() == 10
-                && team.chars().all(|c| c.is_ascii_alphanumeric())
-                && !bundle.is_empty()
-                && bundle
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') =>
-        {
-            Ok(v.to_string())
-        }
+        Some((team, bundle)) if team.len() == 10 && team.chars().all(|c| c.is_ascii_alphanumeric()) && !bundle.is_empty() && bundle.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') => Ok(v.to_string()),
         _ => Err("expected TEAMID.bundle-id, e.g. ABCDE12345.com.altogic.auth".into()),
     }
 }
@@ -272,9 +225,7 @@ impl Config {
     /// in the clear.
     pub fn redirects_to_page(&self) -> bool {
         url::Url::parse(&self.redirect_url).is_ok_and(|u| {
-            let secure = u.scheme() == "https"
-                || (u.scheme() == "http"
-                    && matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")));
+            let secure = u.scheme() == "https" || (u.scheme() == "http" && matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")));
             secure && u.path().trim_end_matches('/') == REDIRECT_PAGE_PATH
         })
     }
@@ -298,9 +249,7 @@ impl Config {
     /// or stop, an app that embeds one).
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         use clap::{CommandFactory, FromArgMatches};
-        let defaults = Cli::command().mut_subcommand("serve", |serve| {
-            serve.mut_args(|arg| arg.env(None::<&'static str>))
-        });
+        let defaults = Cli::command().mut_subcommand("serve", |serve| serve.mut_args(|arg| arg.env(None::<&'static str>)));
         let matches = defaults.get_matches_from(["altogic-local", "serve"]);
         let cli = Cli::from_arg_matches(&matches).expect("the defaults parse");
         let (Command::Serve(mut config) | Command::Migrate(mut config)) = cli.command;

@@ -21,10 +21,7 @@ use crate::domain::Password;
 
 /// A 24-hex id shaped like a MongoDB ObjectId (4 bytes of seconds, 8 random), as Altogic ids are.
 pub fn new_id() -> String {
-    let secs = (std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)) as u32;
+    let secs = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)) as u32;
     let mut random = [0u8; 8];
     OsRng.fill_bytes(&mut random);
     format!("{}{}", hex::encode(secs.to_be_bytes()), hex::encode(random))
@@ -51,11 +48,7 @@ pub struct NewToken {
 pub fn new_token() -> NewToken {
     let selector = random_b64(12);
     let verifier = random_b64(32);
-    NewToken {
-        value: format!("{selector}.{verifier}"),
-        verifier_hash: sha256(verifier.as_bytes()),
-        selector,
-    }
+    NewToken { value: format!("{selector}.{verifier}"), verifier_hash: sha256(verifier.as_bytes()), selector }
 }
 
 /// A generated key (client key, mailbox token): 352 random bits, URL- and header-safe.
@@ -75,11 +68,7 @@ impl<'a> TokenKey<'a> {
     /// None when `token` is not shaped like ours.
     pub fn parse(token: &'a str) -> Option<TokenKey<'a>> {
         let (selector, verifier) = token.trim().split_once('.')?;
-        let ok = |s: &str, len: usize| {
-            s.len() == len
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        };
+        let ok = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         (ok(selector, 16) && ok(verifier, 43)).then_some(TokenKey { selector, verifier })
     }
 
@@ -99,10 +88,7 @@ pub fn pkce_ok(challenge: Option<&str>, verifier: Option<&str>) -> bool {
         (None, None) => true,
         (Some(challenge), Some(verifier)) => {
             // RFC 7636: 43 to 128 unreserved characters.
-            let shaped = (43..=128).contains(&verifier.len())
-                && verifier
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+            let shaped = (43..=128).contains(&verifier.len()) && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
             let derived = challenge_of(verifier);
             shaped && bool::from(derived.as_bytes().ct_eq(challenge.as_bytes()))
         }
@@ -131,11 +117,7 @@ pub fn code_matches(selector: &str, code: &str, stored_hash: &[u8]) -> bool {
 
 /// Argon2id with OWASP's first recommended setting: m = 19 MiB, t = 2, p = 1.
 pub fn argon2() -> Argon2<'static> {
-    Argon2::new(
-        Algorithm::Argon2id,
-        Version::V0x13,
-        Params::new(19 * 1024, 2, 1, None).expect("valid argon2 params"),
-    )
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(19 * 1024, 2, 1, None).expect("valid argon2 params"))
 }
 
 /// Hashing is CPU- and memory-bound: it runs off the async workers, at most one per core at a
@@ -153,8 +135,7 @@ pub use crate::error::Overloaded;
 
 /// Verified against when an e-mail is unknown (or its account has no usable password), so that
 /// answer takes as long as a wrong password.
-static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| hash_blocking("dummy password for timing equality"));
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_blocking("dummy password for timing equality"));
 
 /// Stored instead of a hash for an account whose password must not work (it was set by someone
 /// who never proved the mailbox). It never parses as a PHC string, so nothing verifies against it.
@@ -162,17 +143,12 @@ pub const UNUSABLE_PASSWORD: &str = "!unusable";
 
 fn hash_blocking(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
-    argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .expect("argon2 hashing cannot fail with valid params")
-        .to_string()
+    argon2().hash_password(password.as_bytes(), &salt).expect("argon2 hashing cannot fail with valid params").to_string()
 }
 
 fn verify_blocking(password: &str, hash: &str) -> bool {
     match PasswordHash::new(hash) {
-        Ok(parsed) => argon2()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => argon2().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     }
 }
@@ -188,35 +164,19 @@ impl Drop for Waiting {
 
 impl PasswordHasherPool {
     pub fn new(max_waiting: usize) -> Self {
-        let n = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2)
-            .max(1);
+        let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(1);
         LazyLock::force(&DUMMY_HASH);
-        PasswordHasherPool {
-            permits: Arc::new(Semaphore::new(n)),
-            waiting: Arc::new(AtomicUsize::new(0)),
-            max_waiting,
-        }
+        PasswordHasherPool { permits: Arc::new(Semaphore::new(n)), waiting: Arc::new(AtomicUsize::new(0)), max_waiting }
     }
 
-    async fn run<T: Send + 'static>(
-        &self,
-        work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, Overloaded> {
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, Overloaded> {
         let waiting = Waiting(self.waiting.clone());
         if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
             return Err(Overloaded);
         }
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .expect("semaphore never closed");
+        let _permit = self.permits.acquire().await.expect("semaphore never closed");
         drop(waiting);
-        Ok(tokio::task::spawn_blocking(work)
-            .await
-            .expect("hashing task panicked"))
+        Ok(tokio::task::spawn_blocking(work).await.expect("hashing task panicked"))
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, Overloaded> {
@@ -226,11 +186,7 @@ impl PasswordHasherPool {
 
     /// `hash` None means "no such user": a dummy hash is verified so timing does not tell. An
     /// unusable stored hash is timed the same way and never matches.
-    pub async fn verify(
-        &self,
-        password: &Password,
-        hash: Option<&str>,
-    ) -> Result<bool, Overloaded> {
+    pub async fn verify(&self, password: &Password, hash: Option<&str>) -> Result<bool, Overloaded> {
         let password = password.expose().to_string();
         let (hash, real) = match hash {
             Some(h) if PasswordHash::new(h).is_ok() => (h.to_string(), true),
@@ -258,14 +214,8 @@ mod tests {
         assert!(key.matches(&t.verifier_hash, 10, 9));
         assert!(!key.matches(&t.verifier_hash, 10, 10), "expired");
         let (sel, ver) = t.value.split_once('.').unwrap();
-        let tampered = format!(
-            "{sel}.{}{}",
-            if &ver[..1] == "A" { "B" } else { "A" },
-            &ver[1..]
-        );
-        assert!(!TokenKey::parse(&tampered)
-            .unwrap()
-            .matches(&t.verifier_hash, 10, 9));
+        let tampered = format!("{sel}.{}{}", if &ver[..1] == "A" { "B" } else { "A" }, &ver[1..]);
+        assert!(!TokenKey::parse(&tampered).unwrap().matches(&t.verifier_hash, 10, 9));
         assert!(TokenKey::parse("abc").is_none());
         assert!(TokenKey::parse(&format!("{sel}.{ver}x")).is_none());
         assert_ne!(new_token().value, t.value);
@@ -289,14 +239,8 @@ mod tests {
         let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
         assert!(pkce_ok(Some(challenge), Some(verifier)));
         assert!(!pkce_ok(Some(challenge), None));
-        assert!(!pkce_ok(
-            Some(challenge),
-            Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXx")
-        ));
-        assert!(
-            !pkce_ok(None, Some(verifier)),
-            "an unbound token takes no verifier"
-        );
+        assert!(!pkce_ok(Some(challenge), Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXx")));
+        assert!(!pkce_ok(None, Some(verifier)), "an unbound token takes no verifier");
         assert!(pkce_ok(None, None));
     }
 

@@ -28,37 +28,25 @@ impl Email {
     /// A space becomes `+`: altogic-js puts addresses into query strings unencoded, so
     /// `a+b@x.io` arrives as `a b@x.io`.
     pub fn parse(raw: &str) -> Result<Email, AppError> {
-        Self::canonical(raw)
-            .ok_or_else(|| AppError::validation("email", "Please enter a valid e-mail address."))
+        Self::canonical(raw).ok_or_else(|| AppError::validation("email", "Please enter a valid e-mail address."))
     }
 
     fn canonical(raw: &str) -> Option<Email> {
-        let folded: String = raw
-            .trim()
-            .replace(' ', "+")
-            .nfkc()
-            .collect::<String>()
-            .to_lowercase();
+        let folded: String = raw.trim().replace(' ', "+").nfkc().collect::<String>().to_lowercase();
         let (local, domain) = folded.rsplit_once('@')?;
         let local_ok = !local.is_empty()
             && local.len() <= 64
             && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..")
-            && local
-                .chars()
-                .all(|c| !c.is_control() && !c.is_whitespace() && !"<>()[],;:\\\"@".contains(c));
+            && local.chars().all(|c| !c.is_control() && !c.is_whitespace() && !"<>()[],;:\\\"@".contains(c));
         if !local_ok {
             return None;
         }
         let domain = idna::domain_to_ascii_strict(domain).ok()?;
         let labels_ok = domain.contains('.')
-            && domain.split('.').all(|l| {
-                !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-')
-            })
-            && domain
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+            && domain.split('.').all(|l| !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-'))
+            && domain.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
         if !labels_ok {
             return None;
         }
@@ -69,6 +57,7 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.value
     }
+
 }
 
 impl fmt::Display for Email {
@@ -92,16 +81,10 @@ impl Password {
     pub fn parse(raw: String, param: &str) -> Result<Password, AppError> {
         let n = raw.chars().count();
         if n < MIN_PASSWORD {
-            return Err(AppError::validation(
-                param,
-                format!("The password must be at least {MIN_PASSWORD} characters long."),
-            ));
+            return Err(AppError::validation(param, format!("The password must be at least {MIN_PASSWORD} characters long.")));
         }
         if n > MAX_PASSWORD {
-            return Err(AppError::validation(
-                param,
-                format!("The password must be at most {MAX_PASSWORD} characters long."),
-            ));
+            return Err(AppError::validation(param, format!("The password must be at most {MAX_PASSWORD} characters long.")));
         }
         Ok(Password(raw))
     }
@@ -133,14 +116,8 @@ pub struct CodeChallenge(String);
 
 impl CodeChallenge {
     /// None when the request carries no challenge (it then behaves as without PKCE).
-    pub fn parse(
-        challenge: Option<&str>,
-        method: Option<&str>,
-    ) -> Result<Option<CodeChallenge>, AppError> {
-        let invalid = |message: &str| {
-            AppError::bad_request(codes::INVALID_CODE_CHALLENGE, message)
-                .with_details(serde_json::json!({ "param": "codeChallenge" }))
-        };
+    pub fn parse(challenge: Option<&str>, method: Option<&str>) -> Result<Option<CodeChallenge>, AppError> {
+        let invalid = |message: &str| AppError::bad_request(codes::INVALID_CODE_CHALLENGE, message).with_details(serde_json::json!({ "param": "codeChallenge" }));
         let challenge = challenge.map(str::trim).filter(|c| !c.is_empty());
         match (challenge, method.map(str::trim).filter(|m| !m.is_empty())) {
             (None, None) => Ok(None),
@@ -155,10 +132,7 @@ impl CodeChallenge {
 
     /// The challenge fields of a request body (sign-up, change of e-mail).
     pub fn from_body(pkce: &altogic::PkceChallenge) -> Result<Option<CodeChallenge>, AppError> {
-        Self::parse(
-            pkce.code_challenge.as_deref(),
-            pkce.code_challenge_method.as_deref(),
-        )
+        Self::parse(pkce.code_challenge.as_deref(), pkce.code_challenge_method.as_deref())
     }
 
     pub fn as_str(&self) -> &str {
@@ -172,10 +146,7 @@ pub fn validate_name(name: &str) -> Result<String, AppError> {
         return Err(AppError::validation("name", "The name cannot be empty."));
     }
     if name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
-        return Err(AppError::validation(
-            "name",
-            format!("The name must be at most {MAX_NAME} characters, without control characters."),
-        ));
+        return Err(AppError::validation("name", format!("The name must be at most {MAX_NAME} characters, without control characters.")));
     }
     Ok(name.to_string())
 }
@@ -193,15 +164,9 @@ mod tests {
         let plain = canon("Jose@Example.com").unwrap();
         assert_eq!(plain, "jose@example.com");
         // Full-width letters (U+FF4A …) fold to ASCII.
-        assert_eq!(
-            canon("\u{ff4a}\u{ff4f}\u{ff53}\u{ff45}@example.com").unwrap(),
-            plain
-        );
+        assert_eq!(canon("\u{ff4a}\u{ff4f}\u{ff53}\u{ff45}@example.com").unwrap(), plain);
         // A combining accent and the precomposed letter are one address.
-        assert_eq!(
-            canon("jose\u{301}@example.com"),
-            canon("jos\u{e9}@example.com")
-        );
+        assert_eq!(canon("jose\u{301}@example.com"), canon("jos\u{e9}@example.com"));
         // The domain is stored in its IDNA ASCII form.
         assert_eq!(canon("a@B\u{fc}cher.de").unwrap(), "a@xn--bcher-kva.de");
         assert_eq!(canon(" a b@x.io ").unwrap(), "a+b@x.io");
@@ -209,21 +174,7 @@ mod tests {
 
     #[test]
     fn refuses_malformed_addresses() {
-        for bad in [
-            "",
-            "a",
-            "@x.io",
-            "a@",
-            "a@x",
-            "a@.x.io",
-            "a@x..io",
-            "a b@x",
-            "a@-x.io",
-            "a..b@x.io",
-            ".a@x.io",
-            "a\u{0}@x.io",
-            "a<b@x.io",
-        ] {
+        for bad in ["", "a", "@x.io", "a@", "a@x", "a@.x.io", "a@x..io", "a b@x", "a@-x.io", "a..b@x.io", ".a@x.io", "a\u{0}@x.io", "a<b@x.io"] {
             assert!(canon(bad).is_none(), "{bad:?} accepted");
         }
         assert!(canon(&format!("{}@x.io", "a".repeat(65))).is_none());

@@ -6,6 +6,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+
 /// Every error code this server sends, in one place (the spec's codes, plus altogic-local's own).
 pub mod codes {
     pub const VALIDATION_ERROR: &str = "validation_error";
@@ -61,16 +62,8 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        let origin = if status.is_server_error() {
-            "server_error"
-        } else {
-            "client_error"
-        };
-        AppError {
-            status,
-            entry: ErrorEntry::new(origin, code, message),
-            retry_after: None,
-        }
+        let origin = if status.is_server_error() { "server_error" } else { "client_error" };
+        AppError { status, entry: ErrorEntry::new(origin, code, message), retry_after: None }
     }
 
     pub fn with_details(mut self, details: Value) -> Self {
@@ -83,32 +76,19 @@ impl AppError {
     }
 
     pub fn validation(param: &str, message: impl Into<String>) -> Self {
-        Self::bad_request(codes::VALIDATION_ERROR, message)
-            .with_details(serde_json::json!({ "param": param }))
+        Self::bad_request(codes::VALIDATION_ERROR, message).with_details(serde_json::json!({ "param": param }))
     }
 
     pub fn missing_session() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            codes::MISSING_SESSION_TOKEN,
-            "No valid session token provided in 'Session' header.",
-        )
+        Self::new(StatusCode::UNAUTHORIZED, codes::MISSING_SESSION_TOKEN, "No valid session token provided in 'Session' header.")
     }
 
     pub fn invalid_session() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            codes::INVALID_SESSION_TOKEN,
-            "The session token was not authorized or has expired.",
-        )
+        Self::new(StatusCode::UNAUTHORIZED, codes::INVALID_SESSION_TOKEN, "The session token was not authorized or has expired.")
     }
 
     pub fn invalid_access_token() -> Self {
-        Self::new(
-            StatusCode::FORBIDDEN,
-            codes::INVALID_ACCESS_TOKEN,
-            "Invalid or expired access token.",
-        )
+        Self::new(StatusCode::FORBIDDEN, codes::INVALID_ACCESS_TOKEN, "Invalid or expired access token.")
     }
 
     pub fn permission_denied(message: impl Into<String>) -> Self {
@@ -120,56 +100,33 @@ impl AppError {
     }
 
     pub fn rate_limited(retry_after: u64) -> Self {
-        let mut e = Self::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            codes::RATE_LIMIT_EXCEEDED,
-            "Too many requests. Please wait a moment and try again.",
-        )
-        .with_details(serde_json::json!({ "retryAfter": retry_after }));
+        let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, codes::RATE_LIMIT_EXCEEDED, "Too many requests. Please wait a moment and try again.")
+            .with_details(serde_json::json!({ "retryAfter": retry_after }));
         e.retry_after = Some(retry_after);
         e
     }
 
     pub fn invalid_code_verifier() -> Self {
-        Self::bad_request(
-            codes::INVALID_CODE_VERIFIER,
-            "This link was requested on another device: its code verifier is missing or wrong.",
-        )
+        Self::bad_request(codes::INVALID_CODE_VERIFIER, "This link was requested on another device: its code verifier is missing or wrong.")
     }
 
     /// The request's session or password changed while it was in flight: it must not apply.
     pub fn stale() -> Self {
-        Self::new(
-            StatusCode::CONFLICT,
-            codes::STALE_REQUEST,
-            "Your account changed while this request was in progress. Sign in again and retry.",
-        )
+        Self::new(StatusCode::CONFLICT, codes::STALE_REQUEST, "Your account changed while this request was in progress. Sign in again and retry.")
     }
 
     pub fn invalid_credentials(message: &str) -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            codes::INVALID_CREDENTIALS,
-            message,
-        )
+        Self::new(StatusCode::UNAUTHORIZED, codes::INVALID_CREDENTIALS, message)
     }
 
     pub fn busy() -> Self {
-        let mut e = Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            codes::SERVER_BUSY,
-            "The server is busy. Please try again in a moment.",
-        );
+        let mut e = Self::new(StatusCode::SERVICE_UNAVAILABLE, codes::SERVER_BUSY, "The server is busy. Please try again in a moment.");
         e.retry_after = Some(1);
         e
     }
 
     pub fn internal() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            codes::INTERNAL_SERVER_ERROR,
-            "An internal server error occurred. Please try again.",
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL_SERVER_ERROR, "An internal server error occurred. Please try again.")
     }
 }
 
@@ -185,14 +142,10 @@ impl From<Overloaded> for AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let body = ErrorBody {
-            errors: vec![self.entry],
-        };
+        let body = ErrorBody { errors: vec![self.entry] };
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(secs) = self.retry_after {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }

@@ -35,33 +35,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 fn json_rejection(rejection: JsonRejection) -> AppError {
     match rejection {
-        JsonRejection::JsonDataError(e) => AppError::bad_request(
-            codes::VALIDATION_ERROR,
-            format!(
-                "The request body has a wrong or missing field: {}",
-                e.body_text()
-            ),
-        ),
-        JsonRejection::JsonSyntaxError(_) => AppError::bad_request(
-            codes::INVALID_REQUEST_BODY_SYNTAX,
-            "The request body is not valid JSON.",
-        ),
-        JsonRejection::MissingJsonContentType(_) => AppError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            codes::UNSUPPORTED_MEDIA_TYPE,
-            "The request body must be JSON (Content-Type: application/json).",
-        ),
+        JsonRejection::JsonDataError(e) => AppError::bad_request(codes::VALIDATION_ERROR, format!("The request body has a wrong or missing field: {}", e.body_text())),
+        JsonRejection::JsonSyntaxError(_) => AppError::bad_request(codes::INVALID_REQUEST_BODY_SYNTAX, "The request body is not valid JSON."),
+        JsonRejection::MissingJsonContentType(_) => {
+            AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, codes::UNSUPPORTED_MEDIA_TYPE, "The request body must be JSON (Content-Type: application/json).")
+        }
         other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => too_large(),
         other => AppError::bad_request(codes::INVALID_REQUEST_BODY, other.body_text()),
     }
 }
 
 pub fn too_large() -> AppError {
-    AppError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        codes::REQUEST_BODY_SIZE_TOO_LARGE,
-        "The request body is too large.",
-    )
+    AppError::new(StatusCode::PAYLOAD_TOO_LARGE, codes::REQUEST_BODY_SIZE_TOO_LARGE, "The request body is too large.")
 }
 
 /// The signed-in user of a request (`Session` header), or `missing_/invalid_session_token`.
@@ -80,26 +65,13 @@ impl FromRequestParts<AppState> for AuthSession {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = parts
-            .headers
-            .get("session")
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .unwrap_or("");
+        let token = parts.headers.get("session").and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or("");
         if token.is_empty() {
             return Err(AppError::missing_session());
         }
         let key = TokenKey::parse(token).ok_or_else(AppError::invalid_session)?;
-        let found = state
-            .store
-            .live_session(key, unix_now())
-            .await?
-            .ok_or_else(AppError::invalid_session)?;
-        Ok(AuthSession {
-            user: found.user,
-            session: found.session,
-            token: token.to_string(),
-        })
+        let found = state.store.live_session(key, unix_now()).await?.ok_or_else(AppError::invalid_session)?;
+        Ok(AuthSession { user: found.user, session: found.session, token: token.to_string() })
     }
 }
 
@@ -118,92 +90,36 @@ impl FromRequestParts<AppState> for ClientIp {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
-            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([0, 0, 0, 0]));
         // Every X-Forwarded-For line, in order: a proxy may add its own line instead of appending.
-        let forwarded: Vec<&str> = parts
-            .headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect();
+        let forwarded: Vec<&str> = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
         let forwarded = (!forwarded.is_empty()).then(|| forwarded.join(","));
-        Ok(ClientIp(client_ip(
-            peer,
-            forwarded.as_deref(),
-            &state.config.trusted_proxies,
-        )))
+        Ok(ClientIp(client_ip(peer, forwarded.as_deref(), &state.config.trusted_proxies)))
     }
 }
 
 /// Every REST call must carry the environment's client key (`X-Client-Key`).
-pub async fn require_client_key(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let presented = request
-        .headers()
-        .get("x-client-key")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+pub async fn require_client_key(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let presented = request.headers().get("x-client-key").and_then(|v| v.to_str().ok()).unwrap_or("");
     if presented.is_empty() {
-        return AppError::new(
-            StatusCode::UNAUTHORIZED,
-            codes::MISSING_CLIENT_KEY,
-            "No client key provided in the 'X-Client-Key' header.",
-        )
-        .into_response();
+        return AppError::new(StatusCode::UNAUTHORIZED, codes::MISSING_CLIENT_KEY, "No client key provided in the 'X-Client-Key' header.").into_response();
     }
     if !bool::from(presented.as_bytes().ct_eq(state.client_key.as_bytes())) {
-        return AppError::new(
-            StatusCode::UNAUTHORIZED,
-            codes::INVALID_CLIENT_KEY,
-            "The client key is not valid for this environment.",
-        )
-        .into_response();
+        return AppError::new(StatusCode::UNAUTHORIZED, codes::INVALID_CLIENT_KEY, "The client key is not valid for this environment.").into_response();
     }
     next.run(request).await
 }
 
 /// The dev mailbox holds live sign-in links: it answers only `Authorization: Bearer <mailbox
 /// token>`, a secret of whoever runs the server (never the client key, which ships in apps).
-pub async fn require_mailbox_token(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn require_mailbox_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let Some(expected) = state.mailbox_token.as_deref() else {
-        return AppError::not_found(
-            codes::MAILBOX_DISABLED,
-            "The dev mailbox is turned off on this server.",
-        )
-        .into_response();
+        return AppError::not_found(codes::MAILBOX_DISABLED, "The dev mailbox is turned off on this server.").into_response();
     };
-    let presented = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+    let presented = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
     match presented {
-        None => AppError::new(
-            StatusCode::UNAUTHORIZED,
-            codes::MISSING_MAILBOX_TOKEN,
-            "The dev mailbox needs 'Authorization: Bearer <mailbox token>'.",
-        )
-        .into_response(),
-        Some(token) if bool::from(token.as_bytes().ct_eq(expected.as_bytes())) => {
-            next.run(request).await
-        }
-        Some(_) => AppError::new(
-            StatusCode::UNAUTHORIZED,
-            codes::INVALID_MAILBOX_TOKEN,
-            "The mailbox token is not valid.",
-        )
-        .into_response(),
+        None => AppError::new(StatusCode::UNAUTHORIZED, codes::MISSING_MAILBOX_TOKEN, "The dev mailbox needs 'Authorization: Bearer <mailbox token>'.").into_response(),
+        Some(token) if bool::from(token.as_bytes().ct_eq(expected.as_bytes())) => next.run(request).await,
+        Some(_) => AppError::new(StatusCode::UNAUTHORIZED, codes::INVALID_MAILBOX_TOKEN, "The mailbox token is not valid.").into_response(),
     }
 }

@@ -3,12 +3,12 @@
 //!
 //! Run it with the `altogic-local serve …` binary, or embed it with [`start`].
 
-mod accounts;
 mod blobs;
 pub mod config;
 pub mod crypto;
 pub mod domain;
 pub mod error;
+mod accounts;
 mod extract;
 pub mod mail;
 pub mod net;
@@ -25,8 +25,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use config::Config;
-use mail::Mailer;
 pub use start_error::StartError;
+use mail::Mailer;
 use store::{PgStore, SqliteStore, Store};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -75,33 +75,19 @@ impl RunningServer {
 /// The configured store: PostgreSQL with `--database-url`, else SQLite in the data dir. `migrate`
 /// applies pending migrations; otherwise a schema behind this build is refused.
 pub async fn open_store(config: &Config, migrate: bool) -> Result<Arc<dyn Store>, StartError> {
-    let failed = |source| StartError::Database {
-        what: "cannot open the database",
-        source,
-    };
+    let failed = |source| StartError::Database { what: "cannot open the database", source };
     Ok(match &config.database_url {
-        Some(url) => Arc::new(
-            PgStore::connect(url, config.database_pool, migrate)
-                .await
-                .map_err(failed)?,
-        ),
+        Some(url) => Arc::new(PgStore::connect(url, config.database_pool, migrate).await.map_err(failed)?),
         None => {
             prepare_data_dir(config)?;
-            Arc::new(
-                SqliteStore::open(&config.data_dir.join("altogic-local.db"), migrate)
-                    .await
-                    .map_err(failed)?,
-            )
+            Arc::new(SqliteStore::open(&config.data_dir.join("altogic-local.db"), migrate).await.map_err(failed)?)
         }
     })
 }
 
 /// The data dir exists and is owner-only (it holds the SQLite database and key copies).
 fn prepare_data_dir(config: &Config) -> Result<(), StartError> {
-    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
-        path: config.data_dir.clone(),
-        source,
-    })?;
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir { path: config.data_dir.clone(), source })?;
     restrict_permissions(&config.data_dir, 0o700);
     Ok(())
 }
@@ -119,15 +105,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let store = open_store(&config, config.database_url.is_none()).await?;
     let stored = |key: &'static str, fresh: String| {
         let store = store.clone();
-        async move {
-            store
-                .meta_or_insert(key, &fresh)
-                .await
-                .map_err(|source| StartError::Database {
-                    what: "cannot read the database",
-                    source,
-                })
-        }
+        async move { store.meta_or_insert(key, &fresh).await.map_err(|source| StartError::Database { what: "cannot read the database", source }) }
     };
 
     let env_id = stored("env_id", crypto::new_id()).await?;
@@ -143,11 +121,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
             Some(token) if !token.trim().is_empty() => token.trim().to_string(),
             _ => {
                 let file = config.data_dir.join("mailbox-token");
-                let local = if file.exists() {
-                    read_secret_file(&file)?
-                } else {
-                    crypto::new_secret()
-                };
+                let local = if file.exists() { read_secret_file(&file)? } else { crypto::new_secret() };
                 let shared = stored("mailbox_token", local).await?;
                 write_secret_file(&file, &shared)?;
                 shared
@@ -157,29 +131,13 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         None
     };
 
-    let listen_failed = |source| StartError::Listen {
-        addr: config.listen,
-        source,
-    };
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .map_err(listen_failed)?;
+    let listen_failed = |source| StartError::Listen { addr: config.listen, source };
+    let listener = TcpListener::bind(config.listen).await.map_err(listen_failed)?;
     let addr = listener.local_addr().map_err(listen_failed)?;
     let url = format!("http://{addr}");
-    let public_url = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| url.clone())
-        .trim_end_matches('/')
-        .to_string();
+    let public_url = config.public_url.clone().unwrap_or_else(|| url.clone()).trim_end_matches('/').to_string();
 
-    let mailer = Mailer::new(
-        store.clone(),
-        config.mailbox_on(),
-        &config.mail_from,
-        config.smtp_url.as_deref(),
-    )
-    .map_err(StartError::Mail)?;
+    let mailer = Mailer::new(store.clone(), config.mailbox_on(), &config.mail_from, config.smtp_url.as_deref()).map_err(StartError::Mail)?;
     let limits = server::ConnLimits {
         header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
         idle_timeout: Duration::from_secs(config.idle_timeout_secs.max(1)),
@@ -215,15 +173,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let app = routes::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(server::serve(listener, app, limits, rx));
-    Ok(RunningServer {
-        addr,
-        url,
-        client_key,
-        mailbox_token,
-        state,
-        shutdown: Some(tx),
-        task,
-    })
+    Ok(RunningServer { addr, url, client_key, mailbox_token, state, shutdown: Some(tx), task })
 }
 
 /// One sweep: the store's expired and never-verified rows, and the bytes of the files that went
@@ -239,15 +189,10 @@ pub async fn sweep(state: &AppState, policy: &store::PurgePolicy) -> store::Stor
 pub fn purge_policy(config: &Config) -> store::PurgePolicy {
     let now = time::unix_now();
     let unverified_before = config.email_verification.then(|| {
-        let cutoff =
-            ::time::OffsetDateTime::now_utc() - ::time::Duration::days(config.unverified_ttl_days);
+        let cutoff = ::time::OffsetDateTime::now_utc() - ::time::Duration::days(config.unverified_ttl_days);
         time::iso(cutoff)
     });
-    store::PurgePolicy {
-        now,
-        mails_before: now - config.mail_ttl_days * 86_400,
-        unverified_before,
-    }
+    store::PurgePolicy { now, mails_before: now - config.mail_ttl_days * 86_400, unverified_before }
 }
 
 fn source_of(e: &dyn std::error::Error) -> String {
@@ -256,10 +201,7 @@ fn source_of(e: &dyn std::error::Error) -> String {
 
 /// A secret from a file given on the command line (its first line, trimmed).
 fn read_secret_file(path: &std::path::Path) -> Result<String, StartError> {
-    let failed = |reason: String| StartError::SecretFile {
-        path: path.to_path_buf(),
-        reason,
-    };
+    let failed = |reason: String| StartError::SecretFile { path: path.to_path_buf(), reason };
     let text = std::fs::read_to_string(path).map_err(|e| failed(format!("cannot be read: {e}")))?;
     let secret = text.lines().next().unwrap_or("").trim().to_string();
     if secret.is_empty() {
@@ -270,10 +212,7 @@ fn read_secret_file(path: &std::path::Path) -> Result<String, StartError> {
 
 /// Keeps `secret` in a file of the data dir, created owner-only (never chmod-ed after writing).
 fn write_secret_file(path: &std::path::Path, secret: &str) -> Result<(), StartError> {
-    let failed = |e: std::io::Error| StartError::SecretFile {
-        path: path.to_path_buf(),
-        reason: format!("cannot be written: {e}"),
-    };
+    let failed = |e: std::io::Error| StartError::SecretFile { path: path.to_path_buf(), reason: format!("cannot be written: {e}") };
     if path.exists() && read_secret_file(path).is_ok_and(|s| s == secret) {
         return Ok(());
     }

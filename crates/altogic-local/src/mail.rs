@@ -58,40 +58,19 @@ pub struct Mailer {
 }
 
 impl Mailer {
-    pub fn new(
-        store: Arc<dyn Store>,
-        keep_copy: bool,
-        from: &str,
-        smtp_url: Option<&str>,
-    ) -> anyhow_like::Result<Self> {
-        let from: Address = from
-            .parse()
-            .map_err(|e| format!("invalid --mail-from: {e}"))?;
+    pub fn new(store: Arc<dyn Store>, keep_copy: bool, from: &str, smtp_url: Option<&str>) -> anyhow_like::Result<Self> {
+        let from: Address = from.parse().map_err(|e| format!("invalid --mail-from: {e}"))?;
         let smtp = match smtp_url {
-            Some(url) => Some(
-                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                    .map_err(|e| format!("invalid --smtp-url: {e}"))?
-                    .build(),
-            ),
+            Some(url) => Some(AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| format!("invalid --smtp-url: {e}"))?.build()),
             None => None,
         };
-        Ok(Mailer {
-            store,
-            keep_copy,
-            from,
-            smtp,
-        })
+        Ok(Mailer { store, keep_copy, from, smtp })
     }
 
     /// Composes and delivers one mail; `link` is the URL and the 6-digit code, None for a notice.
     /// SMTP runs in the background: a slow mail server must not slow the request, and its failure
     /// is logged (without the link, which is a credential).
-    pub async fn send(
-        &self,
-        kind: MailKind,
-        to: &Email,
-        link: Option<(&str, &str)>,
-    ) -> StoreResult<()> {
+    pub async fn send(&self, kind: MailKind, to: &Email, link: Option<(&str, &str)>) -> StoreResult<()> {
         let (subject, intro, button) = kind.words();
         let esc = |s: &str| html_escape::encode_double_quoted_attribute(s).into_owned();
         let (text, html) = match link {

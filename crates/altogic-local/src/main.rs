@@ -6,10 +6,7 @@ use altogic_local::config::{Cli, Command};
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_env("ALTOGIC_LOCAL_LOG")
-                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
+        .with_env_filter(EnvFilter::try_from_env("ALTOGIC_LOCAL_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
         .with_target(false)
         .init();
     let config = match Cli::parse().command {
@@ -38,20 +35,13 @@ async fn main() {
     println!("altogic-local listening on {}", server.url);
     println!("envUrl:    {}", server.state.public_url);
     if generated_key {
-        println!(
-            "clientKey: {}  (stored in {})",
-            server.client_key,
-            data_dir.display()
-        );
+        println!("clientKey: {}  (stored in {})", server.client_key, data_dir.display());
     } else {
         println!("clientKey: (as given)");
     }
     match &server.mailbox_token {
         // The token is a secret of whoever runs the server: printed for them, kept in the data dir.
-        Some(token) => println!(
-            "mailbox:   curl -H 'Authorization: Bearer {token}' {}/_local/v1/mail",
-            server.url
-        ),
+        Some(token) => println!("mailbox:   curl -H 'Authorization: Bearer {token}' {}/_local/v1/mail", server.url),
         None => println!("mailbox:   off"),
     }
     shutdown_signal().await;
@@ -63,8 +53,7 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("SIGTERM handler");
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
         tokio::select! {
             _ = ctrl_c => {},
             _ = term.recv() => {},

@@ -17,16 +17,10 @@ impl IpNet {
             Some((a, p)) => (a, Some(p)),
             None => (s, None),
         };
-        let addr: IpAddr = addr
-            .parse()
-            .map_err(|_| format!("'{s}' is not an IP address or CIDR network"))?;
+        let addr: IpAddr = addr.parse().map_err(|_| format!("'{s}' is not an IP address or CIDR network"))?;
         let max = if addr.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
-            Some(p) => p
-                .parse::<u8>()
-                .ok()
-                .filter(|p| *p <= max)
-                .ok_or_else(|| format!("'{s}' has an invalid prefix length"))?,
+            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(|| format!("'{s}' has an invalid prefix length"))?,
             None => max,
         };
         Ok(IpNet { addr, prefix })
@@ -34,12 +28,8 @@ impl IpNet {
 
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, canonical(ip)) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                prefix_eq(&net.octets(), &ip.octets(), self.prefix)
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                prefix_eq(&net.octets(), &ip.octets(), self.prefix)
-            }
+            (IpAddr::V4(net), IpAddr::V4(ip)) => prefix_eq(&net.octets(), &ip.octets(), self.prefix),
+            (IpAddr::V6(net), IpAddr::V6(ip)) => prefix_eq(&net.octets(), &ip.octets(), self.prefix),
             _ => false,
         }
     }
@@ -70,9 +60,7 @@ pub fn client_ip(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpNet]) -
     if !is_trusted(peer) {
         return peer;
     }
-    let Some(header) = forwarded_for else {
-        return peer;
-    };
+    let Some(header) = forwarded_for else { return peer };
     let mut client = peer;
     for hop in header.rsplit(',') {
         match hop.trim().parse::<IpAddr>() {
@@ -110,48 +98,22 @@ mod tests {
 
     #[test]
     fn ipv6_hosts_share_their_64() {
-        assert_eq!(
-            limit_key(ip("2001:db8:1:2:aaaa::1")),
-            limit_key(ip("2001:db8:1:2:ffff:ffff:ffff:ffff"))
-        );
-        assert_ne!(
-            limit_key(ip("2001:db8:1:2::1")),
-            limit_key(ip("2001:db8:1:3::1"))
-        );
+        assert_eq!(limit_key(ip("2001:db8:1:2:aaaa::1")), limit_key(ip("2001:db8:1:2:ffff:ffff:ffff:ffff")));
+        assert_ne!(limit_key(ip("2001:db8:1:2::1")), limit_key(ip("2001:db8:1:3::1")));
         assert_eq!(limit_key(ip("::ffff:10.1.2.3")), "10.1.2.3");
     }
 
     #[test]
     fn forwarded_for_is_read_only_from_trusted_proxies() {
-        let trusted = [
-            IpNet::parse("10.0.0.0/8").unwrap(),
-            IpNet::parse("::1").unwrap(),
-        ];
+        let trusted = [IpNet::parse("10.0.0.0/8").unwrap(), IpNet::parse("::1").unwrap()];
         // An untrusted peer's header is ignored.
-        assert_eq!(
-            client_ip(ip("203.0.113.9"), Some("1.2.3.4"), &trusted),
-            ip("203.0.113.9")
-        );
+        assert_eq!(client_ip(ip("203.0.113.9"), Some("1.2.3.4"), &trusted), ip("203.0.113.9"));
         // Behind two trusted proxies the client is the right-most untrusted hop; a forged left part is ignored.
-        assert_eq!(
-            client_ip(
-                ip("10.0.0.1"),
-                Some("6.6.6.6, 198.51.100.7, 10.0.0.2"),
-                &trusted
-            ),
-            ip("198.51.100.7")
-        );
+        assert_eq!(client_ip(ip("10.0.0.1"), Some("6.6.6.6, 198.51.100.7, 10.0.0.2"), &trusted), ip("198.51.100.7"));
         assert_eq!(client_ip(ip("::1"), None, &trusted), ip("::1"));
-        assert_eq!(
-            client_ip(ip("10.0.0.1"), Some("garbage"), &trusted),
-            ip("10.0.0.1")
-        );
+        assert_eq!(client_ip(ip("10.0.0.1"), Some("garbage"), &trusted), ip("10.0.0.1"));
         assert!(IpNet::parse("10.0.0.0/33").is_err() && IpNet::parse("nope").is_err());
         let net = IpNet::parse("10.2.0.0/15").unwrap();
-        assert!(
-            net.contains(ip("10.3.255.1"))
-                && !net.contains(ip("10.1.255.1"))
-                && !net.contains(ip("10.4.0.0"))
-        );
+        assert!(net.contains(ip("10.3.255.1")) && !net.contains(ip("10.1.255.1")) && !net.contains(ip("10.4.0.0")));
     }
 }

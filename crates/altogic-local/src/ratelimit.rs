@@ -17,13 +17,7 @@ pub const CLIENT_WINDOW: i64 = 60;
 /// Counts a request of `what` from a client network (or for an account: `pwd:ID`) against
 /// `--auth-rate-limit` per minute.
 pub async fn per_client(state: &AppState, what: &str, key: &str) -> AppResult<()> {
-    counted(
-        state,
-        &format!("ip:{what}:{key}"),
-        state.config.auth_rate_limit,
-        CLIENT_WINDOW,
-    )
-    .await
+    counted(state, &format!("ip:{what}:{key}"), state.config.auth_rate_limit, CLIENT_WINDOW).await
 }
 
 /// Counts one hit of `key` in the store; refuses with 429 + Retry-After past `limit` (0 = none).

@@ -52,10 +52,7 @@ impl PerClient {
             return None;
         }
         *open += 1;
-        Some(ClientSlot {
-            counts: self.clone(),
-            key,
-        })
+        Some(ClientSlot { counts: self.clone(), key })
     }
 }
 
@@ -72,19 +69,12 @@ impl Drop for ClientSlot {
 }
 
 /// Serves `router` until `shutdown` fires, then lets open requests finish (10 s at most).
-pub async fn serve(
-    listener: TcpListener,
-    router: Router,
-    limits: ConnLimits,
-    shutdown: oneshot::Receiver<()>,
-) {
+pub async fn serve(listener: TcpListener, router: Router, limits: ConnLimits, shutdown: oneshot::Receiver<()>) {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let per_client = Arc::new(PerClient::default());
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout)
-        .keep_alive(true);
+    http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout).keep_alive(true);
     tokio::pin!(shutdown);
     loop {
         // Take a connection slot before accepting: over the cap, clients wait in the backlog.
@@ -105,21 +95,14 @@ pub async fn serve(
             _ = &mut shutdown => break,
         };
         // Direct peers only: behind a trusted proxy every client shares the proxy's address.
-        let cap = if limits.exempt.iter().any(|net| net.contains(peer.ip())) {
-            0
-        } else {
-            limits.max_per_client
-        };
+        let cap = if limits.exempt.iter().any(|net| net.contains(peer.ip())) { 0 } else { limits.max_per_client };
         let Some(slot) = per_client.take(crate::net::limit_key(peer.ip()), cap) else {
             drop(stream);
             continue;
         };
         let _ = stream.set_nodelay(true);
         let activity = Arc::new(Activity::new());
-        let io = TokioIo::new(Tracked {
-            inner: stream,
-            activity: activity.clone(),
-        });
+        let io = TokioIo::new(Tracked { inner: stream, activity: activity.clone() });
         let service = connection_service(router.clone(), peer, activity.clone());
         let connection = graceful.watch(http.serve_connection(io, service));
         let idle = limits.idle_timeout;
@@ -136,10 +119,7 @@ pub async fn serve(
         });
     }
     drop(listener);
-    if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown())
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await.is_err() {
         tracing::warn!("requests still open after 10 s of shutdown were cut");
     }
 }
@@ -150,12 +130,8 @@ fn connection_service(
     router: Router,
     peer: SocketAddr,
     activity: Arc<Activity>,
-) -> impl hyper::service::Service<
-    hyper::Request<Incoming>,
-    Response = axum::response::Response,
-    Error = std::convert::Infallible,
-    Future = impl Send,
-> + Clone {
+) -> impl hyper::service::Service<hyper::Request<Incoming>, Response = axum::response::Response, Error = std::convert::Infallible, Future = impl Send> + Clone
+{
     hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(ConnectInfo(peer));
         let guard = InFlight::new(activity.clone());
@@ -177,16 +153,11 @@ struct Activity {
 
 impl Activity {
     fn new() -> Self {
-        Activity {
-            started: Instant::now(),
-            last_ms: AtomicU64::new(0),
-            in_flight: AtomicUsize::new(0),
-        }
+        Activity { started: Instant::now(), last_ms: AtomicU64::new(0), in_flight: AtomicUsize::new(0) }
     }
 
     fn touch(&self) {
-        self.last_ms
-            .store(self.started.elapsed().as_millis() as u64, Ordering::Relaxed);
+        self.last_ms.store(self.started.elapsed().as_millis() as u64, Ordering::Relaxed);
     }
 
     /// Resolves once the connection has had no request in flight and no traffic for `limit`.
@@ -194,10 +165,7 @@ impl Activity {
         let step = (limit / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
         loop {
             tokio::time::sleep(step).await;
-            let quiet = self
-                .started
-                .elapsed()
-                .saturating_sub(Duration::from_millis(self.last_ms.load(Ordering::Relaxed)));
+            let quiet = self.started.elapsed().saturating_sub(Duration::from_millis(self.last_ms.load(Ordering::Relaxed)));
             if self.in_flight.load(Ordering::SeqCst) == 0 && quiet >= limit {
                 return;
             }
@@ -228,11 +196,7 @@ struct Tracked {
 }
 
 impl AsyncRead for Tracked {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
         let before = buf.filled().len();
         let result = Pin::new(&mut self.inner).poll_read(cx, buf);
         if buf.filled().len() > before {
@@ -243,11 +207,7 @@ impl AsyncRead for Tracked {
 }
 
 impl AsyncWrite for Tracked {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        data: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<std::io::Result<usize>> {
         let result = Pin::new(&mut self.inner).poll_write(cx, data);
         if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
             self.activity.touch();
@@ -255,11 +215,7 @@ impl AsyncWrite for Tracked {
         result
     }
 
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
+    fn poll_write_vectored(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[std::io::IoSlice<'_>]) -> Poll<std::io::Result<usize>> {
         let result = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
         if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
             self.activity.touch();

@@ -8,24 +8,15 @@ use crate::store::StoreError;
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot create data dir {}: {source}", path.display())]
-    DataDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    DataDir { path: PathBuf, source: std::io::Error },
     /// Opening, migrating or reading the database; the message says which and what to do.
     #[error("{what}: {source}{}", cause(source))]
-    Database {
-        what: &'static str,
-        source: StoreError,
-    },
+    Database { what: &'static str, source: StoreError },
     /// A secret file given on the command line, or kept in the data dir.
     #[error("{}: {reason}", path.display())]
     SecretFile { path: PathBuf, reason: String },
     #[error("cannot listen on {addr}: {source}")]
-    Listen {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Listen { addr: SocketAddr, source: std::io::Error },
     /// The SMTP URL.
     #[error("{0}")]
     Mail(String),
@@ -36,7 +27,5 @@ pub enum StartError {
 
 /// The store error's own cause, which says what actually failed (a refused connection, a schema).
 fn cause(e: &StoreError) -> String {
-    std::error::Error::source(e)
-        .map(|s| format!(": {s}"))
-        .unwrap_or_default()
+    std::error::Error::source(e).map(|s| format!(": {s}")).unwrap_or_default()
 }

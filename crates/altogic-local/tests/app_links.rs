@@ -20,11 +20,7 @@ async fn associated() -> TestServer {
 
 async fn get(t: &TestServer, path: &str) -> (u16, String, String) {
     let resp = t.http.get(t.url(path)).send().await.unwrap();
-    let ct = resp
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
+    let ct = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
     (resp.status().as_u16(), ct, resp.text().await.unwrap())
 }
 
@@ -50,25 +46,15 @@ async fn apple_app_site_association_is_json_and_claims_only_the_redirect_page() 
     assert_eq!((status, ct.as_str()), (200, "application/json"));
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
     let details = &json["applinks"]["details"][0];
-    assert_eq!(
-        details["appIDs"],
-        serde_json::json!(["ABCDE12345.com.altogic.auth"])
-    );
+    assert_eq!(details["appIDs"], serde_json::json!(["ABCDE12345.com.altogic.auth"]));
     assert_eq!(details["components"][0]["/"], "/auth-redirect*");
-    assert_eq!(
-        details["paths"],
-        serde_json::json!(["/auth-redirect*"]),
-        "iOS 12 and older read `paths`"
-    );
+    assert_eq!(details["paths"], serde_json::json!(["/auth-redirect*"]), "iOS 12 and older read `paths`");
 }
 
 #[tokio::test]
 async fn without_an_app_configured_there_is_no_association() {
     let t = verifying().await;
-    for path in [
-        "/.well-known/assetlinks.json",
-        "/.well-known/apple-app-site-association",
-    ] {
+    for path in ["/.well-known/assetlinks.json", "/.well-known/apple-app-site-association"] {
         let (status, ct, body) = get(&t, path).await;
         assert_eq!((status, ct.as_str()), (404, "application/json"), "{path}");
         assert!(body.contains("resource_not_found"), "{body}");
@@ -81,16 +67,9 @@ async fn without_an_app_configured_there_is_no_association() {
 #[tokio::test]
 async fn the_redirect_page_shows_the_code_that_finishes_on_the_device_that_asked() {
     let t = server(|c| c.redirect_url = PAGE.into()).await;
-    let phone = t.client_with(ClientOptions {
-        pkce: true,
-        ..Default::default()
-    });
+    let phone = t.client_with(ClientOptions { pkce: true, ..Default::default() });
     let email = email("page");
-    phone
-        .auth()
-        .sign_up_with_name(&email, PASSWORD, "Page")
-        .await
-        .unwrap();
+    phone.auth().sign_up_with_name(&email, PASSWORD, "Page").await.unwrap();
     let mail = t.latest_mail(&email).await;
 
     // A browser opens the link: 302 to the https page, with the code for the page.
@@ -100,65 +79,29 @@ async fn the_redirect_page_shows_the_code_that_finishes_on_the_device_that_asked
     assert!(location.starts_with(&format!("{PAGE}?")), "{location}");
     let to_page = url::Url::parse(&location).unwrap();
     let query = to_page.query().unwrap();
-    let otp = to_page
-        .query_pairs()
-        .find(|(k, _)| k == "otp")
-        .map(|(_, v)| v.into_owned())
-        .expect("the code for the page");
+    let otp = to_page.query_pairs().find(|(k, _)| k == "otp").map(|(_, v)| v.into_owned()).expect("the code for the page");
     assert_eq!(otp, mail.code);
 
     // The page (served by this server at that path).
-    let page = t
-        .http
-        .get(t.url(&format!("/auth-redirect?{query}")))
-        .send()
-        .await
-        .unwrap();
+    let page = t.http.get(t.url(&format!("/auth-redirect?{query}"))).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let headers = page.headers().clone();
     assert_eq!(headers["content-type"], "text/html; charset=utf-8");
-    assert!(headers["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .starts_with("default-src 'none'"));
+    assert!(headers["content-security-policy"].to_str().unwrap().starts_with("default-src 'none'"));
     assert_eq!(headers["cache-control"], "no-store");
     assert_eq!(headers["referrer-policy"], "no-referrer");
     let html = page.text().await.unwrap();
-    assert!(
-        html.contains("Finish signing in in the app") && html.contains(&otp),
-        "{html}"
-    );
-    let access_token = to_page
-        .query_pairs()
-        .find(|(k, _)| k == "access_token")
-        .map(|(_, v)| v.into_owned())
-        .unwrap();
-    assert!(
-        !html.contains(&access_token),
-        "the page never shows the access token"
-    );
+    assert!(html.contains("Finish signing in in the app") && html.contains(&otp), "{html}");
+    let access_token = to_page.query_pairs().find(|(k, _)| k == "access_token").map(|(_, v)| v.into_owned()).unwrap();
+    assert!(!html.contains(&access_token), "the page never shows the access token");
 
     // Someone else (no verifier) with the code and the token gets nothing.
     let stranger = t.client();
-    assert!(stranger
-        .auth()
-        .verify_email_code(&email, &otp)
-        .await
-        .unwrap_err()
-        .has_code("invalid_code_verifier"));
-    assert!(stranger
-        .auth()
-        .get_auth_grant(&access_token)
-        .await
-        .unwrap_err()
-        .has_code("invalid_code_verifier"));
+    assert!(stranger.auth().verify_email_code(&email, &otp).await.unwrap_err().has_code("invalid_code_verifier"));
+    assert!(stranger.auth().get_auth_grant(&access_token).await.unwrap_err().has_code("invalid_code_verifier"));
     // The device that asked types the code: the account exists and is signed in there.
     let exchange = phone.auth().verify_email_code(&email, &otp).await.unwrap();
-    let (user, _) = phone
-        .auth()
-        .get_auth_grant(exchange.access_token.as_deref().unwrap())
-        .await
-        .unwrap();
+    let (user, _) = phone.auth().get_auth_grant(exchange.access_token.as_deref().unwrap()).await.unwrap();
     assert_eq!(user.email.as_deref(), Some(email.as_str()));
 }
 
@@ -168,21 +111,14 @@ async fn the_redirect_page_shows_the_code_that_finishes_on_the_device_that_asked
 async fn the_code_never_travels_to_a_custom_scheme() {
     let t = verifying().await;
     let email = email("scheme");
-    t.client()
-        .auth()
-        .sign_up_with_name(&email, PASSWORD, "Scheme")
-        .await
-        .unwrap();
+    t.client().auth().sign_up_with_name(&email, PASSWORD, "Scheme").await.unwrap();
     let mail = t.latest_mail(&email).await;
     assert!(!mail.link.contains("otp="), "{}", mail.link);
     // Even when a link is crafted with one.
     let crafted = format!("{}&otp={}", mail.link, mail.code);
     let resp = t.http.get(&crafted).send().await.unwrap();
     let location = resp.headers()["location"].to_str().unwrap();
-    assert!(
-        location.starts_with("altogic-auth://auth-redirect?") && !location.contains("otp"),
-        "{location}"
-    );
+    assert!(location.starts_with("altogic-auth://auth-redirect?") && !location.contains("otp"), "{location}");
 }
 
 #[tokio::test]
@@ -191,10 +127,7 @@ async fn the_redirect_page_says_what_went_wrong_without_echoing_the_query() {
     let (status, ct, html) = get(&t, "/auth-redirect?action=magic-link&status=401&code=invalid_access_token&error=%3Cscript%3Ealert(1)%3C%2Fscript%3E").await;
     assert_eq!((status, ct.as_str()), (200, "text/html; charset=utf-8"));
     assert!(html.contains("This link did not work"), "{html}");
-    assert!(
-        !html.contains("<script") && !html.contains("alert(1)"),
-        "attacker text is never echoed: {html}"
-    );
+    assert!(!html.contains("<script") && !html.contains("alert(1)"), "attacker text is never echoed: {html}");
 }
 
 /// Plain http to another machine would carry the code in the clear: it is never added there.
@@ -202,25 +135,12 @@ async fn the_redirect_page_says_what_went_wrong_without_echoing_the_query() {
 async fn the_code_never_travels_in_the_clear() {
     let t = server(|c| c.redirect_url = "http://auth.example.test/auth-redirect".into()).await;
     let email = email("clear");
-    t.client()
-        .auth()
-        .sign_up_with_name(&email, PASSWORD, "Clear")
-        .await
-        .unwrap();
+    t.client().auth().sign_up_with_name(&email, PASSWORD, "Clear").await.unwrap();
     let mail = t.latest_mail(&email).await;
     assert!(!mail.link.contains("otp="), "{}", mail.link);
-    let resp = t
-        .http
-        .get(format!("{}&otp={}", mail.link, mail.code))
-        .send()
-        .await
-        .unwrap();
+    let resp = t.http.get(format!("{}&otp={}", mail.link, mail.code)).send().await.unwrap();
     let location = resp.headers()["location"].to_str().unwrap();
-    assert!(
-        location.starts_with("http://auth.example.test/auth-redirect?")
-            && !location.contains("otp"),
-        "{location}"
-    );
+    assert!(location.starts_with("http://auth.example.test/auth-redirect?") && !location.contains("otp"), "{location}");
 }
 
 #[tokio::test]

@@ -8,25 +8,14 @@ use reqwest::Method;
 
 async fn expect_error(what: &str, resp: reqwest::Response, status: u16, code: &str) {
     let got = resp.status().as_u16();
-    let ct = resp
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
+    let ct = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
     let text = resp.text().await.unwrap();
     assert_eq!(got, status, "{what}: {text}");
-    assert!(
-        ct.starts_with("application/json"),
-        "{what}: content-type {ct}"
-    );
-    let body: ErrorBody =
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{what}: {e}: {text}"));
+    assert!(ct.starts_with("application/json"), "{what}: content-type {ct}");
+    let body: ErrorBody = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{what}: {e}: {text}"));
     let entry = &body.errors[0];
     assert_eq!(entry.code, code, "{what}: {text}");
-    assert!(
-        !entry.message.is_empty()
-            && (entry.origin == "client_error" || entry.origin == "server_error")
-    );
+    assert!(!entry.message.is_empty() && (entry.origin == "client_error" || entry.origin == "server_error"));
 }
 
 /// Which client key a case sends.
@@ -78,10 +67,7 @@ fn no_file() -> reqwest::multipart::Form {
 }
 
 fn too_big_file() -> reqwest::multipart::Form {
-    reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(vec![0x89; 6 * 1024 * 1024]).file_name("a.png"),
-    )
+    reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(vec![0x89; 6 * 1024 * 1024]).file_name("a.png"))
 }
 
 #[rustfmt::skip]
@@ -137,27 +123,12 @@ async fn every_bad_request_gets_its_altogic_error() {
         request = match case.body {
             Body::None => request,
             Body::Text(text) => request.body(text),
-            Body::Json(text) => request
-                .header("content-type", "application/json")
-                .body(text),
-            Body::Typed(content_type, text) => {
-                request.header("content-type", content_type).body(text)
-            }
-            Body::HugeJson(n) => request
-                .header("content-type", "application/json")
-                .body(format!(
-                    r#"{{"email":"a@b.co","password":"{}"}}"#,
-                    "x".repeat(n)
-                )),
+            Body::Json(text) => request.header("content-type", "application/json").body(text),
+            Body::Typed(content_type, text) => request.header("content-type", content_type).body(text),
+            Body::HugeJson(n) => request.header("content-type", "application/json").body(format!(r#"{{"email":"a@b.co","password":"{}"}}"#, "x".repeat(n))),
             Body::Multipart(form) => request.multipart(form()),
         };
-        expect_error(
-            case.what,
-            request.send().await.unwrap(),
-            case.status,
-            case.code,
-        )
-        .await;
+        expect_error(case.what, request.send().await.unwrap(), case.status, case.code).await;
     }
 }
 
@@ -169,10 +140,7 @@ async fn cors_echoes_the_origin_with_credentials_and_altogic_headers() {
         .request(Method::OPTIONS, t.url("/_api/rest/v1/auth/signin-email"))
         .header("Origin", "http://app.example:5173")
         .header("Access-Control-Request-Method", "POST")
-        .header(
-            "Access-Control-Request-Headers",
-            "x-client,x-client-key,session,content-type",
-        )
+        .header("Access-Control-Request-Headers", "x-client,x-client-key,session,content-type")
         .send()
         .await
         .unwrap();
@@ -180,31 +148,13 @@ async fn cors_echoes_the_origin_with_credentials_and_altogic_headers() {
     let h = preflight.headers();
     assert_eq!(h["access-control-allow-origin"], "http://app.example:5173");
     assert_eq!(h["access-control-allow-credentials"], "true");
-    let allowed = h["access-control-allow-headers"]
-        .to_str()
-        .unwrap()
-        .to_lowercase();
-    for name in [
-        "x-client",
-        "x-client-key",
-        "session",
-        "content-type",
-        "authorization",
-    ] {
+    let allowed = h["access-control-allow-headers"].to_str().unwrap().to_lowercase();
+    for name in ["x-client", "x-client-key", "session", "content-type", "authorization"] {
         assert!(allowed.contains(name), "{allowed}");
     }
     // Errors carry CORS headers too, or a browser client could not read them.
-    let err = t
-        .http
-        .get(t.url("/_api/rest/v1/auth/user"))
-        .header("Origin", "http://app.example:5173")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        err.headers()["access-control-allow-origin"],
-        "http://app.example:5173"
-    );
+    let err = t.http.get(t.url("/_api/rest/v1/auth/user")).header("Origin", "http://app.example:5173").send().await.unwrap();
+    assert_eq!(err.headers()["access-control-allow-origin"], "http://app.example:5173");
 }
 
 #[tokio::test]
@@ -217,14 +167,6 @@ async fn only_listed_origins_pass_when_configured() {
             .header("Access-Control-Request-Method", "POST")
             .send()
     };
-    assert_eq!(
-        ask("https://ok.example").await.unwrap().headers()["access-control-allow-origin"],
-        "https://ok.example"
-    );
-    assert!(ask("https://evil.example")
-        .await
-        .unwrap()
-        .headers()
-        .get("access-control-allow-origin")
-        .is_none());
+    assert_eq!(ask("https://ok.example").await.unwrap().headers()["access-control-allow-origin"], "https://ok.example");
+    assert!(ask("https://evil.example").await.unwrap().headers().get("access-control-allow-origin").is_none());
 }

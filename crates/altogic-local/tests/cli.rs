@@ -48,40 +48,17 @@ fn spawn(args: &[&str]) -> Proc {
 
 /// The token in the printed `mailbox:` line.
 fn mailbox_token(server: &Proc) -> String {
-    let line = server
-        .lines
-        .iter()
-        .find(|l| l.starts_with("mailbox:"))
-        .expect("prints the mailbox line");
-    line.split("Bearer ")
-        .nth(1)
-        .and_then(|rest| rest.split('\'').next())
-        .expect("the line has the token")
-        .to_string()
+    let line = server.lines.iter().find(|l| l.starts_with("mailbox:")).expect("prints the mailbox line");
+    line.split("Bearer ").nth(1).and_then(|rest| rest.split('\'').next()).expect("the line has the token").to_string()
 }
 
 #[tokio::test]
 async fn generates_and_keeps_a_client_key_and_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
-    let args = [
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--data-dir",
-        data,
-        "--email-verification",
-        "false",
-        "--auth-rate-limit",
-        "0",
-    ];
+    let args = ["serve", "--listen", "127.0.0.1:0", "--data-dir", data, "--email-verification", "false", "--auth-rate-limit", "0"];
     let server = spawn(&args);
-    let key_line = server
-        .lines
-        .iter()
-        .find(|l| l.starts_with("clientKey:"))
-        .expect("prints the generated key")
-        .clone();
+    let key_line = server.lines.iter().find(|l| l.starts_with("clientKey:")).expect("prints the generated key").clone();
     let key = key_line.split_whitespace().nth(1).unwrap().to_string();
     assert!(key.len() >= 40, "{key}");
 
@@ -89,11 +66,7 @@ async fn generates_and_keeps_a_client_key_and_survives_kill_9() {
     let mut emails = Vec::new();
     for i in 0..20 {
         let email = format!("durable{i}@example.com");
-        client
-            .auth()
-            .sign_up_with_name(&email, "durable password", "D")
-            .await
-            .unwrap();
+        client.auth().sign_up_with_name(&email, "durable password", "D").await.unwrap();
         emails.push(email);
     }
     // Every acknowledged sign-up is on disk: SIGKILL gives SQLite no chance to flush anything more.
@@ -102,23 +75,11 @@ async fn generates_and_keeps_a_client_key_and_survives_kill_9() {
     server.child.wait().unwrap();
 
     let restarted = spawn(&args);
-    let again = restarted
-        .lines
-        .iter()
-        .find(|l| l.starts_with("clientKey:"))
-        .unwrap();
-    assert_eq!(
-        again.split_whitespace().nth(1).unwrap(),
-        key,
-        "the key is kept in the data dir"
-    );
+    let again = restarted.lines.iter().find(|l| l.starts_with("clientKey:")).unwrap();
+    assert_eq!(again.split_whitespace().nth(1).unwrap(), key, "the key is kept in the data dir");
     let client = AltogicClient::new(&restarted.url, &key, ClientOptions::default()).unwrap();
     for email in &emails {
-        client
-            .auth()
-            .sign_in_with_email(email, "durable password")
-            .await
-            .unwrap_or_else(|e| panic!("{email} lost: {e}"));
+        client.auth().sign_in_with_email(email, "durable password").await.unwrap_or_else(|e| panic!("{email} lost: {e}"));
     }
 }
 
@@ -140,45 +101,18 @@ async fn takes_every_setting_from_the_command_line() {
         "--public-url",
         "https://auth.example/",
     ]);
-    assert!(
-        server.lines.iter().any(|l| l == "clientKey: (as given)"),
-        "the given key is not printed: {:?}",
-        server.lines
-    );
+    assert!(server.lines.iter().any(|l| l == "clientKey: (as given)"), "the given key is not printed: {:?}", server.lines);
     let client = AltogicClient::new(&server.url, "given-key", ClientOptions::default()).unwrap();
-    let grant = client
-        .auth()
-        .sign_up_with_name("cli@example.com", "cli password", "C")
-        .await
-        .unwrap();
+    let grant = client.auth().sign_up_with_name("cli@example.com", "cli password", "C").await.unwrap();
     assert!(grant.session.is_none(), "--email-verification true");
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     // The mailbox answers its own token, printed at start, and not the client key.
     let token = mailbox_token(&server);
-    let with_client_key = http
-        .get(format!("{}/_local/v1/mail", server.url))
-        .header("X-Client-Key", "given-key")
-        .send()
-        .await
-        .unwrap();
+    let with_client_key = http.get(format!("{}/_local/v1/mail", server.url)).header("X-Client-Key", "given-key").send().await.unwrap();
     assert_eq!(with_client_key.status(), 401);
-    let mailbox: altogic::Mailbox = http
-        .get(format!("{}/_local/v1/mail?to=cli@example.com", server.url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mailbox: altogic::Mailbox = http.get(format!("{}/_local/v1/mail?to=cli@example.com", server.url)).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     let link = &mailbox.messages[0].link;
-    assert!(
-        link.starts_with("https://auth.example/_api/rest/v1/auth/verify?key="),
-        "{link}"
-    );
+    assert!(link.starts_with("https://auth.example/_api/rest/v1/auth/verify?key="), "{link}");
     let local_link = link.replace("https://auth.example", &server.url);
     let resp = http.get(local_link).send().await.unwrap();
     let location = resp.headers()["location"].to_str().unwrap();
@@ -187,55 +121,21 @@ async fn takes_every_setting_from_the_command_line() {
 
 #[test]
 fn refuses_bad_arguments_with_a_message() {
-    let out = Command::new(env!("CARGO_BIN_EXE_altogic-local"))
-        .args(["serve", "--listen", "nonsense"])
-        .output()
-        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_altogic-local")).args(["serve", "--listen", "nonsense"]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--listen"));
-    let out = Command::new(env!("CARGO_BIN_EXE_altogic-local"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--data-dir",
-            "/dev/null/x",
-        ])
-        .output()
-        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_altogic-local")).args(["serve", "--listen", "127.0.0.1:0", "--data-dir", "/dev/null/x"]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot create data dir"));
     // App association settings are checked before anything is served: a typo would silently
     // break every App Link.
     for (args, says) in [
-        (
-            &[
-                "--android-package",
-                "com.altogic.auth",
-                "--android-cert-sha256",
-                "AB:CD",
-            ][..],
-            "32 hex bytes",
-        ),
-        (
-            &["--android-package", "com.altogic.auth"][..],
-            "--android-cert-sha256",
-        ),
-        (
-            &["--apple-app-id", "com.altogic.auth"][..],
-            "TEAMID.bundle-id",
-        ),
+        (&["--android-package", "com.altogic.auth", "--android-cert-sha256", "AB:CD"][..], "32 hex bytes"),
+        (&["--android-package", "com.altogic.auth"][..], "--android-cert-sha256"),
+        (&["--apple-app-id", "com.altogic.auth"][..], "TEAMID.bundle-id"),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_altogic-local"))
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(args)
-            .output()
-            .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_altogic-local")).args(["serve", "--listen", "127.0.0.1:0"]).args(args).output().unwrap();
         assert!(!out.status.success(), "{args:?}");
-        assert!(
-            String::from_utf8_lossy(&out.stderr).contains(says),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }

@@ -35,31 +35,10 @@ fn bin() -> &'static str {
 fn instance(database: &str, extra: &[&str]) -> Instance {
     // The data dir holds only the mailbox-token copy here: the state is in PostgreSQL.
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "altogic-cluster-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    ));
+    let dir = std::env::temp_dir().join(format!("altogic-cluster-{}-{}", std::process::id(), N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)));
     let mut child = Command::new(bin())
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--data-dir",
-            dir.to_str().unwrap(),
-            "--database-url",
-            database,
-            "--client-key",
-            KEY,
-        ])
-        .args([
-            "--mailbox-token",
-            MAILBOX,
-            "--mail-rate-limit",
-            "0",
-            "--mail-rate-limit-per-client",
-            "0",
-        ])
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", dir.to_str().unwrap(), "--database-url", database, "--client-key", KEY])
+        .args(["--mailbox-token", MAILBOX, "--mail-rate-limit", "0", "--mail-rate-limit-per-client", "0"])
         .args(extra)
         .env("ALTOGIC_LOCAL_LOG", "warn")
         .stdout(Stdio::piped())
@@ -69,11 +48,7 @@ fn instance(database: &str, extra: &[&str]) -> Instance {
     let mut reader = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     reader.read_line(&mut line).unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("altogic-local listening on ")
-        .unwrap_or_else(|| panic!("no listening line: {line:?}"))
-        .to_string();
+    let url = line.trim().strip_prefix("altogic-local listening on ").unwrap_or_else(|| panic!("no listening line: {line:?}")).to_string();
     std::thread::spawn(move || for _ in reader.lines() {});
     Instance { child, url }
 }
@@ -84,15 +59,8 @@ async fn cluster(extra: &[&str]) -> Option<(Instance, Instance)> {
         eprintln!("ALTOGIC_TEST_DATABASE_URL is not set: no PostgreSQL, nothing to test (scripts/test.sh sets it)");
         return None;
     };
-    let migrated = Command::new(bin())
-        .args(["migrate", "--database-url", &database])
-        .output()
-        .unwrap();
-    assert!(
-        migrated.status.success(),
-        "{}",
-        String::from_utf8_lossy(&migrated.stderr)
-    );
+    let migrated = Command::new(bin()).args(["migrate", "--database-url", &database]).output().unwrap();
+    assert!(migrated.status.success(), "{}", String::from_utf8_lossy(&migrated.stderr));
     Some((instance(&database, extra), instance(&database, extra)))
 }
 
@@ -101,88 +69,45 @@ fn client(on: &Instance) -> AltogicClient {
 }
 
 fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
 #[tokio::test]
 async fn two_instances_on_one_database_are_one_server() {
-    let Some((a, b)) = cluster(&["--email-verification", "true"]).await else {
-        return;
-    };
+    let Some((a, b)) = cluster(&["--email-verification", "true"]).await else { return };
     let email = format!("cluster{}@example.com", std::process::id());
     // Sign up on A; the mail (written by A) is read on B, its link opened on B, granted on A.
-    client(&a)
-        .auth()
-        .sign_up_with_name(&email, PASSWORD, "Cluster")
-        .await
-        .unwrap();
-    let mail = wait_for_mails(&browser(), &b.url, MAILBOX, &email, 1)
-        .await
-        .remove(0);
+    client(&a).auth().sign_up_with_name(&email, PASSWORD, "Cluster").await.unwrap();
+    let mail = wait_for_mails(&browser(), &b.url, MAILBOX, &email, 1).await.remove(0);
     let link = mail.link.replace(&a.url, &b.url);
-    let token = follow_link(&browser(), &link)
-        .await
-        .access_token
-        .expect("the link granted a token");
+    let token = follow_link(&browser(), &link).await.access_token.expect("the link granted a token");
     let on_a = client(&a);
     on_a.auth().get_auth_grant(&token).await.unwrap();
     // A token granted on A cannot be granted again on B.
-    assert!(client(&b)
-        .auth()
-        .get_auth_grant(&token)
-        .await
-        .unwrap_err()
-        .has_code("invalid_access_token"));
+    assert!(client(&b).auth().get_auth_grant(&token).await.unwrap_err().has_code("invalid_access_token"));
     // A session made on A works on B, and ending it on B ends it on A.
     let on_b = AltogicClient::new(&b.url, KEY, ClientOptions::default()).unwrap();
     on_b.set_session(on_a.session().unwrap());
-    assert_eq!(
-        on_b.auth()
-            .get_user_from_db()
-            .await
-            .unwrap()
-            .email
-            .as_deref(),
-        Some(email.as_str())
-    );
+    assert_eq!(on_b.auth().get_user_from_db().await.unwrap().email.as_deref(), Some(email.as_str()));
     on_b.auth().sign_out(None).await.unwrap();
-    assert!(on_a
-        .auth()
-        .get_user_from_db()
-        .await
-        .unwrap_err()
-        .has_code("invalid_session_token"));
+    assert!(on_a.auth().get_user_from_db().await.unwrap_err().has_code("invalid_session_token"));
     // Health and readiness for a load balancer.
     for on in [&a, &b] {
         for path in ["/_local/v1/health", "/_local/v1/ready"] {
-            assert_eq!(
-                reqwest::get(format!("{}{path}", on.url))
-                    .await
-                    .unwrap()
-                    .status(),
-                200
-            );
+            assert_eq!(reqwest::get(format!("{}{path}", on.url)).await.unwrap().status(), 200);
         }
     }
 }
 
 #[tokio::test]
 async fn a_rate_limit_counts_requests_to_both_instances() {
-    let Some((a, b)) = cluster(&["--email-verification", "true", "--auth-rate-limit", "4"]).await
-    else {
-        return;
-    };
+    let Some((a, b)) = cluster(&["--email-verification", "true", "--auth-rate-limit", "4"]).await else { return };
     let mut statuses = Vec::new();
     for on in [&a, &b, &a, &b, &a, &b] {
         let resp = reqwest::Client::new()
             .post(format!("{}/_api/rest/v1/auth/signin-email", on.url))
             .header("X-Client-Key", KEY)
-            .json(
-                &serde_json::json!({ "email": "nobody@example.com", "password": "wrong password" }),
-            )
+            .json(&serde_json::json!({ "email": "nobody@example.com", "password": "wrong password" }))
             .send()
             .await
             .unwrap();
@@ -193,94 +118,42 @@ async fn a_rate_limit_counts_requests_to_both_instances() {
 
 #[tokio::test]
 async fn concurrent_sign_ups_of_one_address_across_instances_make_one_account() {
-    let Some((a, b)) = cluster(&["--email-verification", "false"]).await else {
-        return;
-    };
+    let Some((a, b)) = cluster(&["--email-verification", "false"]).await else { return };
     let email = format!("race{}@example.com", std::process::id());
-    let clients: Vec<AltogicClient> = (0..12)
-        .map(|i| client(if i % 2 == 0 { &a } else { &b }))
-        .collect();
+    let clients: Vec<AltogicClient> = (0..12).map(|i| client(if i % 2 == 0 { &a } else { &b })).collect();
     let email_ref = &email;
-    let answers = join_all(clients.iter().enumerate().map(|(i, c)| async move {
-        c.auth()
-            .sign_up_with_name(email_ref, &format!("password number {i}"), "Racer")
-            .await
-    }))
-    .await;
-    let won: Vec<usize> = answers
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.is_ok())
-        .map(|(i, _)| i)
-        .collect();
+    let answers = join_all(clients.iter().enumerate().map(|(i, c)| async move { c.auth().sign_up_with_name(email_ref, &format!("password number {i}"), "Racer").await })).await;
+    let won: Vec<usize> = answers.iter().enumerate().filter(|(_, r)| r.is_ok()).map(|(i, _)| i).collect();
     assert_eq!(won.len(), 1, "exactly one account");
     for err in answers.iter().filter_map(|r| r.as_ref().err()) {
-        assert!(
-            err.has_code("email_not_unique"),
-            "a 4xx, never a 500: {err}"
-        );
+        assert!(err.has_code("email_not_unique"), "a 4xx, never a 500: {err}");
     }
     // The winner's password is the account's, on either instance.
     let password = format!("password number {}", won[0]);
-    client(&a)
-        .auth()
-        .sign_in_with_email(&email, &password)
-        .await
-        .unwrap();
-    client(&b)
-        .auth()
-        .sign_in_with_email(&email, &password)
-        .await
-        .unwrap();
+    client(&a).auth().sign_in_with_email(&email, &password).await.unwrap();
+    client(&b).auth().sign_in_with_email(&email, &password).await.unwrap();
 }
 
 #[tokio::test]
 async fn kill_9_of_one_instance_under_load_loses_no_acknowledged_write() {
-    let Some((a, b)) = cluster(&["--email-verification", "false", "--auth-rate-limit", "0"]).await
-    else {
-        return;
-    };
+    let Some((a, b)) = cluster(&["--email-verification", "false", "--auth-rate-limit", "0"]).await else { return };
     // (address, names the account may have): the acknowledged name, or, when the profile write
     // died with the instance, either name, since the write may have committed before the reply was lost.
     let acknowledged = Arc::new(std::sync::Mutex::new(Vec::<(String, Vec<String>)>::new()));
     // Writers on both instances: sign-ups, then a profile write on the new account.
     let mut writers = Vec::new();
-    for (w, url) in [a.url.clone(), b.url.clone(), a.url.clone(), b.url.clone()]
-        .into_iter()
-        .enumerate()
-    {
+    for (w, url) in [a.url.clone(), b.url.clone(), a.url.clone(), b.url.clone()].into_iter().enumerate() {
         let acknowledged = acknowledged.clone();
         writers.push(tokio::spawn(async move {
-            let c = AltogicClient::new(
-                &url,
-                KEY,
-                ClientOptions {
-                    timeout: std::time::Duration::from_secs(5),
-                    ..Default::default()
-                },
-            )
-            .unwrap();
+            let c = AltogicClient::new(&url, KEY, ClientOptions { timeout: std::time::Duration::from_secs(5), ..Default::default() }).unwrap();
             for i in 0.. {
                 let email = format!("load{}-{w}-{i}@example.com", std::process::id());
-                let Ok(grant) = c.auth().sign_up_with_name(&email, PASSWORD, "Load").await else {
-                    break;
-                };
+                let Ok(grant) = c.auth().sign_up_with_name(&email, PASSWORD, "Load").await else { break };
                 let id = grant.user.id.clone();
                 let name = format!("written {i}");
-                let values = serde_json::json!({ "name": name })
-                    .as_object()
-                    .unwrap()
-                    .clone();
-                if c.model("users")
-                    .object(&id)
-                    .update::<altogic::User>(values)
-                    .await
-                    .is_err()
-                {
-                    acknowledged
-                        .lock()
-                        .unwrap()
-                        .push((email, vec!["Load".into(), name]));
+                let values = serde_json::json!({ "name": name }).as_object().unwrap().clone();
+                if c.model("users").object(&id).update::<altogic::User>(values).await.is_err() {
+                    acknowledged.lock().unwrap().push((email, vec!["Load".into(), name]));
                     break;
                 }
                 acknowledged.lock().unwrap().push((email, vec![name]));
@@ -298,62 +171,32 @@ async fn kill_9_of_one_instance_under_load_loses_no_acknowledged_write() {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(60), w).await;
     }
     let acknowledged = acknowledged.lock().unwrap().clone();
-    assert!(
-        acknowledged.len() > 10,
-        "the load ran: {}",
-        acknowledged.len()
-    );
+    assert!(acknowledged.len() > 10, "the load ran: {}", acknowledged.len());
     // B kept serving, and every acknowledged write is there.
     let on_b = client(&b);
     for (email, names) in &acknowledged {
-        let (user, _) = on_b
-            .auth()
-            .sign_in_with_email(email, PASSWORD)
-            .await
-            .unwrap_or_else(|e| panic!("{email} lost: {e}"));
+        let (user, _) = on_b.auth().sign_in_with_email(email, PASSWORD).await.unwrap_or_else(|e| panic!("{email} lost: {e}"));
         let name = user.name.unwrap_or_default();
-        assert!(
-            names.contains(&name),
-            "{email}: {name:?} is none of {names:?}"
-        );
+        assert!(names.contains(&name), "{email}: {name:?} is none of {names:?}");
     }
 }
 
 #[tokio::test]
 async fn serve_refuses_a_schema_it_does_not_match_and_migrate_fixes_a_behind_one() {
     use sqlx::Connection;
-    let Some(database) = database_url().await else {
-        return;
-    };
+    let Some(database) = database_url().await else { return };
     let data = tempfile::tempdir().unwrap();
     let serve = |db: &str| {
         Command::new(bin())
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--data-dir",
-                data.path().to_str().unwrap(),
-                "--database-url",
-                db,
-                "--client-key",
-                KEY,
-            ])
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", data.path().to_str().unwrap(), "--database-url", db, "--client-key", KEY])
             .output()
             .unwrap()
     };
     // A fresh database: instances do not migrate on start, so serve refuses and says what to do.
     let refused = serve(&database);
     assert!(!refused.status.success());
-    assert!(
-        String::from_utf8_lossy(&refused.stderr).contains("run `altogic-local migrate`"),
-        "{}",
-        String::from_utf8_lossy(&refused.stderr)
-    );
-    let migrated = Command::new(bin())
-        .args(["migrate", "--database-url", &database])
-        .output()
-        .unwrap();
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("run `altogic-local migrate`"), "{}", String::from_utf8_lossy(&refused.stderr));
+    let migrated = Command::new(bin()).args(["migrate", "--database-url", &database]).output().unwrap();
     assert!(migrated.status.success());
     // A schema from a newer altogic-local is refused, by serve and by migrate.
     let mut conn = sqlx::PgConnection::connect(&database).await.unwrap();
@@ -361,19 +204,8 @@ async fn serve_refuses_a_schema_it_does_not_match_and_migrate_fixes_a_behind_one
         .execute(&mut conn)
         .await
         .unwrap();
-    for out in [
-        serve(&database),
-        Command::new(bin())
-            .args(["migrate", "--database-url", &database])
-            .output()
-            .unwrap(),
-    ] {
+    for out in [serve(&database), Command::new(bin()).args(["migrate", "--database-url", &database]).output().unwrap()] {
         assert!(!out.status.success());
-        assert!(
-            String::from_utf8_lossy(&out.stderr)
-                .contains("version 9999, newer than this altogic-local knows"),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(String::from_utf8_lossy(&out.stderr).contains("version 9999, newer than this altogic-local knows"), "{}", String::from_utf8_lossy(&out.stderr));
     }
 }

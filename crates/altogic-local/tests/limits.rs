@@ -23,59 +23,23 @@ async fn a_burst_of_wrong_passwords_cannot_outrun_the_per_account_throttle() {
     for round in 0..3 {
         let guesses: Vec<String> = (0..45).map(|i| format!("guess {round} {i}")).collect();
         let (t, email) = (&t, &email);
-        let answers = join_all(
-            guesses
-                .iter()
-                .map(|g| async move { t.client().auth().sign_in_with_email(email, g).await }),
-        )
-        .await;
-        let checked = answers
-            .iter()
-            .filter(|a| a.as_ref().unwrap_err().has_code("invalid_credentials"))
-            .count();
-        let refused = answers
-            .iter()
-            .filter(|a| a.as_ref().unwrap_err().has_code("rate_limit_exceeded"))
-            .count();
+        let answers = join_all(guesses.iter().map(|g| async move { t.client().auth().sign_in_with_email(email, g).await })).await;
+        let checked = answers.iter().filter(|a| a.as_ref().unwrap_err().has_code("invalid_credentials")).count();
+        let refused = answers.iter().filter(|a| a.as_ref().unwrap_err().has_code("rate_limit_exceeded")).count();
         assert_eq!(checked + refused, 45);
-        assert!(
-            checked <= if round == 0 { 10 } else { 0 },
-            "round {round}: {checked} passwords were checked"
-        );
+        assert!(checked <= if round == 0 { 10 } else { 0 }, "round {round}: {checked} passwords were checked");
     }
     // The right password is refused too until the window passes: the attacker learns nothing.
-    let err = t
-        .client()
-        .auth()
-        .sign_in_with_email(&email, PASSWORD)
-        .await
-        .unwrap_err();
+    let err = t.client().auth().sign_in_with_email(&email, PASSWORD).await.unwrap_err();
     assert!(err.has_code("rate_limit_exceeded"), "{err}");
-    assert!(
-        err.api().unwrap().items[0].details.as_ref().unwrap()["retryAfter"]
-            .as_u64()
-            .unwrap()
-            > 60
-    );
+    assert!(err.api().unwrap().items[0].details.as_ref().unwrap()["retryAfter"].as_u64().unwrap() > 60);
 
     // An unknown address is throttled the same way (no enumeration through the limit).
     let ghost = common::email("ghost");
     for _ in 0..10 {
-        assert!(t
-            .client()
-            .auth()
-            .sign_in_with_email(&ghost, "x")
-            .await
-            .unwrap_err()
-            .has_code("invalid_credentials"));
+        assert!(t.client().auth().sign_in_with_email(&ghost, "x").await.unwrap_err().has_code("invalid_credentials"));
     }
-    assert!(t
-        .client()
-        .auth()
-        .sign_in_with_email(&ghost, "x")
-        .await
-        .unwrap_err()
-        .has_code("rate_limit_exceeded"));
+    assert!(t.client().auth().sign_in_with_email(&ghost, "x").await.unwrap_err().has_code("rate_limit_exceeded"));
 }
 
 #[tokio::test]
@@ -87,43 +51,19 @@ async fn a_successful_sign_in_resets_the_account_throttle() {
     .await;
     let (_, email) = t.signed_in_user("reset-throttle").await;
     for _ in 0..2 {
-        assert!(t
-            .client()
-            .auth()
-            .sign_in_with_email(&email, "typo")
-            .await
-            .is_err());
+        assert!(t.client().auth().sign_in_with_email(&email, "typo").await.is_err());
     }
-    t.client()
-        .auth()
-        .sign_in_with_email(&email, PASSWORD)
-        .await
-        .unwrap();
+    t.client().auth().sign_in_with_email(&email, PASSWORD).await.unwrap();
     for _ in 0..2 {
-        assert!(t
-            .client()
-            .auth()
-            .sign_in_with_email(&email, "typo")
-            .await
-            .unwrap_err()
-            .has_code("invalid_credentials"));
+        assert!(t.client().auth().sign_in_with_email(&email, "typo").await.unwrap_err().has_code("invalid_credentials"));
     }
 }
 
 /// Asks a reset mail for `email` from `ip` (any 127.0.0.0/8 address is this machine).
 async fn reset_from(t: &TestServer, ip: &str, email: &str) -> (u16, String) {
     let ip: IpAddr = ip.parse().unwrap();
-    let http = reqwest::Client::builder()
-        .local_address(ip)
-        .build()
-        .unwrap();
-    let resp = http
-        .post(t.url("/_api/rest/v1/auth/send-reset"))
-        .query(&[("email", email)])
-        .header("X-Client-Key", &t.server.client_key)
-        .send()
-        .await
-        .unwrap();
+    let http = reqwest::Client::builder().local_address(ip).build().unwrap();
+    let resp = http.post(t.url("/_api/rest/v1/auth/send-reset")).query(&[("email", email)]).header("X-Client-Key", &t.server.client_key).send().await.unwrap();
     let status = resp.status().as_u16();
     let body: serde_json::Value = resp.json().await.unwrap_or(serde_json::Value::Null);
     (status, error_code(&body).to_string())
@@ -145,10 +85,7 @@ async fn an_anonymous_caller_cannot_use_up_the_owners_mail() {
             other => panic!("{other:?}"),
         }
     }
-    assert_eq!(
-        refused, 22,
-        "the attacker's network gets 3 mails to this address"
-    );
+    assert_eq!(refused, 22, "the attacker's network gets 3 mails to this address");
     // The owner, elsewhere, still gets hers.
     assert_eq!(reset_from(&t, "127.0.0.3", &email).await.0, 200);
     t.wait_mails(&email, 1 + 3 + 1).await;
@@ -160,43 +97,22 @@ async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
         let trusted = trusted.to_string();
         move |c: &mut altogic_local::Config| {
             c.auth_rate_limit = 2;
-            c.trusted_proxies = if trusted.is_empty() {
-                vec![]
-            } else {
-                vec![altogic_local::net::IpNet::parse(&trusted).unwrap()]
-            };
+            c.trusted_proxies = if trusted.is_empty() { vec![] } else { vec![altogic_local::net::IpNet::parse(&trusted).unwrap()] };
         }
     };
     let sign_in = |t: &TestServer, forwarded: &str| {
-        let req = t
-            .raw(reqwest::Method::POST, "/_api/rest/v1/auth/signin-email")
-            .header("X-Forwarded-For", forwarded.to_string())
-            .json(&serde_json::json!({"email": "a@example.com", "password": "x"}));
+        let req = t.raw(reqwest::Method::POST, "/_api/rest/v1/auth/signin-email").header("X-Forwarded-For", forwarded.to_string()).json(&serde_json::json!({"email": "a@example.com", "password": "x"}));
         async move { req.send().await.unwrap().status().as_u16() }
     };
     // Without trusted proxies the header is ignored: rotating it does not escape the limit.
     let t = server(limited("")).await;
-    let statuses = [
-        sign_in(&t, "1.1.1.1").await,
-        sign_in(&t, "2.2.2.2").await,
-        sign_in(&t, "3.3.3.3").await,
-    ];
+    let statuses = [sign_in(&t, "1.1.1.1").await, sign_in(&t, "2.2.2.2").await, sign_in(&t, "3.3.3.3").await];
     assert_eq!(statuses, [401, 401, 429]);
     // Behind a trusted proxy each forwarded client has its own budget; IPv6 clients per /64.
     let t = server(limited("127.0.0.1")).await;
-    let statuses = [
-        sign_in(&t, "1.1.1.1").await,
-        sign_in(&t, "1.1.1.1").await,
-        sign_in(&t, "1.1.1.1").await,
-        sign_in(&t, "2.2.2.2").await,
-    ];
+    let statuses = [sign_in(&t, "1.1.1.1").await, sign_in(&t, "1.1.1.1").await, sign_in(&t, "1.1.1.1").await, sign_in(&t, "2.2.2.2").await];
     assert_eq!(statuses, [401, 401, 429, 401]);
-    let statuses = [
-        sign_in(&t, "2001:db8::1").await,
-        sign_in(&t, "2001:db8::2").await,
-        sign_in(&t, "2001:db8::3").await,
-        sign_in(&t, "2001:db8:0:1::1").await,
-    ];
+    let statuses = [sign_in(&t, "2001:db8::1").await, sign_in(&t, "2001:db8::2").await, sign_in(&t, "2001:db8::3").await, sign_in(&t, "2001:db8:0:1::1").await];
     assert_eq!(statuses, [401, 401, 429, 401]);
 }
 
@@ -223,19 +139,12 @@ fn timeouts(c: &mut altogic_local::Config) {
 async fn a_slow_head_is_cut_off() {
     let t = server(timeouts).await;
     let mut slow = TcpStream::connect(t.server.addr).await.unwrap();
-    slow.write_all(b"POST /_api/rest/v1/auth/signin-email HTTP/1.1\r\nHost: x\r\n")
-        .await
-        .unwrap();
+    slow.write_all(b"POST /_api/rest/v1/auth/signin-email HTTP/1.1\r\nHost: x\r\n").await.unwrap();
     for _ in 0..3 {
         tokio::time::sleep(Duration::from_millis(400)).await;
         let _ = slow.write_all(b"X-Slow: 1\r\n").await; // a header every 0.4 s: slowloris
     }
-    assert!(
-        read_until_closed(&mut slow, Duration::from_secs(3))
-            .await
-            .is_some(),
-        "the server closed the connection"
-    );
+    assert!(read_until_closed(&mut slow, Duration::from_secs(3)).await.is_some(), "the server closed the connection");
 }
 
 #[tokio::test]
@@ -248,32 +157,22 @@ async fn a_slow_body_gets_a_json_408_and_the_connection_closes() {
     );
     slow.write_all(head.as_bytes()).await.unwrap();
     let started = Instant::now();
-    let raw = read_until_closed(&mut slow, Duration::from_secs(5))
-        .await
-        .expect("closed");
+    let raw = read_until_closed(&mut slow, Duration::from_secs(5)).await.expect("closed");
     assert!(started.elapsed() < Duration::from_secs(4));
     let (status, body) = parse_response(&raw);
-    assert_eq!(
-        (status, error_code(&body)),
-        (408, "request_timeout"),
-        "{body}"
-    );
+    assert_eq!((status, error_code(&body)), (408, "request_timeout"), "{body}");
 }
 
 #[tokio::test]
 async fn an_idle_keep_alive_connection_is_closed() {
     let t = server(timeouts).await;
     let mut conn = TcpStream::connect(t.server.addr).await.unwrap();
-    conn.write_all(b"GET /_local/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
-        .await
-        .unwrap();
+    conn.write_all(b"GET /_local/v1/health HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
     let mut buf = [0u8; 1024];
     let n = conn.read(&mut buf).await.unwrap();
     assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
     // Kept alive, then nothing: closed within the idle timeout (1 s) plus a check interval.
-    assert!(read_until_closed(&mut conn, Duration::from_secs(3))
-        .await
-        .is_some());
+    assert!(read_until_closed(&mut conn, Duration::from_secs(3)).await.is_some());
 }
 
 #[tokio::test]
@@ -284,17 +183,8 @@ async fn connections_beyond_the_cap_wait_until_one_closes() {
         held.push(TcpStream::connect(t.server.addr).await.unwrap());
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let health = || async {
-        reqwest::Client::new()
-            .get(t.url("/_local/v1/health"))
-            .timeout(Duration::from_millis(700))
-            .send()
-            .await
-    };
-    assert!(
-        health().await.is_err(),
-        "a 4th connection is not served while 3 are open"
-    );
+    let health = || async { reqwest::Client::new().get(t.url("/_local/v1/health")).timeout(Duration::from_millis(700)).send().await };
+    assert!(health().await.is_err(), "a 4th connection is not served while 3 are open");
     held.pop();
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(health().await.unwrap().status(), 200);
@@ -310,30 +200,19 @@ async fn a_sign_in_flood_is_shed_with_503_and_retry_after() {
     .await;
     let (_, email) = t.signed_in_user("flood").await;
     let answers = join_all((0..40).map(|i| {
-        let req = t
-            .raw(reqwest::Method::POST, "/_api/rest/v1/auth/signin-email")
-            .json(&serde_json::json!({"email": email, "password": format!("wrong {i}")}));
+        let req = t.raw(reqwest::Method::POST, "/_api/rest/v1/auth/signin-email").json(&serde_json::json!({"email": email, "password": format!("wrong {i}")}));
         async move {
             let resp = req.send().await.unwrap();
             let retry = resp.headers().get("retry-after").is_some();
             let status = resp.status().as_u16();
-            (
-                status,
-                retry,
-                error_code(&resp.json().await.unwrap()).to_string(),
-            )
+            (status, retry, error_code(&resp.json().await.unwrap()).to_string())
         }
     }))
     .await;
     let shed: Vec<_> = answers.iter().filter(|a| a.0 == 503).collect();
     assert!(!shed.is_empty(), "a full queue sheds load");
     assert!(shed.iter().all(|a| a.1 && a.2 == "server_busy"));
-    assert!(
-        answers
-            .iter()
-            .all(|a| a.0 == 503 || a.2 == "invalid_credentials"),
-        "{answers:?}"
-    );
+    assert!(answers.iter().all(|a| a.0 == 503 || a.2 == "invalid_credentials"), "{answers:?}");
 }
 
 #[tokio::test]
@@ -346,13 +225,7 @@ async fn uploads_are_held_to_a_quota_and_a_rate() {
     .await;
     let (client, _) = t.signed_in_user("quota").await;
     let bucket = client.bucket("root");
-    let upload = |name: &'static str| {
-        bucket.upload(
-            name,
-            PNG.to_vec(),
-            altogic::UploadOptions::with_content_type("image/png"),
-        )
-    };
+    let upload = |name: &'static str| bucket.upload(name, PNG.to_vec(), altogic::UploadOptions::with_content_type("image/png"));
     for name in ["a.png", "b.png", "c.png"] {
         upload(name).await.unwrap();
     }
@@ -362,37 +235,18 @@ async fn uploads_are_held_to_a_quota_and_a_rate() {
     upload("a.png").await.unwrap();
     upload("a.png").await.unwrap();
     let err = upload("a.png").await.unwrap_err();
-    assert!(
-        err.has_code("rate_limit_exceeded"),
-        "the 7th upload within the hour: {err}"
-    );
+    assert!(err.has_code("rate_limit_exceeded"), "the 7th upload within the hour: {err}");
 }
 
 #[tokio::test]
 async fn api_answers_are_never_cached() {
     let t = open().await;
     let (client, _) = t.signed_in_user("cache").await;
-    let resp = t
-        .raw(reqwest::Method::GET, "/_api/rest/v1/auth/sessions")
-        .header("Session", client.session().unwrap().token)
-        .send()
-        .await
-        .unwrap();
+    let resp = t.raw(reqwest::Method::GET, "/_api/rest/v1/auth/sessions").header("Session", client.session().unwrap().token).send().await.unwrap();
     assert_eq!(resp.headers()["cache-control"], "no-store");
-    let resp = t
-        .raw(reqwest::Method::POST, "/_api/rest/v1/auth/signin-email")
-        .json(&serde_json::json!({"email": "x@example.com", "password": "y"}))
-        .send()
-        .await
-        .unwrap();
+    let resp = t.raw(reqwest::Method::POST, "/_api/rest/v1/auth/signin-email").json(&serde_json::json!({"email": "x@example.com", "password": "y"})).send().await.unwrap();
     assert_eq!(resp.headers()["cache-control"], "no-store", "errors too");
-    let resp = t
-        .http
-        .get(t.url("/_local/v1/mail"))
-        .bearer_auth(MAILBOX_TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let resp = t.http.get(t.url("/_local/v1/mail")).bearer_auth(MAILBOX_TOKEN).send().await.unwrap();
     assert_eq!(resp.headers()["cache-control"], "no-store");
 }
 
@@ -410,65 +264,27 @@ async fn secrets_on_disk_are_owner_only_and_the_client_key_can_come_from_a_file(
     assert_eq!(s.client_key, "key-from-a-file");
     let token = s.mailbox_token.clone().unwrap();
     let t = TestServer::wrap(s);
-    t.client()
-        .auth()
-        .sign_up_with_name(&common::email("perm"), PASSWORD, "P")
-        .await
-        .unwrap();
+    t.client().auth().sign_up_with_name(&common::email("perm"), PASSWORD, "P").await.unwrap();
     for file in ["altogic-local.db", "altogic-local.db-wal", "mailbox-token"] {
-        let mode = std::fs::metadata(data.join(file))
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777;
+        let mode = std::fs::metadata(data.join(file)).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{file} is {mode:o}");
     }
-    assert_eq!(
-        std::fs::metadata(&data).unwrap().permissions().mode() & 0o777,
-        0o700
-    );
-    assert_eq!(
-        std::fs::read_to_string(data.join("mailbox-token"))
-            .unwrap()
-            .trim(),
-        token
-    );
+    assert_eq!(std::fs::metadata(&data).unwrap().permissions().mode() & 0o777, 0o700);
+    assert_eq!(std::fs::read_to_string(data.join("mailbox-token")).unwrap().trim(), token);
 }
 
 #[tokio::test]
 async fn the_sweep_purges_pending_sign_ups_unverified_accounts_and_old_mail() {
     let t = verifying().await;
     let email = common::email("purged");
-    t.client()
-        .auth()
-        .sign_up_with_name(&email, PASSWORD, "P")
-        .await
-        .unwrap();
-    assert!(t
-        .client()
-        .auth()
-        .sign_in_with_email(&email, PASSWORD)
-        .await
-        .unwrap_err()
-        .has_code("email_not_verified"));
+    t.client().auth().sign_up_with_name(&email, PASSWORD, "P").await.unwrap();
+    assert!(t.client().auth().sign_in_with_email(&email, PASSWORD).await.unwrap_err().has_code("email_not_verified"));
     let mail = t.latest_mail(&email).await;
     // Everything as the sweep would see it a year from now.
     let later = altogic_local::time::unix_now() + 365 * 86_400;
-    let policy = altogic_local::store::PurgePolicy {
-        now: later,
-        mails_before: later,
-        unverified_before: Some("9999-01-01T00:00:00.000Z".into()),
-    };
+    let policy = altogic_local::store::PurgePolicy { now: later, mails_before: later, unverified_before: Some("9999-01-01T00:00:00.000Z".into()) };
     t.server.state.store.purge(&policy).await.unwrap();
-    assert!(
-        t.client()
-            .auth()
-            .sign_in_with_email(&email, PASSWORD)
-            .await
-            .unwrap_err()
-            .has_code("invalid_credentials"),
-        "the pending sign-up is gone"
-    );
+    assert!(t.client().auth().sign_in_with_email(&email, PASSWORD).await.unwrap_err().has_code("invalid_credentials"), "the pending sign-up is gone");
     assert!(t.mails(&email).await.is_empty(), "old mail is gone");
     assert_eq!(t.open_link(&mail.link).await.status, 400);
 }

@@ -10,56 +10,25 @@ use common::*;
 async fn forty_concurrent_code_guesses_test_at_most_five() {
     let t = verifying().await;
     let email = common::email("guess");
-    t.client()
-        .auth()
-        .sign_up_with_name(&email, PASSWORD, "G")
-        .await
-        .unwrap();
+    t.client().auth().sign_up_with_name(&email, PASSWORD, "G").await.unwrap();
     let mail = t.latest_mail(&email).await;
     let client = t.client();
-    let wrong: Vec<String> = (0..)
-        .map(|i| format!("{:06}", i))
-        .filter(|c| *c != mail.code)
-        .take(39)
-        .collect();
+    let wrong: Vec<String> = (0..).map(|i| format!("{:06}", i)).filter(|c| *c != mail.code).take(39).collect();
     let (client_ref, email_ref) = (&client, &email);
-    let answers = join_all(
-        wrong
-            .iter()
-            .map(|w| async move { client_ref.auth().verify_email_code(email_ref, w).await }),
-    )
-    .await;
+    let answers = join_all(wrong.iter().map(|w| async move { client_ref.auth().verify_email_code(email_ref, w).await })).await;
     // Each is refused: as a wrong code, or (past 20 guesses at one address) by the address's limit.
     assert!(answers.iter().all(|a| {
         let e = a.as_ref().unwrap_err();
         e.has_code("invalid_code") || e.has_code("rate_limit_exceeded")
     }));
     // The burst used up the mail's five attempts: the right code no longer works…
-    let err = client
-        .auth()
-        .verify_email_code(&email, &mail.code)
-        .await
-        .unwrap_err();
-    assert!(
-        err.has_code("invalid_code") || err.has_code("rate_limit_exceeded"),
-        "{err}"
-    );
-    let link = t
-        .server
-        .state
-        .store
-        .code_attempt(&email, altogic_local::time::unix_now(), 1, 0)
-        .await
-        .unwrap()
-        .1;
+    let err = client.auth().verify_email_code(&email, &mail.code).await.unwrap_err();
+    assert!(err.has_code("invalid_code") || err.has_code("rate_limit_exceeded"), "{err}");
+    let link = t.server.state.store.code_attempt(&email, altogic_local::time::unix_now(), 1, 0).await.unwrap().1;
     assert!(link.is_none(), "no attempt is left on the mail");
     // …while the link does (the owner is not locked out).
     let redirect = t.open_link(&mail.link).await;
-    client
-        .auth()
-        .get_auth_grant(redirect.access_token.as_deref().unwrap())
-        .await
-        .unwrap();
+    client.auth().get_auth_grant(redirect.access_token.as_deref().unwrap()).await.unwrap();
 }
 
 #[tokio::test]
@@ -67,30 +36,17 @@ async fn a_guess_tests_only_the_newest_mails_code() {
     let t = verifying().await;
     let (_, email) = t.signed_in_user("codes").await;
     for n in 2..=4 {
-        t.client()
-            .auth()
-            .send_magic_link_email(&email)
-            .await
-            .unwrap();
+        t.client().auth().send_magic_link_email(&email).await.unwrap();
         t.wait_mails(&email, n).await;
     }
     let mails = t.mails(&email).await;
     let client = t.client();
     for older in &mails[1..] {
         if older.code != mails[0].code {
-            assert!(client
-                .auth()
-                .verify_email_code(&email, &older.code)
-                .await
-                .unwrap_err()
-                .has_code("invalid_code"));
+            assert!(client.auth().verify_email_code(&email, &older.code).await.unwrap_err().has_code("invalid_code"));
         }
     }
-    let exchange = client
-        .auth()
-        .verify_email_code(&email, &mails[0].code)
-        .await
-        .unwrap();
+    let exchange = client.auth().verify_email_code(&email, &mails[0].code).await.unwrap();
     assert_eq!(exchange.action, "magic-link");
 }
 
@@ -105,29 +61,15 @@ async fn links_and_tokens_issued_before_a_reset_or_sign_out_all_are_dead() {
     let second = t.next_mail(&email, 2).await;
     let minted = t.open_link(&second.link).await.access_token.unwrap();
     t.reset_password(&email, "after the reset 1").await;
-    assert_eq!(
-        t.open_link(&magic.link).await.status,
-        400,
-        "the link died with the reset"
-    );
-    assert!(t
-        .client()
-        .auth()
-        .get_auth_grant(&minted)
-        .await
-        .unwrap_err()
-        .has_code("invalid_access_token"));
+    assert_eq!(t.open_link(&magic.link).await.status, 400, "the link died with the reset");
+    assert!(t.client().auth().get_auth_grant(&minted).await.unwrap_err().has_code("invalid_access_token"));
 
     // Sign-out-all does the same.
     let seen = t.mails(&email).await.len();
     client.auth().send_magic_link_email(&email).await.unwrap();
     let magic = t.next_mail(&email, seen).await;
     let signed_in = t.client();
-    signed_in
-        .auth()
-        .sign_in_with_email(&email, "after the reset 1")
-        .await
-        .unwrap();
+    signed_in.auth().sign_in_with_email(&email, "after the reset 1").await.unwrap();
     signed_in.auth().sign_out_all().await.unwrap();
     assert_eq!(t.open_link(&magic.link).await.status, 400);
 }
@@ -137,34 +79,15 @@ async fn a_thief_with_a_session_cannot_block_the_owners_reset() {
     let t = verifying().await;
     let (thief, email) = t.signed_in_user("recover").await;
     let seen = t.mails(&email).await.len();
-    t.client()
-        .auth()
-        .send_reset_pwd_email(&email)
-        .await
-        .unwrap();
+    t.client().auth().send_reset_pwd_email(&email).await.unwrap();
     let reset = t.next_mail(&email, seen).await;
     // The thief signs everyone out (again and again) and changes nothing else he can.
     thief.auth().sign_out_all_except_current().await.unwrap();
     thief.auth().sign_out_all_except_current().await.unwrap();
     let redirect = t.open_link(&reset.link).await;
     assert_eq!(redirect.status, 200, "the reset link survived");
-    t.client()
-        .auth()
-        .reset_pwd_with_token(
-            redirect.access_token.as_deref().unwrap(),
-            "owner is back in",
-        )
-        .await
-        .unwrap();
-    assert!(
-        thief
-            .auth()
-            .get_user_from_db()
-            .await
-            .unwrap_err()
-            .has_code("invalid_session_token"),
-        "the reset ended the thief's session"
-    );
+    t.client().auth().reset_pwd_with_token(redirect.access_token.as_deref().unwrap(), "owner is back in").await.unwrap();
+    assert!(thief.auth().get_user_from_db().await.unwrap_err().has_code("invalid_session_token"), "the reset ended the thief's session");
 }
 
 #[tokio::test]
@@ -176,31 +99,14 @@ async fn a_change_email_link_dies_with_the_session_that_asked() {
     let link = t.latest_mail(&new).await.link;
     // The owner notices and signs that session out (from another device).
     let owner = t.client();
-    owner
-        .auth()
-        .sign_in_with_email(&email, PASSWORD)
-        .await
-        .unwrap();
+    owner.auth().sign_in_with_email(&email, PASSWORD).await.unwrap();
     // Only that session (sign-out of one session leaves links alone; the link itself must check).
     let sessions = owner.auth().get_all_sessions().await.unwrap();
-    let theirs: Vec<String> = sessions
-        .iter()
-        .filter(|s| !s.is_current)
-        .map(|s| s.token.clone())
-        .collect();
+    let theirs: Vec<String> = sessions.iter().filter(|s| !s.is_current).map(|s| s.token.clone()).collect();
     assert_eq!(theirs.len(), 1);
     owner.auth().sign_out(Some(&theirs[0])).await.unwrap();
     assert_eq!(t.open_link(&link).await.status, 400);
-    assert_eq!(
-        owner
-            .auth()
-            .get_user_from_db()
-            .await
-            .unwrap()
-            .email
-            .as_deref(),
-        Some(email.as_str())
-    );
+    assert_eq!(owner.auth().get_user_from_db().await.unwrap().email.as_deref(), Some(email.as_str()));
 }
 
 #[tokio::test]
@@ -208,11 +114,7 @@ async fn a_link_to_an_address_the_account_has_left_opens_nothing() {
     let t = open().await;
     let (client, old) = t.signed_in_user("left").await;
     let user_id = client.user().unwrap().id;
-    client
-        .auth()
-        .change_email(PASSWORD, &common::email("arrived"))
-        .await
-        .unwrap();
+    client.auth().change_email(PASSWORD, &common::email("arrived")).await.unwrap();
     // A magic link to the old address stored after the move (the race of a request that looked
     // the account up just before it).
     let token = altogic_local::crypto::new_token();
@@ -233,10 +135,7 @@ async fn a_link_to_an_address_the_account_has_left_opens_nothing() {
         code_challenge: None,
     };
     t.server.state.store.issue_link(&row, false).await.unwrap();
-    let link = format!(
-        "{}/_api/rest/v1/auth/verify?key={}&action=magic-link",
-        t.server.url, token.value
-    );
+    let link = format!("{}/_api/rest/v1/auth/verify?key={}&action=magic-link", t.server.url, token.value);
     assert_eq!(t.open_link(&link).await.status, 400);
 }
 
@@ -245,35 +144,13 @@ async fn an_email_change_ends_other_sessions_and_tells_the_old_address() {
     let t = verifying().await;
     let (client, old) = t.signed_in_user("moving").await;
     let laptop = t.client();
-    laptop
-        .auth()
-        .sign_in_with_email(&old, PASSWORD)
-        .await
-        .unwrap();
+    laptop.auth().sign_in_with_email(&old, PASSWORD).await.unwrap();
     let new = common::email("moved-to");
     client.auth().change_email(PASSWORD, &new).await.unwrap();
     let redirect = t.open_link(&t.latest_mail(&new).await.link).await;
-    assert_eq!(
-        (redirect.action, redirect.status),
-        (RedirectAction::ChangeEmail, 200)
-    );
-    assert_eq!(
-        client
-            .auth()
-            .get_user_from_db()
-            .await
-            .unwrap()
-            .email
-            .as_deref(),
-        Some(new.as_str()),
-        "the asking session stays"
-    );
-    assert!(laptop
-        .auth()
-        .get_user_from_db()
-        .await
-        .unwrap_err()
-        .has_code("invalid_session_token"));
+    assert_eq!((redirect.action, redirect.status), (RedirectAction::ChangeEmail, 200));
+    assert_eq!(client.auth().get_user_from_db().await.unwrap().email.as_deref(), Some(new.as_str()), "the asking session stays");
+    assert!(laptop.auth().get_user_from_db().await.unwrap_err().has_code("invalid_session_token"));
     let notice = t.latest_mail(&old).await;
     assert_eq!(notice.subject, "Your e-mail address was changed");
     assert!(notice.link.is_empty() && notice.code.is_empty());
@@ -282,43 +159,15 @@ async fn an_email_change_ends_other_sessions_and_tells_the_old_address() {
 #[tokio::test]
 async fn look_alike_spellings_reach_the_same_account() {
     let t = open().await;
-    t.client()
-        .auth()
-        .sign_up_with_name("jose@example.com", PASSWORD, "J")
-        .await
-        .unwrap();
-    for look_alike in [
-        "\u{ff4a}\u{ff4f}\u{ff53}\u{ff45}@example.com",
-        "JOSE@EXAMPLE.COM",
-    ] {
-        let err = t
-            .client()
-            .auth()
-            .sign_up_with_name(look_alike, PASSWORD, "J")
-            .await
-            .unwrap_err();
+    t.client().auth().sign_up_with_name("jose@example.com", PASSWORD, "J").await.unwrap();
+    for look_alike in ["\u{ff4a}\u{ff4f}\u{ff53}\u{ff45}@example.com", "JOSE@EXAMPLE.COM"] {
+        let err = t.client().auth().sign_up_with_name(look_alike, PASSWORD, "J").await.unwrap_err();
         assert!(err.has_code("email_not_unique"), "{look_alike}: {err}");
-        t.client()
-            .auth()
-            .sign_in_with_email(look_alike, PASSWORD)
-            .await
-            .unwrap();
+        t.client().auth().sign_in_with_email(look_alike, PASSWORD).await.unwrap();
     }
-    t.client()
-        .auth()
-        .sign_up_with_name("jose\u{301}@example.com", PASSWORD, "J")
-        .await
-        .unwrap();
-    let err = t
-        .client()
-        .auth()
-        .sign_up_with_name("jos\u{e9}@example.com", PASSWORD, "J")
-        .await
-        .unwrap_err();
-    assert!(
-        err.has_code("email_not_unique"),
-        "a combining accent is the same letter: {err}"
-    );
+    t.client().auth().sign_up_with_name("jose\u{301}@example.com", PASSWORD, "J").await.unwrap();
+    let err = t.client().auth().sign_up_with_name("jos\u{e9}@example.com", PASSWORD, "J").await.unwrap_err();
+    assert!(err.has_code("email_not_unique"), "a combining accent is the same letter: {err}");
 }
 
 #[tokio::test]
@@ -332,10 +181,7 @@ async fn a_legacy_unverified_password_stops_working_when_a_link_proves_the_mailb
         config.email_verification = false;
         let s = altogic_local::start(config).await.unwrap();
         let c = altogic::AltogicClient::new(&s.url, "k", Default::default()).unwrap();
-        c.auth()
-            .sign_up_with_name(&email, "set by someone", "L")
-            .await
-            .unwrap();
+        c.auth().sign_up_with_name(&email, "set by someone", "L").await.unwrap();
         s.shutdown().await;
     }
     let mut config = altogic_local::Config::loopback(dir.path());
@@ -343,22 +189,8 @@ async fn a_legacy_unverified_password_stops_working_when_a_link_proves_the_mailb
     config.mailbox_token = Some(MAILBOX_TOKEN.into());
     let s = altogic_local::start(config).await.unwrap();
     let t = TestServer::wrap(s);
-    t.client()
-        .auth()
-        .send_magic_link_email(&email)
-        .await
-        .unwrap();
+    t.client().auth().send_magic_link_email(&email).await.unwrap();
     let redirect = t.open_link(&t.latest_mail(&email).await.link).await;
-    t.client()
-        .auth()
-        .get_auth_grant(redirect.access_token.as_deref().unwrap())
-        .await
-        .unwrap();
-    assert!(t
-        .client()
-        .auth()
-        .sign_in_with_email(&email, "set by someone")
-        .await
-        .unwrap_err()
-        .has_code("invalid_credentials"));
+    t.client().auth().get_auth_grant(redirect.access_token.as_deref().unwrap()).await.unwrap();
+    assert!(t.client().auth().sign_in_with_email(&email, "set by someone").await.unwrap_err().has_code("invalid_credentials"));
 }

@@ -17,29 +17,10 @@ pub struct Auth<'a> {
 impl Auth<'_> {
     /// `signUpWithEmail(email, password, nameOrUserData)`. `name_or_user_data` is a name string or an
     /// object of extra user fields. Stores the session when one comes back (no e-mail verification).
-    pub async fn sign_up_with_email(
-        &self,
-        email: &str,
-        password: &str,
-        name_or_user_data: Option<Value>,
-    ) -> Result<AuthGrant> {
+    pub async fn sign_up_with_email(&self, email: &str, password: &str, name_or_user_data: Option<Value>) -> Result<AuthGrant> {
         let pkce = challenge(self.client.new_link_request(LinkPurpose::SignUp, email));
-        let body = SignUpRequest {
-            email: email.into(),
-            password: password.into(),
-            name_or_user_data,
-            name: None,
-            pkce,
-        };
-        let grant: AuthGrant = self
-            .client
-            .json(
-                Method::POST,
-                "/_api/rest/v1/auth/signup-email",
-                &[],
-                Body::Json(&body),
-            )
-            .await?;
+        let body = SignUpRequest { email: email.into(), password: password.into(), name_or_user_data, name: None, pkce };
+        let grant: AuthGrant = self.client.json(Method::POST, "/_api/rest/v1/auth/signup-email", &[], Body::Json(&body)).await?;
         if let Some(session) = &grant.session {
             self.client.save_grant(&grant.user, session);
         }
@@ -48,19 +29,8 @@ impl Auth<'_> {
 
     /// `signInWithEmail(email, password)`.
     pub async fn sign_in_with_email(&self, email: &str, password: &str) -> Result<(User, Session)> {
-        let body = SignInRequest {
-            email: email.into(),
-            password: password.into(),
-        };
-        let grant: AuthGrant = self
-            .client
-            .json(
-                Method::POST,
-                "/_api/rest/v1/auth/signin-email",
-                &[],
-                Body::Json(&body),
-            )
-            .await?;
+        let body = SignInRequest { email: email.into(), password: password.into() };
+        let grant: AuthGrant = self.client.json(Method::POST, "/_api/rest/v1/auth/signin-email", &[], Body::Json(&body)).await?;
         self.session_from(grant)
     }
 
@@ -77,10 +47,7 @@ impl Auth<'_> {
                 Ok((user, session)) => {
                     // This request, and every other sign-in request for the same account, is done.
                     let email = user.email.clone().unwrap_or_default();
-                    self.client.forget_link_requests(|r| {
-                        r.verifier() == request.verifier()
-                            || (r.purpose.grants_session() && r.is_for(&email))
-                    });
+                    self.client.forget_link_requests(|r| r.verifier() == request.verifier() || (r.purpose.grants_session() && r.is_for(&email)));
                     return Ok((user, session));
                 }
                 Err(e) => return Err(e),
@@ -89,19 +56,12 @@ impl Auth<'_> {
         Err(not_requested_here())
     }
 
-    async fn grant_with(
-        &self,
-        access_token: &str,
-        request: Option<&LinkRequest>,
-    ) -> Result<(User, Session)> {
+    async fn grant_with(&self, access_token: &str, request: Option<&LinkRequest>) -> Result<(User, Session)> {
         let mut query = vec![("key", access_token)];
         if let Some(r) = request {
             query.push(("codeVerifier", r.verifier()));
         }
-        let grant: AuthGrant = self
-            .client
-            .json(Method::GET, "/_api/rest/v1/auth/grant", &query, NO_BODY)
-            .await?;
+        let grant: AuthGrant = self.client.json(Method::GET, "/_api/rest/v1/auth/grant", &query, NO_BODY).await?;
         self.session_from(grant)
     }
 
@@ -115,10 +75,7 @@ impl Auth<'_> {
             query.push(("codeChallenge", c));
             query.push(("codeChallengeMethod", "S256"));
         }
-        self.client
-            .send(Method::POST, path, &query, NO_BODY)
-            .await
-            .map(drop)
+        self.client.send(Method::POST, path, &query, NO_BODY).await.map(drop)
     }
 
     fn session_from(&self, grant: AuthGrant) -> Result<(User, Session)> {
@@ -131,28 +88,17 @@ impl Auth<'_> {
 
     /// `sendMagicLinkEmail(email)`.
     pub async fn send_magic_link_email(&self, email: &str) -> Result<()> {
-        self.post_query(
-            "/_api/rest/v1/auth/send-magic",
-            LinkPurpose::MagicLink,
-            email,
-        )
-        .await
+        self.post_query("/_api/rest/v1/auth/send-magic", LinkPurpose::MagicLink, email).await
     }
 
     /// `resendVerificationEmail(email)`.
     pub async fn resend_verification_email(&self, email: &str) -> Result<()> {
-        self.post_query("/_api/rest/v1/auth/resend", LinkPurpose::Resend, email)
-            .await
+        self.post_query("/_api/rest/v1/auth/resend", LinkPurpose::Resend, email).await
     }
 
     /// `sendResetPwdEmail(email)`.
     pub async fn send_reset_pwd_email(&self, email: &str) -> Result<()> {
-        self.post_query(
-            "/_api/rest/v1/auth/send-reset",
-            LinkPurpose::ResetPwd,
-            email,
-        )
-        .await
+        self.post_query("/_api/rest/v1/auth/send-reset", LinkPurpose::ResetPwd, email).await
     }
 
     /// `resetPwdWithToken(accessToken, newPassword)`. With PKCE, like [`Auth::get_auth_grant`].
@@ -161,14 +107,10 @@ impl Auth<'_> {
             return self.reset_with(access_token, new_password, None).await;
         }
         for request in self.client.link_candidates(LinkPurpose::resets_password)? {
-            match self
-                .reset_with(access_token, new_password, Some(&request))
-                .await
-            {
+            match self.reset_with(access_token, new_password, Some(&request)).await {
                 Err(e) if e.has_code("invalid_code_verifier") => continue,
                 Ok(()) => {
-                    self.client
-                        .forget_link_requests(|r| r.verifier() == request.verifier());
+                    self.client.forget_link_requests(|r| r.verifier() == request.verifier());
                     return Ok(());
                 }
                 Err(e) => return Err(e),
@@ -177,68 +119,29 @@ impl Auth<'_> {
         Err(not_requested_here())
     }
 
-    async fn reset_with(
-        &self,
-        access_token: &str,
-        new_password: &str,
-        request: Option<&LinkRequest>,
-    ) -> Result<()> {
-        let body = ResetPasswordRequest {
-            new_password: new_password.into(),
-        };
+    async fn reset_with(&self, access_token: &str, new_password: &str, request: Option<&LinkRequest>) -> Result<()> {
+        let body = ResetPasswordRequest { new_password: new_password.into() };
         let mut query = vec![("key", access_token)];
         if let Some(r) = request {
             query.push(("codeVerifier", r.verifier()));
         }
-        self.client
-            .send(
-                Method::POST,
-                "/_api/rest/v1/auth/reset-pwd",
-                &query,
-                Body::Json(&body),
-            )
-            .await
-            .map(drop)
+        self.client.send(Method::POST, "/_api/rest/v1/auth/reset-pwd", &query, Body::Json(&body)).await.map(drop)
     }
 
     /// altogic-local extension: trade the 6-digit code of a mail for what its link would have given.
     /// With PKCE the verifier of this device's newest request to that address goes along (only the
     /// newest mail's code is accepted, and every guess counts, so no other is tried).
     pub async fn verify_email_code(&self, email: &str, code: &str) -> Result<CodeExchange> {
-        let request = self
-            .client
-            .link_requests()
-            .into_iter()
-            .find(|r| r.is_for(email));
-        let body = VerifyCodeRequest {
-            email: email.into(),
-            code: code.into(),
-            code_verifier: request.map(|r| r.verifier().to_string()),
-        };
-        self.client
-            .json(
-                Method::POST,
-                "/_api/rest/v1/auth/verify-code",
-                &[],
-                Body::Json(&body),
-            )
-            .await
+        let request = self.client.link_requests().into_iter().find(|r| r.is_for(email));
+        let body = VerifyCodeRequest { email: email.into(), code: code.into(), code_verifier: request.map(|r| r.verifier().to_string()) };
+        self.client.json(Method::POST, "/_api/rest/v1/auth/verify-code", &[], Body::Json(&body)).await
     }
 
     /// `signOut(token?)`: ends the given session, or the current one. Local data is cleared when the
     /// current session is the one ended.
     pub async fn sign_out(&self, token: Option<&str>) -> Result<()> {
-        let body = SignOutRequest {
-            token: token.map(str::to_string),
-        };
-        self.client
-            .send(
-                Method::POST,
-                "/_api/rest/v1/auth/signout",
-                &[],
-                Body::Json(&body),
-            )
-            .await?;
+        let body = SignOutRequest { token: token.map(str::to_string) };
+        self.client.send(Method::POST, "/_api/rest/v1/auth/signout", &[], Body::Json(&body)).await?;
         let current = self.client.session().map(|s| s.token);
         if token.is_none() || token.map(str::to_string) == current {
             self.client.clear_local_data();
@@ -248,98 +151,50 @@ impl Auth<'_> {
 
     /// `signOutAll()`: ends every session of the user, this one included.
     pub async fn sign_out_all(&self) -> Result<()> {
-        self.client
-            .send(Method::POST, "/_api/rest/v1/auth/signout-all", &[], NO_BODY)
-            .await?;
+        self.client.send(Method::POST, "/_api/rest/v1/auth/signout-all", &[], NO_BODY).await?;
         self.client.clear_local_data();
         Ok(())
     }
 
     /// `signOutAllExceptCurrent()`.
     pub async fn sign_out_all_except_current(&self) -> Result<()> {
-        self.client
-            .send(
-                Method::POST,
-                "/_api/rest/v1/auth/signout-all-except",
-                &[],
-                NO_BODY,
-            )
-            .await
-            .map(drop)
+        self.client.send(Method::POST, "/_api/rest/v1/auth/signout-all-except", &[], NO_BODY).await.map(drop)
     }
 
     /// `getAllSessions()`.
     pub async fn get_all_sessions(&self) -> Result<Vec<Session>> {
-        self.client
-            .json(Method::GET, "/_api/rest/v1/auth/sessions", &[], NO_BODY)
-            .await
+        self.client.json(Method::GET, "/_api/rest/v1/auth/sessions", &[], NO_BODY).await
     }
 
     /// `getUserFromDB()`.
     pub async fn get_user_from_db(&self) -> Result<User> {
-        self.client
-            .json(Method::GET, "/_api/rest/v1/auth/user", &[], NO_BODY)
-            .await
+        self.client.json(Method::GET, "/_api/rest/v1/auth/user", &[], NO_BODY).await
     }
 
     /// `changePassword(newPassword, oldPassword)`.
     pub async fn change_password(&self, new_password: &str, old_password: &str) -> Result<()> {
-        let body = ChangePasswordRequest {
-            new_password: new_password.into(),
-            old_password: old_password.into(),
-        };
-        self.client
-            .send(
-                Method::POST,
-                "/_api/rest/v1/auth/change-pwd",
-                &[],
-                Body::Json(&body),
-            )
-            .await
-            .map(drop)
+        let body = ChangePasswordRequest { new_password: new_password.into(), old_password: old_password.into() };
+        self.client.send(Method::POST, "/_api/rest/v1/auth/change-pwd", &[], Body::Json(&body)).await.map(drop)
     }
 
     /// `changeEmail(currentPassword, newEmail)`. With e-mail verification on, the change happens
     /// when the link mailed to the new address is opened; the returned user still has the old one.
     pub async fn change_email(&self, current_password: &str, new_email: &str) -> Result<User> {
-        let pkce = challenge(
-            self.client
-                .new_link_request(LinkPurpose::ChangeEmail, new_email),
-        );
-        let body = ChangeEmailRequest {
-            current_password: current_password.into(),
-            new_email: new_email.into(),
-            pkce,
-        };
-        self.client
-            .json(
-                Method::POST,
-                "/_api/rest/v1/auth/change-email",
-                &[],
-                Body::Json(&body),
-            )
-            .await
+        let pkce = challenge(self.client.new_link_request(LinkPurpose::ChangeEmail, new_email));
+        let body = ChangeEmailRequest { current_password: current_password.into(), new_email: new_email.into(), pkce };
+        self.client.json(Method::POST, "/_api/rest/v1/auth/change-email", &[], Body::Json(&body)).await
     }
 
     /// Convenience: sign up with just a name.
-    pub async fn sign_up_with_name(
-        &self,
-        email: &str,
-        password: &str,
-        name: &str,
-    ) -> Result<AuthGrant> {
-        self.sign_up_with_email(email, password, Some(json!(name)))
-            .await
+    pub async fn sign_up_with_name(&self, email: &str, password: &str, name: &str) -> Result<AuthGrant> {
+        self.sign_up_with_email(email, password, Some(json!(name))).await
     }
 }
 
 /// The body fields of a request's challenge (empty without PKCE).
 fn challenge(request: Option<LinkRequest>) -> PkceChallenge {
     match request {
-        Some(r) => PkceChallenge {
-            code_challenge: Some(r.challenge()),
-            code_challenge_method: Some("S256".into()),
-        },
+        Some(r) => PkceChallenge { code_challenge: Some(r.challenge()), code_challenge_method: Some("S256".into()) },
         None => PkceChallenge::default(),
     }
 }

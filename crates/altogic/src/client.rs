@@ -10,10 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{ApiError, ErrorEntry};
-use crate::pkce::{
-    parse_requests, LinkPurpose, LinkRequest, LINK_REQUESTS_KEY, NOT_REQUESTED_HERE,
-    NOT_REQUESTED_HERE_MESSAGE,
-};
+use crate::pkce::{parse_requests, LinkPurpose, LinkRequest, LINK_REQUESTS_KEY, NOT_REQUESTED_HERE, NOT_REQUESTED_HERE_MESSAGE};
 use crate::session_store::{MemoryStore, SessionStore, SESSION_KEY, USER_KEY};
 use crate::types::{Session, User};
 use crate::{user_agent, Auth, Bucket, Model};
@@ -52,14 +49,8 @@ impl Error {
         match self {
             Error::Api(e) => e.items.clone(),
             Error::Network(m) => vec![ErrorEntry::new("client_error", "network_error", m.clone())],
-            Error::InvalidResponse(m) => vec![ErrorEntry::new(
-                "client_error",
-                "invalid_response",
-                m.clone(),
-            )],
-            Error::Client { code, message } => {
-                vec![ErrorEntry::new("client_error", code, message.clone())]
-            }
+            Error::InvalidResponse(m) => vec![ErrorEntry::new("client_error", "invalid_response", m.clone())],
+            Error::Client { code, message } => vec![ErrorEntry::new("client_error", code, message.clone())],
         }
     }
 }
@@ -136,10 +127,7 @@ impl AltogicClient {
             });
         }
         if client_key.trim().is_empty() {
-            return Err(Error::Client {
-                code: "missing_required_value",
-                message: "clientKey is a required parameter".into(),
-            });
+            return Err(Error::Client { code: "missing_required_value", message: "clientKey is a required parameter".into() });
         }
         let rest_url = env_url.strip_suffix('/').unwrap_or(env_url).to_string();
         let http = reqwest::Client::builder()
@@ -150,10 +138,7 @@ impl AltogicClient {
             // first, so a request never goes out on a connection the server is closing.
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
-            .map_err(|e| Error::Client {
-                code: "invalid_client_options",
-                message: e.to_string(),
-            })?;
+            .map_err(|e| Error::Client { code: "invalid_client_options", message: e.to_string() })?;
         let session = options
             .storage
             .get_item(SESSION_KEY)
@@ -180,18 +165,12 @@ impl AltogicClient {
 
     /// `db.model(name)`.
     pub fn model(&self, name: &str) -> Model<'_> {
-        Model {
-            client: self,
-            name: name.to_string(),
-        }
+        Model { client: self, name: name.to_string() }
     }
 
     /// `storage.bucket(name)`.
     pub fn bucket(&self, name: &str) -> Bucket<'_> {
-        Bucket {
-            client: self,
-            name: name.to_string(),
-        }
+        Bucket { client: self, name: name.to_string() }
     }
 
     pub fn env_url(&self) -> &str {
@@ -200,19 +179,12 @@ impl AltogicClient {
 
     /// The current session, if any.
     pub fn session(&self) -> Option<Session> {
-        self.inner
-            .session
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.inner.session.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// The stored user (as last returned by sign-in, grant or [`AltogicClient::set_user`]).
     pub fn user(&self) -> Option<User> {
-        self.inner
-            .storage
-            .get_item(USER_KEY)
-            .and_then(|s| serde_json::from_str(&s).ok())
+        self.inner.storage.get_item(USER_KEY).and_then(|s| serde_json::from_str(&s).ok())
     }
 
     /// `auth.setSession`: attach and persist a session.
@@ -220,11 +192,7 @@ impl AltogicClient {
         if let Ok(json) = serde_json::to_string(&session) {
             self.inner.storage.set_item(SESSION_KEY, &json);
         }
-        *self
-            .inner
-            .session
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = Some(session);
+        *self.inner.session.write().unwrap_or_else(|e| e.into_inner()) = Some(session);
     }
 
     /// `auth.setUser`: persist the user (after a name or picture change, say).
@@ -238,11 +206,7 @@ impl AltogicClient {
     pub fn clear_local_data(&self) {
         self.inner.storage.remove_item(SESSION_KEY);
         self.inner.storage.remove_item(USER_KEY);
-        *self
-            .inner
-            .session
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = None;
+        *self.inner.session.write().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// Whether mail links are bound to this device (PKCE).
@@ -256,11 +220,7 @@ impl AltogicClient {
     }
 
     fn update_link_requests(&self, change: impl FnOnce(&mut Vec<LinkRequest>)) {
-        let _guard = self
-            .inner
-            .link_requests
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let _guard = self.inner.link_requests.lock().unwrap_or_else(|e| e.into_inner());
         let mut list = self.link_requests();
         change(&mut list);
         match serde_json::to_string(&list) {
@@ -270,11 +230,7 @@ impl AltogicClient {
     }
 
     /// With PKCE, a fresh request for `purpose` to `email`, remembered before it is sent.
-    pub(crate) fn new_link_request(
-        &self,
-        purpose: LinkPurpose,
-        email: &str,
-    ) -> Option<LinkRequest> {
+    pub(crate) fn new_link_request(&self, purpose: LinkPurpose, email: &str) -> Option<LinkRequest> {
         if !self.inner.pkce {
             return None;
         }
@@ -290,15 +246,8 @@ impl AltogicClient {
     }
 
     /// The requests whose verifiers may redeem a token, newest first; refused outright when none.
-    pub(crate) fn link_candidates(
-        &self,
-        fits: impl Fn(LinkPurpose) -> bool,
-    ) -> Result<Vec<LinkRequest>> {
-        let candidates: Vec<LinkRequest> = self
-            .link_requests()
-            .into_iter()
-            .filter(|r| fits(r.purpose))
-            .collect();
+    pub(crate) fn link_candidates(&self, fits: impl Fn(LinkPurpose) -> bool) -> Result<Vec<LinkRequest>> {
+        let candidates: Vec<LinkRequest> = self.link_requests().into_iter().filter(|r| fits(r.purpose)).collect();
         if candidates.is_empty() {
             return Err(not_requested_here());
         }
@@ -334,18 +283,8 @@ impl AltogicClient {
     }
 
     /// Sends a request and returns the raw success body (possibly empty).
-    pub(crate) async fn send<B: Serialize>(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(&str, &str)],
-        body: Body<'_, B>,
-    ) -> Result<Vec<u8>> {
-        let mut request: RequestBuilder = self
-            .inner
-            .http
-            .request(method, self.url(path))
-            .headers(self.headers());
+    pub(crate) async fn send<B: Serialize>(&self, method: Method, path: &str, query: &[(&str, &str)], body: Body<'_, B>) -> Result<Vec<u8>> {
+        let mut request: RequestBuilder = self.inner.http.request(method, self.url(path)).headers(self.headers());
         if !query.is_empty() {
             request = request.query(query);
         }
@@ -354,20 +293,13 @@ impl AltogicClient {
             Body::Json(b) => request.json(b),
             Body::Multipart(form) => request.multipart(form),
         };
-        let response = request
-            .send()
-            .await
-            .map_err(|e| Error::Network(describe(&e)))?;
+        let response = request.send().await.map_err(|e| Error::Network(describe(&e)))?;
         let status = response.status();
         let bytes = read_limited(response).await?;
         if status.is_success() {
             return Ok(bytes);
         }
-        let error = ApiError::from_response(
-            status.as_u16(),
-            status.canonical_reason().unwrap_or(""),
-            &bytes,
-        );
+        let error = ApiError::from_response(status.as_u16(), status.canonical_reason().unwrap_or(""), &bytes);
         if error.invalidates_session() {
             self.invalidate_session();
         }
@@ -375,20 +307,10 @@ impl AltogicClient {
     }
 
     /// A request whose success body is JSON of type `T`.
-    pub(crate) async fn json<T: DeserializeOwned, B: Serialize>(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(&str, &str)],
-        body: Body<'_, B>,
-    ) -> Result<T> {
+    pub(crate) async fn json<T: DeserializeOwned, B: Serialize>(&self, method: Method, path: &str, query: &[(&str, &str)], body: Body<'_, B>) -> Result<T> {
         let bytes = self.send(method, path, query, body).await?;
         serde_json::from_slice(&bytes).map_err(|e| {
-            let what = if bytes.is_empty() {
-                "an empty body".to_string()
-            } else {
-                format!("{} bytes that do not parse ({e})", bytes.len())
-            };
+            let what = if bytes.is_empty() { "an empty body".to_string() } else { format!("{} bytes that do not parse ({e})", bytes.len()) };
             Error::InvalidResponse(format!("expected JSON from {path}, got {what}"))
         })
     }
@@ -404,29 +326,17 @@ impl AltogicClient {
 
 /// A link that no request of this device (or none with a verifier the server accepts) asked for.
 pub(crate) fn not_requested_here() -> Error {
-    Error::Client {
-        code: NOT_REQUESTED_HERE,
-        message: NOT_REQUESTED_HERE_MESSAGE.into(),
-    }
+    Error::Client { code: NOT_REQUESTED_HERE, message: NOT_REQUESTED_HERE_MESSAGE.into() }
 }
 
 async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>> {
-    if response
-        .content_length()
-        .is_some_and(|len| len as usize > MAX_RESPONSE_BYTES)
-    {
-        return Err(Error::InvalidResponse(format!(
-            "the response is larger than {MAX_RESPONSE_BYTES} bytes"
-        )));
+    if response.content_length().is_some_and(|len| len as usize > MAX_RESPONSE_BYTES) {
+        return Err(Error::InvalidResponse(format!("the response is larger than {MAX_RESPONSE_BYTES} bytes")));
     }
     let mut bytes = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| {
-        Error::InvalidResponse(format!("the response was cut short: {}", describe(&e)))
-    })? {
+    while let Some(chunk) = response.chunk().await.map_err(|e| Error::InvalidResponse(format!("the response was cut short: {}", describe(&e))))? {
         if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
-            return Err(Error::InvalidResponse(format!(
-                "the response is larger than {MAX_RESPONSE_BYTES} bytes"
-            )));
+            return Err(Error::InvalidResponse(format!("the response is larger than {MAX_RESPONSE_BYTES} bytes")));
         }
         bytes.extend_from_slice(&chunk);
     }

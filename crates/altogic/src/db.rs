@@ -15,11 +15,7 @@ pub struct Model<'a> {
 
 impl<'a> Model<'a> {
     pub fn object(&self, id: &str) -> DbObject<'a> {
-        DbObject {
-            client: self.client,
-            model: self.name.clone(),
-            id: id.to_string(),
-        }
+        DbObject { client: self.client, model: self.name.clone(), id: id.to_string() }
     }
 }
 
@@ -39,14 +35,7 @@ impl DbObject<'_> {
             options: Some(json!({"cache": "nocache"})),
             lookups: None,
         };
-        self.client
-            .json(
-                Method::POST,
-                "/_api/rest/v1/db/object/get",
-                &[],
-                Body::Json(&body),
-            )
-            .await
+        self.client.json(Method::POST, "/_api/rest/v1/db/object/get", &[], Body::Json(&body)).await
     }
 
     /// `update(values)`: the updated object.
@@ -58,13 +47,6 @@ impl DbObject<'_> {
             options: Some(json!({"cache": "nocache", "returnTop": false})),
             lookups: None,
         };
-        self.client
-            .json(
-                Method::POST,
-                "/_api/rest/v1/db/object/update",
-                &[],
-                Body::Json(&body),
-            )
-            .await
+        self.client.json(Method::POST, "/_api/rest/v1/db/object/update", &[], Body::Json(&body)).await
     }
 }

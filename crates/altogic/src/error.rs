@@ -15,12 +15,7 @@ pub struct ErrorEntry {
 
 impl ErrorEntry {
     pub fn new(origin: &str, code: &str, message: impl Into<String>) -> Self {
-        ErrorEntry {
-            origin: origin.into(),
-            code: code.into(),
-            message: message.into(),
-            details: None,
-        }
+        ErrorEntry { origin: origin.into(), code: code.into(), message: message.into(), details: None }
     }
 }
 
@@ -40,42 +35,28 @@ pub struct ApiError {
 }
 
 /// Codes after which altogic-js drops the stored session and calls `signInRedirect`.
-pub const SESSION_INVALIDATING_CODES: [&str; 2] =
-    ["invalid_session_token", "missing_session_token"];
+pub const SESSION_INVALIDATING_CODES: [&str; 2] = ["invalid_session_token", "missing_session_token"];
 
 impl ApiError {
     /// Builds the error from a non-2xx answer. Accepts what altogic-js accepts (`errors` as an array or
     /// a single object, a bare array, a bare object); anything else, including non-JSON, becomes one
     /// `server_error` item that says what came back, instead of hanging like the JS client.
     pub fn from_response(status: u16, status_text: &str, body: &[u8]) -> Self {
-        let status_text = if status_text.is_empty() {
-            "Bad Request".to_string()
-        } else {
-            status_text.to_string()
-        };
+        let status_text = if status_text.is_empty() { "Bad Request".to_string() } else { status_text.to_string() };
         let items = match serde_json::from_slice::<Value>(body) {
             Ok(value) => Self::items_from_value(value),
             Err(_) => None,
         }
         .unwrap_or_else(|| {
-            let snippet: String = String::from_utf8_lossy(&body[..body.len().min(200)])
-                .chars()
-                .take(200)
-                .collect();
+            let snippet: String = String::from_utf8_lossy(&body[..body.len().min(200)]).chars().take(200).collect();
             vec![ErrorEntry {
                 origin: "server_error".into(),
                 code: "invalid_response".into(),
-                message: format!(
-                    "The server answered {status} {status_text} without a JSON error body."
-                ),
+                message: format!("The server answered {status} {status_text} without a JSON error body."),
                 details: Some(serde_json::json!({ "body": snippet })),
             }]
         });
-        ApiError {
-            status,
-            status_text,
-            items,
-        }
+        ApiError { status, status_text, items }
     }
 
     fn items_from_value(value: Value) -> Option<Vec<ErrorEntry>> {
@@ -120,24 +101,14 @@ impl ApiError {
 
     /// The first message, for showing to a person.
     pub fn message(&self) -> &str {
-        self.items
-            .first()
-            .map(|e| e.message.as_str())
-            .unwrap_or("Unknown error")
+        self.items.first().map(|e| e.message.as_str()).unwrap_or("Unknown error")
     }
 }
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let codes: Vec<&str> = self.items.iter().map(|e| e.code.as_str()).collect();
-        write!(
-            f,
-            "{} {}: {} ({})",
-            self.status,
-            self.status_text,
-            self.message(),
-            codes.join(", ")
-        )
+        write!(f, "{} {}: {} ({})", self.status, self.status_text, self.message(), codes.join(", "))
     }
 }
 
@@ -152,35 +123,18 @@ mod tests {
         let a = ApiError::from_response(401, "", br#"{"errors":[{"origin":"client_error","code":"invalid_session_token","message":"m"}]}"#);
         assert_eq!(a.status_text, "Bad Request");
         assert!(a.invalidates_session());
-        let b = ApiError::from_response(
-            400,
-            "Bad Request",
-            br#"{"errors":{"code":"x","message":"y"}}"#,
-        );
+        let b = ApiError::from_response(400, "Bad Request", br#"{"errors":{"code":"x","message":"y"}}"#);
         assert_eq!(b.items[0].code, "x");
         assert!(!b.invalidates_session());
         let c = ApiError::from_response(400, "Bad Request", br#"[{"code":"a"},{"code":"b"}]"#);
         assert_eq!(c.items.len(), 2);
-        let d = ApiError::from_response(
-            400,
-            "Bad Request",
-            br#"{"error":"Invalid Input","code":"validation_error"}"#,
-        );
-        assert_eq!(
-            (d.items[0].code.as_str(), d.items[0].message.as_str()),
-            ("validation_error", "Invalid Input")
-        );
+        let d = ApiError::from_response(400, "Bad Request", br#"{"error":"Invalid Input","code":"validation_error"}"#);
+        assert_eq!((d.items[0].code.as_str(), d.items[0].message.as_str()), ("validation_error", "Invalid Input"));
     }
 
     #[test]
     fn non_json_bodies_become_typed_errors() {
-        for body in [
-            &b""[..],
-            b"<html>502</html>",
-            b"{\"errors\":[",
-            b"\"just a string\"",
-            b"[]",
-        ] {
+        for body in [&b""[..], b"<html>502</html>", b"{\"errors\":[", b"\"just a string\"", b"[]"] {
             let e = ApiError::from_response(502, "Bad Gateway", body);
             assert_eq!(e.items[0].code, "invalid_response", "{body:?}");
         }

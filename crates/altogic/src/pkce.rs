@@ -39,19 +39,13 @@ impl LinkPurpose {
     /// Whether the request's link carries a token that signs in (`getAuthGrant`). A sign-up to a
     /// taken address mails the owner a sign-in link bound the same way.
     pub fn grants_session(self) -> bool {
-        matches!(
-            self,
-            LinkPurpose::SignUp | LinkPurpose::Resend | LinkPurpose::MagicLink
-        )
+        matches!(self, LinkPurpose::SignUp | LinkPurpose::Resend | LinkPurpose::MagicLink)
     }
 
     /// Whether the request's link may carry a reset-pwd token (a contested sign-up is confirmed
     /// with a "choose your password" link bound to the sign-up).
     pub fn resets_password(self) -> bool {
-        matches!(
-            self,
-            LinkPurpose::ResetPwd | LinkPurpose::SignUp | LinkPurpose::Resend
-        )
+        matches!(self, LinkPurpose::ResetPwd | LinkPurpose::SignUp | LinkPurpose::Resend)
     }
 }
 
@@ -71,12 +65,7 @@ impl LinkRequest {
     pub(crate) fn new(purpose: LinkPurpose, email: &str) -> LinkRequest {
         let mut bytes = [0u8; 32];
         OsRng.fill_bytes(&mut bytes);
-        LinkRequest {
-            purpose,
-            email: email.trim().to_string(),
-            verifier: URL_SAFE_NO_PAD.encode(bytes),
-            created_at: unix_now(),
-        }
+        LinkRequest { purpose, email: email.trim().to_string(), verifier: URL_SAFE_NO_PAD.encode(bytes), created_at: unix_now() }
     }
 
     /// base64url(SHA-256(verifier)): what the server keeps.
@@ -95,18 +84,13 @@ impl LinkRequest {
 }
 
 pub(crate) fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 /// The stored list, without expired entries, newest first.
 pub(crate) fn parse_requests(stored: Option<String>) -> Vec<LinkRequest> {
     let now = unix_now();
-    let mut list: Vec<LinkRequest> = stored
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or_default();
+    let mut list: Vec<LinkRequest> = stored.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
     list.retain(|r| r.created_at + KEEP_SECS > now);
     list.sort_by(|a, b| b.created_at.cmp(&a.created_at));
     list.truncate(KEEP_AT_MOST);
@@ -126,14 +110,8 @@ mod tests {
         assert_eq!(a.challenge().len(), 43);
         assert!(a.is_for("a@example.COM"));
         // RFC 7636 appendix B.
-        let rfc = LinkRequest {
-            verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into(),
-            ..a
-        };
-        assert_eq!(
-            rfc.challenge(),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-        );
+        let rfc = LinkRequest { verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into(), ..a };
+        assert_eq!(rfc.challenge(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
     }
 
     #[test]
@@ -143,9 +121,7 @@ mod tests {
         let mut newer = LinkRequest::new(LinkPurpose::SignUp, "y@example.com");
         newer.created_at += 5;
         let fresh = LinkRequest::new(LinkPurpose::MagicLink, "z@example.com");
-        let list = parse_requests(Some(
-            serde_json::to_string(&vec![old, fresh.clone(), newer.clone()]).unwrap(),
-        ));
+        let list = parse_requests(Some(serde_json::to_string(&vec![old, fresh.clone(), newer.clone()]).unwrap()));
         assert_eq!(list, vec![newer, fresh]);
         assert!(parse_requests(Some("garbage".into())).is_empty());
     }

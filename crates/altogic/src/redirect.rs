@@ -51,10 +51,7 @@ impl RedirectAction {
 
     /// Actions whose access token is traded for a session with `getAuthGrant`.
     pub fn grants_session(&self) -> bool {
-        matches!(
-            self,
-            Self::EmailConfirm | Self::MagicLink | Self::OauthSignin | Self::OauthSignup
-        )
+        matches!(self, Self::EmailConfirm | Self::MagicLink | Self::OauthSignin | Self::OauthSignup)
     }
 }
 
@@ -81,31 +78,15 @@ pub enum RedirectParseError {
 impl RedirectParams {
     /// Parses a redirect URL. Parameters may be in the query or the fragment, as altogic-js accepts.
     pub fn parse(url: &str) -> Result<Self, RedirectParseError> {
-        let parsed =
-            Url::parse(url.trim()).map_err(|e| RedirectParseError::InvalidUrl(e.to_string()))?;
+        let parsed = Url::parse(url.trim()).map_err(|e| RedirectParseError::InvalidUrl(e.to_string()))?;
         let mut pairs: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
         if let Some(fragment) = parsed.fragment() {
             pairs.extend(url::form_urlencoded::parse(fragment.as_bytes()).into_owned());
         }
-        let get = |key: &str| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.clone())
-                .filter(|v| !v.is_empty())
-        };
-        let action =
-            RedirectAction::parse(&get("action").ok_or(RedirectParseError::MissingAction)?);
-        let status = get("status")
-            .and_then(|s| s.parse().ok())
-            .ok_or(RedirectParseError::InvalidStatus)?;
-        Ok(RedirectParams {
-            action,
-            status,
-            access_token: get("access_token"),
-            error: get("error"),
-            code: get("code"),
-        })
+        let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
+        let action = RedirectAction::parse(&get("action").ok_or(RedirectParseError::MissingAction)?);
+        let status = get("status").and_then(|s| s.parse().ok()).ok_or(RedirectParseError::InvalidStatus)?;
+        Ok(RedirectParams { action, status, access_token: get("access_token"), error: get("error"), code: get("code") })
     }
 
     pub fn is_success(&self) -> bool {
@@ -119,10 +100,7 @@ mod tests {
 
     #[test]
     fn parses_success_and_error_links() {
-        let ok = RedirectParams::parse(
-            "altogic-auth://auth-redirect?action=email-confirm&status=200&access_token=abc",
-        )
-        .unwrap();
+        let ok = RedirectParams::parse("altogic-auth://auth-redirect?action=email-confirm&status=200&access_token=abc").unwrap();
         assert_eq!(ok.action, RedirectAction::EmailConfirm);
         assert!(ok.is_success() && ok.action.grants_session());
         assert_eq!(ok.access_token.as_deref(), Some("abc"));
@@ -132,39 +110,23 @@ mod tests {
         )
         .unwrap();
         assert!(!err.is_success());
-        assert_eq!(
-            err.error.as_deref(),
-            Some("Invalid or expired access token")
-        );
+        assert_eq!(err.error.as_deref(), Some("Invalid or expired access token"));
         assert_eq!(err.code.as_deref(), Some("invalid_access_token"));
     }
 
     #[test]
     fn reads_the_fragment_and_unknown_actions() {
-        let p = RedirectParams::parse(
-            "https://app.example/r#action=reset-pwd&status=200&access_token=t",
-        )
-        .unwrap();
-        assert_eq!(
-            (p.action, p.access_token.as_deref()),
-            (RedirectAction::ResetPwd, Some("t"))
-        );
-        let q =
-            RedirectParams::parse("altogic-auth://auth-redirect?action=future&status=200").unwrap();
+        let p = RedirectParams::parse("https://app.example/r#action=reset-pwd&status=200&access_token=t").unwrap();
+        assert_eq!((p.action, p.access_token.as_deref()), (RedirectAction::ResetPwd, Some("t")));
+        let q = RedirectParams::parse("altogic-auth://auth-redirect?action=future&status=200").unwrap();
         assert_eq!(q.action.as_str(), "future");
         assert!(!q.action.grants_session());
     }
 
     #[test]
     fn rejects_malformed_links() {
-        assert!(matches!(
-            RedirectParams::parse("not a url"),
-            Err(RedirectParseError::InvalidUrl(_))
-        ));
-        assert_eq!(
-            RedirectParams::parse("altogic-auth://auth-redirect?status=200"),
-            Err(RedirectParseError::MissingAction)
-        );
+        assert!(matches!(RedirectParams::parse("not a url"), Err(RedirectParseError::InvalidUrl(_))));
+        assert_eq!(RedirectParams::parse("altogic-auth://auth-redirect?status=200"), Err(RedirectParseError::MissingAction));
         assert_eq!(
             RedirectParams::parse("altogic-auth://auth-redirect?action=magic-link&status=x"),
             Err(RedirectParseError::InvalidStatus)

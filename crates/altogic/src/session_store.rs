@@ -20,22 +20,12 @@ pub struct MemoryStore {
 
 impl SessionStore for MemoryStore {
     fn get_item(&self, key: &str) -> Option<String> {
-        self.items
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(key)
-            .cloned()
+        self.items.lock().unwrap_or_else(|e| e.into_inner()).get(key).cloned()
     }
     fn set_item(&self, key: &str, value: &str) {
-        self.items
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key.into(), value.into());
+        self.items.lock().unwrap_or_else(|e| e.into_inner()).insert(key.into(), value.into());
     }
     fn remove_item(&self, key: &str) {
-        self.items
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(key);
+        self.items.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
     }
 }

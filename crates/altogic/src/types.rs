@@ -66,12 +66,7 @@ impl UaPart {
         UaPart::new("Other", "0", "0", "0")
     }
     pub fn new(family: &str, major: &str, minor: &str, patch: &str) -> Self {
-        UaPart {
-            family: family.into(),
-            major: major.into(),
-            minor: minor.into(),
-            patch: patch.into(),
-        }
+        UaPart { family: family.into(), major: major.into(), minor: minor.into(), patch: patch.into() }
     }
 }
 
@@ -211,21 +206,13 @@ fn default_content_type() -> String {
 
 impl Default for UploadOptions {
     fn default() -> Self {
-        UploadOptions {
-            content_type: default_content_type(),
-            is_public: None,
-            create_bucket: false,
-            tags: None,
-        }
+        UploadOptions { content_type: default_content_type(), is_public: None, create_bucket: false, tags: None }
     }
 }
 
 impl UploadOptions {
     pub fn with_content_type(content_type: impl Into<String>) -> Self {
-        UploadOptions {
-            content_type: content_type.into(),
-            ..Default::default()
-        }
+        UploadOptions { content_type: content_type.into(), ..Default::default() }
     }
 }
 

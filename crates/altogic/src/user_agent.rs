@@ -18,11 +18,7 @@ pub fn os_family() -> &'static str {
 /// answer "localhost"); quotes and control characters are removed so the header stays parseable.
 pub fn device_name() -> String {
     let host = gethostname::gethostname().to_string_lossy().into_owned();
-    let clean: String = host
-        .chars()
-        .filter(|c| !c.is_control() && *c != '"' && *c != '\\')
-        .take(64)
-        .collect();
+    let clean: String = host.chars().filter(|c| !c.is_control() && *c != '"' && *c != '\\').take(64).collect();
     if clean.is_empty() || clean == "localhost" {
         match std::env::consts::OS {
             "android" => "Android device".into(),
@@ -35,15 +31,8 @@ pub fn device_name() -> String {
 }
 
 pub fn build(app_name: &str, app_version: &str, device: &str) -> String {
-    let device: String = device
-        .chars()
-        .filter(|c| !c.is_control() && *c != '"' && *c != '\\')
-        .collect();
-    format!(
-        "{app_name}/{app_version} ({}; {}; Device \"{device}\")",
-        os_family(),
-        std::env::consts::ARCH
-    )
+    let device: String = device.chars().filter(|c| !c.is_control() && *c != '"' && *c != '\\').collect();
+    format!("{app_name}/{app_version} ({}; {}; Device \"{device}\")", os_family(), std::env::consts::ARCH)
 }
 
 /// The default: this crate's name and version on this machine.

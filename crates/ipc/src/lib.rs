@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+
 pub mod commands;
 pub use commands::{Command, ALL as ALL_COMMANDS};
 
@@ -45,22 +46,13 @@ pub mod avatar {
 
     pub fn check(mime: &str, size: usize) -> Result<(), UiError> {
         if !TYPES.contains(&mime) {
-            return Err(UiError::new(
-                codes::UNSUPPORTED_MEDIA_TYPE,
-                "Please choose a PNG, JPEG, GIF or WebP picture.",
-            ));
+            return Err(UiError::new(codes::UNSUPPORTED_MEDIA_TYPE, "Please choose a PNG, JPEG, GIF or WebP picture."));
         }
         if size == 0 {
-            return Err(UiError::new(
-                codes::VALIDATION_ERROR,
-                "That picture is empty.",
-            ));
+            return Err(UiError::new(codes::VALIDATION_ERROR, "That picture is empty."));
         }
         if size > MAX_BYTES {
-            return Err(UiError::new(
-                codes::REQUEST_BODY_SIZE_TOO_LARGE,
-                "That picture is too large (at most 5 MB).",
-            ));
+            return Err(UiError::new(codes::REQUEST_BODY_SIZE_TOO_LARGE, "That picture is too large (at most 5 MB)."));
         }
         Ok(())
     }
@@ -87,12 +79,7 @@ pub struct UserView {
 
 impl From<altogic::User> for UserView {
     fn from(u: altogic::User) -> Self {
-        UserView {
-            id: u.id,
-            email: u.email,
-            name: u.name,
-            profile_picture: u.profile_picture,
-        }
+        UserView { id: u.id, email: u.email, name: u.name, profile_picture: u.profile_picture }
     }
 }
 
@@ -136,12 +123,8 @@ pub use altogic::redirect::{NOT_REQUESTED_HERE, NOT_REQUESTED_HERE_MESSAGE};
 /// The app's own words for a link's error code (unknown codes get a generic message).
 pub fn link_error_message(code: Option<&str>) -> &'static str {
     match code {
-        Some("invalid_access_token" | "missing_access_token") => {
-            "This link has expired or has already been used. Please request a new one."
-        }
-        Some("email_already_exists" | "email_not_unique") => {
-            "That e-mail address already belongs to another account."
-        }
+        Some("invalid_access_token" | "missing_access_token") => "This link has expired or has already been used. Please request a new one.",
+        Some("email_already_exists" | "email_not_unique") => "That e-mail address already belongs to another account.",
         Some("invalid_code_verifier" | NOT_REQUESTED_HERE) => NOT_REQUESTED_HERE_MESSAGE,
         _ => "This link could not be used. Please request a new one.",
     }
@@ -178,10 +161,7 @@ pub struct UiError {
 
 impl UiError {
     pub fn new(code: &str, message: impl Into<String>) -> Self {
-        UiError {
-            code: code.into(),
-            messages: vec![message.into()],
-        }
+        UiError { code: code.into(), messages: vec![message.into()] }
     }
 }
 
@@ -200,20 +180,9 @@ mod tests {
     #[test]
     fn avatar_rules_say_what_is_wrong() {
         assert!(avatar::check("image/png", 1).is_ok());
-        assert_eq!(
-            avatar::check("image/svg+xml", 1).unwrap_err().code,
-            codes::UNSUPPORTED_MEDIA_TYPE
-        );
-        assert_eq!(
-            avatar::check("image/png", 0).unwrap_err().code,
-            codes::VALIDATION_ERROR
-        );
-        assert_eq!(
-            avatar::check("image/png", avatar::MAX_BYTES + 1)
-                .unwrap_err()
-                .code,
-            codes::REQUEST_BODY_SIZE_TOO_LARGE
-        );
+        assert_eq!(avatar::check("image/svg+xml", 1).unwrap_err().code, codes::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(avatar::check("image/png", 0).unwrap_err().code, codes::VALIDATION_ERROR);
+        assert_eq!(avatar::check("image/png", avatar::MAX_BYTES + 1).unwrap_err().code, codes::REQUEST_BODY_SIZE_TOO_LARGE);
     }
 
     #[test]

@@ -3,13 +3,11 @@
 
 use std::sync::Arc;
 
-use altogic_auth_ipc::commands::ARGS_KEY;
 use altogic_auth_ipc::commands::*;
+use altogic_auth_ipc::commands::ARGS_KEY;
 use altogic_auth_ipc::{codes, UiError, ALL_COMMANDS};
 use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{
-    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
-};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 
 use crate::backend::Backend;
@@ -33,39 +31,14 @@ fn harness() -> Harness {
     config.email_verification = false;
     config.auth_rate_limit = 0;
     let server = tauri::async_runtime::block_on(altogic_local::start(config)).unwrap();
-    let backend = Backend {
-        env_url: server.url.clone(),
-        client_key: server.client_key.clone(),
-        embedded: None,
-    };
-    let ctx = AppCtx::new(
-        backend,
-        Arc::new(altogic::MemoryStore::default()),
-        Arc::new(|| {}),
-    )
-    .unwrap();
-    let app = mock_builder()
-        .manage(ctx)
-        .manage(PendingRedirect::default())
-        .invoke_handler(super::handlers())
-        .build(mock_context(noop_assets()))
-        .unwrap();
-    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    Harness {
-        webview,
-        _app: app,
-        _server: server,
-        _dir: dir,
-    }
+    let backend = Backend { env_url: server.url.clone(), client_key: server.client_key.clone(), embedded: None };
+    let ctx = AppCtx::new(backend, Arc::new(altogic::MemoryStore::default()), Arc::new(|| {})).unwrap();
+    let app = mock_builder().manage(ctx).manage(PendingRedirect::default()).invoke_handler(super::handlers()).build(mock_context(noop_assets())).unwrap();
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    Harness { webview, _app: app, _server: server, _dir: dir }
 }
 
-fn invoke(
-    h: &Harness,
-    cmd: &str,
-    body: serde_json::Value,
-) -> Result<serde_json::Value, serde_json::Value> {
+fn invoke(h: &Harness, cmd: &str, body: serde_json::Value) -> Result<serde_json::Value, serde_json::Value> {
     let request = InvokeRequest {
         cmd: cmd.into(),
         callback: CallbackFn(0),
@@ -81,10 +54,8 @@ fn invoke(
 /// What the UI's `ctx.call::<C>(args)` does.
 fn call<C: Command>(h: &Harness, args: C::Args) -> Result<C::Output, UiError> {
     match invoke(h, C::NAME, serde_json::json!({ ARGS_KEY: args })) {
-        Ok(v) => Ok(serde_json::from_value(v)
-            .unwrap_or_else(|e| panic!("{} answered what the UI cannot read: {e}", C::NAME))),
-        Err(v) => Err(serde_json::from_value(v.clone())
-            .unwrap_or_else(|e| panic!("{} failed with a non-UiError {v}: {e}", C::NAME))),
+        Ok(v) => Ok(serde_json::from_value(v).unwrap_or_else(|e| panic!("{} answered what the UI cannot read: {e}", C::NAME))),
+        Err(v) => Err(serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{} failed with a non-UiError {v}: {e}", C::NAME))),
     }
 }
 
@@ -93,13 +64,8 @@ fn every_declared_command_is_registered_and_takes_its_args() {
     let h = harness();
     for name in ALL_COMMANDS {
         // Without `args` the handler is found but refuses the call (it never runs: leave_app stays).
-        let err = invoke(&h, name, serde_json::json!({}))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            !err.contains("not found"),
-            "{name} is not registered: {err}"
-        );
+        let err = invoke(&h, name, serde_json::json!({})).unwrap_err().to_string();
+        assert!(!err.contains("not found"), "{name} is not registered: {err}");
         assert!(err.contains(ARGS_KEY), "{name} takes `{ARGS_KEY}`: {err}");
     }
 }
@@ -108,95 +74,29 @@ fn every_declared_command_is_registered_and_takes_its_args() {
 fn a_session_through_the_ipc() {
     let h = harness();
     let email = format!("ipc{}@example.com", std::process::id());
-    let out = call::<SignUp>(
-        &h,
-        SignUpArgs {
-            email: email.clone(),
-            name: "Ipc".into(),
-            password: PASSWORD.into(),
-        },
-    )
-    .unwrap();
+    let out = call::<SignUp>(&h, SignUpArgs { email: email.clone(), name: "Ipc".into(), password: PASSWORD.into() }).unwrap();
     assert!(out.signed_in);
-    assert_eq!(
-        call::<GetAppState>(&h, NoArgs {})
-            .unwrap()
-            .user
-            .and_then(|u| u.email)
-            .as_deref(),
-        Some(email.as_str())
-    );
+    assert_eq!(call::<GetAppState>(&h, NoArgs {}).unwrap().user.and_then(|u| u.email).as_deref(), Some(email.as_str()));
 
-    let wrong = call::<SignIn>(
-        &h,
-        SignInArgs {
-            email: email.clone(),
-            password: "not the password".into(),
-        },
-    )
-    .unwrap_err();
+    let wrong = call::<SignIn>(&h, SignInArgs { email: email.clone(), password: "not the password".into() }).unwrap_err();
     assert_eq!(wrong.code, "invalid_credentials", "{wrong:?}");
-    call::<SignIn>(
-        &h,
-        SignInArgs {
-            email: format!("  {email} "),
-            password: PASSWORD.into(),
-        },
-    )
-    .unwrap();
+    call::<SignIn>(&h, SignInArgs { email: format!("  {email} "), password: PASSWORD.into() }).unwrap();
 
-    let renamed = call::<UpdateName>(
-        &h,
-        NameArgs {
-            name: "  Grace  ".into(),
-        },
-    )
-    .unwrap();
+    let renamed = call::<UpdateName>(&h, NameArgs { name: "  Grace  ".into() }).unwrap();
     assert_eq!(renamed.name.as_deref(), Some("Grace"));
-    assert_eq!(
-        call::<UpdateName>(&h, NameArgs { name: " ".into() })
-            .unwrap_err()
-            .code,
-        codes::VALIDATION_ERROR
-    );
+    assert_eq!(call::<UpdateName>(&h, NameArgs { name: " ".into() }).unwrap_err().code, codes::VALIDATION_ERROR);
 
     let sessions = call::<ListSessions>(&h, NoArgs {}).unwrap();
     assert_eq!(sessions.iter().filter(|s| s.is_current).count(), 1);
     assert!(sessions.iter().all(|s| s.is_current || s.id != "current"));
-    assert_eq!(
-        call::<RevokeSession>(
-            &h,
-            SessionIdArgs {
-                id: "current".into()
-            }
-        )
-        .unwrap_err()
-        .code,
-        codes::VALIDATION_ERROR
-    );
+    assert_eq!(call::<RevokeSession>(&h, SessionIdArgs { id: "current".into() }).unwrap_err().code, codes::VALIDATION_ERROR);
 
-    let svg = AvatarArgs {
-        bytes: b"<svg/>".to_vec(),
-        mime_type: "image/svg+xml".into(),
-    };
-    assert_eq!(
-        call::<UploadAvatar>(&h, svg).unwrap_err().code,
-        codes::UNSUPPORTED_MEDIA_TYPE
-    );
-    assert_eq!(
-        call::<DevMailbox>(&h, NoArgs {}).unwrap_err().code,
-        codes::NOT_AVAILABLE,
-        "no built-in backend here"
-    );
-    assert_eq!(
-        call::<CompleteRedirect>(&h, NoArgs {}).unwrap_err().code,
-        codes::NO_REDIRECT
-    );
+    let svg = AvatarArgs { bytes: b"<svg/>".to_vec(), mime_type: "image/svg+xml".into() };
+    assert_eq!(call::<UploadAvatar>(&h, svg).unwrap_err().code, codes::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(call::<DevMailbox>(&h, NoArgs {}).unwrap_err().code, codes::NOT_AVAILABLE, "no built-in backend here");
+    assert_eq!(call::<CompleteRedirect>(&h, NoArgs {}).unwrap_err().code, codes::NO_REDIRECT);
 
     call::<SignOut>(&h, NoArgs {}).unwrap();
     assert!(call::<GetAppState>(&h, NoArgs {}).unwrap().user.is_none());
-    assert_eq!(
-        call::<ListSessions>(&h, NoArgs {}).unwrap_err().code,
-        codes::SESSION_INVALID
-    );
+    assert_eq!(call::<ListSessions>(&h, NoArgs {}).unwrap_err().code, codes::SESSION_INVALID);
 }

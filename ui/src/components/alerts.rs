@@ -2,10 +2,7 @@ use dioxus::prelude::*;
 
 /// Errors, one line each (`#errors` by default), announced by screen readers.
 #[component]
-pub fn Errors(
-    messages: Vec<String>,
-    #[props(default = "errors".to_string())] id: String,
-) -> Element {
+pub fn Errors(messages: Vec<String>, #[props(default = "errors".to_string())] id: String) -> Element {
     if messages.is_empty() {
         return rsx! {};
     }

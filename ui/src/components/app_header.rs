@@ -6,10 +6,7 @@ use crate::Route;
 /// The bar at the top of every screen but Home: Back (to the previous screen, or Home when there
 /// is none), the app's name, and the screen's own actions on the right.
 #[component]
-pub fn AppHeader(
-    #[props(default = true)] back: bool,
-    #[props(default)] children: Element,
-) -> Element {
+pub fn AppHeader(#[props(default = true)] back: bool, #[props(default)] children: Element) -> Element {
     let nav = navigator();
     let go_back = move |_| {
         if nav.can_go_back() {

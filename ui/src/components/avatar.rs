@@ -12,19 +12,10 @@ use crate::{bridge, logic};
 pub fn Avatar(user: UserView) -> Element {
     let ctx = use_app();
     let upload = use_action();
-    let name = user
-        .name
-        .clone()
-        .filter(|n| !n.trim().is_empty())
-        .or(user.email.clone())
-        .unwrap_or_default();
+    let name = user.name.clone().filter(|n| !n.trim().is_empty()).or(user.email.clone()).unwrap_or_default();
     let broken = use_signal(|| None::<String>);
     // A picture the built-in backend stored in an earlier run names that run's address.
-    let picture = user
-        .profile_picture
-        .as_deref()
-        .filter(|p| !p.is_empty())
-        .map(|p| logic::on_backend(p, &ctx.env_url.read(), ctx.embedded.cloned()));
+    let picture = user.profile_picture.as_deref().filter(|p| !p.is_empty()).map(|p| logic::on_backend(p, &ctx.env_url.read(), ctx.embedded.cloned()));
     let picture = picture.filter(|p| broken().as_deref() != Some(p.as_str()));
 
     let change = move |_: FormEvent| {
@@ -33,13 +24,7 @@ pub fn Avatar(user: UserView) -> Element {
         }
         spawn(async move {
             match bridge::read_avatar("avatar-input").await {
-                Ok(Some(file)) => upload.run::<UploadAvatar>(
-                    AvatarArgs {
-                        bytes: file.bytes,
-                        mime_type: file.mime,
-                    },
-                    move |u| ctx.set_user(u),
-                ),
+                Ok(Some(file)) => upload.run::<UploadAvatar>(AvatarArgs { bytes: file.bytes, mime_type: file.mime }, move |u| ctx.set_user(u)),
                 Ok(None) => {}
                 Err(m) => upload.fail(vec![m]),
             }
@@ -72,12 +57,7 @@ pub fn Avatar(user: UserView) -> Element {
 /// The uploaded picture, or the initials on `color` (the user id's: a new name keeps it) when
 /// there is none or it does not load.
 #[component]
-fn Picture(
-    src: Option<String>,
-    name: String,
-    color: String,
-    broken: Signal<Option<String>>,
-) -> Element {
+fn Picture(src: Option<String>, name: String, color: String, broken: Signal<Option<String>>) -> Element {
     let Some(src) = src else {
         let initials = logic::initials(&name);
         return rsx! {

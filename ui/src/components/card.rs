@@ -2,11 +2,7 @@ use dioxus::prelude::*;
 
 /// A card holding one screen's form.
 #[component]
-pub fn Card(
-    title: String,
-    children: Element,
-    #[props(default)] subtitle: Option<String>,
-) -> Element {
+pub fn Card(title: String, children: Element, #[props(default)] subtitle: Option<String>) -> Element {
     rsx! {
         section { class: "card",
             h1 { class: "card-title", "{title}" }

@@ -18,19 +18,13 @@ pub fn CodeEntry(email: String) -> Element {
         let Some(c) = logic::normalize_code(&code.peek()) else {
             return verify.fail(vec!["Enter the 6-digit code from the e-mail.".into()]);
         };
-        verify.run::<VerifyCode>(
-            VerifyCodeArgs {
-                email: email.clone(),
-                code: c,
-            },
-            move |view| {
-                if view.status == 200 && view.error_code.is_none() {
-                    ctx.redirect_arrived(Some(view));
-                } else {
-                    verify.fail(vec![link_error_message(view.error_code.as_deref()).into()]);
-                }
-            },
-        );
+        verify.run::<VerifyCode>(VerifyCodeArgs { email: email.clone(), code: c }, move |view| {
+            if view.status == 200 && view.error_code.is_none() {
+                ctx.redirect_arrived(Some(view));
+            } else {
+                verify.fail(vec![link_error_message(view.error_code.as_deref()).into()]);
+            }
+        });
     };
     rsx! {
         form { class: "code-form", onsubmit: submit, novalidate: true,

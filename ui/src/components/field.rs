@@ -18,8 +18,7 @@ pub fn Field(
     #[props(default)] maxlength: Option<String>,
     /// The label of the phone keyboard's Enter key: "next" moves on, the last field says what
     /// submitting does ("go", "send", "done").
-    #[props(default = "next".to_string())]
-    enterkeyhint: String,
+    #[props(default = "next".to_string())] enterkeyhint: String,
     #[props(default)] hint: Option<String>,
 ) -> Element {
     let mut shown = use_signal(|| false);
@@ -27,17 +26,9 @@ pub fn Field(
     // Phone keyboards with @ and . for addresses.
     let inputmode = inputmode.or_else(|| (kind == "email").then(|| "email".to_string()));
     let secret = kind == "password";
-    let kind = if secret && shown() {
-        "text".to_string()
-    } else {
-        kind
-    };
+    let kind = if secret && shown() { "text".to_string() } else { kind };
     let hint_id = format!("{id}-hint");
-    let described_by = if hint.is_some() {
-        hint_id.clone()
-    } else {
-        String::new()
-    };
+    let described_by = if hint.is_some() { hint_id.clone() } else { String::new() };
     rsx! {
         div { class: "field",
             label { r#for: "{id}", class: if hidden_label { "visually-hidden" } else { "field-label" }, "{label}" }

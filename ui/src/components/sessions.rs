@@ -1,6 +1,4 @@
-use altogic_auth_ipc::commands::{
-    ListSessions, NoArgs, RevokeSession, SessionIdArgs, SignOutOthers,
-};
+use altogic_auth_ipc::commands::{ListSessions, NoArgs, RevokeSession, SessionIdArgs, SignOutOthers};
 use altogic_auth_ipc::SessionView;
 use dioxus::prelude::*;
 
@@ -68,12 +66,7 @@ pub fn Sessions() -> Element {
 
 /// One session: this device's is marked; any other can be signed out.
 #[component]
-fn SessionRow(
-    session: SessionView,
-    busy: bool,
-    disabled: bool,
-    onrevoke: EventHandler<String>,
-) -> Element {
+fn SessionRow(session: SessionView, busy: bool, disabled: bool, onrevoke: EventHandler<String>) -> Element {
     let s = session;
     let detail = logic::session_detail(&s.os, &s.app);
     rsx! {

@@ -1,13 +1,10 @@
 //! Where a mail link lands (deep link, dev mailbox or typed code): it signs in, asks for a new
 //! password, confirms a change of address, or says why the link cannot be used.
 
-use altogic_auth_ipc::commands::{
-    CompleteRedirect, CompleteReset, DiscardRedirect, GetPendingRedirect, NewPasswordArgs, NoArgs,
-    RefreshUser,
-};
+use altogic_auth_ipc::commands::{CompleteRedirect, CompleteReset, DiscardRedirect, GetPendingRedirect, NewPasswordArgs, NoArgs, RefreshUser};
 use altogic_auth_ipc::{link_error_message, RedirectView, NOT_REQUESTED_HERE_MESSAGE};
-use dioxus::core::Task;
 use dioxus::prelude::*;
+use dioxus::core::Task;
 use dioxus::router::Navigator;
 
 use crate::components::{Card, Errors, Field, SubmitButton, Success};
@@ -41,15 +38,11 @@ pub fn AuthRedirect() -> Element {
     // One decision at a time: a newer link cancels the decision about the one before.
     let mut deciding = use_signal(|| None::<Task>);
     use_effect(move || {
-        let Some(found) = pending.read().clone() else {
-            return phase.set(Phase::Loading);
-        };
+        let Some(found) = pending.read().clone() else { return phase.set(Phase::Loading) };
         if let Some(earlier) = deciding.peek().as_ref() {
             earlier.cancel();
         }
-        deciding.set(Some(spawn(async move {
-            phase.set(decide(ctx, nav, found).await)
-        })));
+        deciding.set(Some(spawn(async move { phase.set(decide(ctx, nav, found).await) })));
     });
     let switch = move |()| {
         phase.set(Phase::Loading);
@@ -65,30 +58,16 @@ pub fn AuthRedirect() -> Element {
     let signed_in = ctx.user.read().is_some();
     match phase() {
         Phase::Loading => rsx! { Waiting {} },
-        Phase::Failed(m) => {
-            rsx! { Outcome { title: "This link didn't work", errors: m, signed_in, guest_label: "Back to Login" } }
-        }
-        Phase::ResetForm => {
-            rsx! { NewPasswordForm { ondone: move |()| phase.set(Phase::ResetDone) } }
-        }
-        Phase::ResetDone => {
-            rsx! { Outcome { title: "Password changed", message: "Your password has been changed.", signed_in, guest_label: "Login" } }
-        }
-        Phase::EmailChanged => {
-            rsx! { Outcome { title: "E-mail changed", message: "Your e-mail address has been changed.", signed_in, guest_label: "Login" } }
-        }
-        Phase::ConfirmSwitch(other) => {
-            rsx! { ConfirmSwitch { other, onswitch: switch, onkeep: keep } }
-        }
+        Phase::Failed(m) => rsx! { Outcome { title: "This link didn't work", errors: m, signed_in, guest_label: "Back to Login" } },
+        Phase::ResetForm => rsx! { NewPasswordForm { ondone: move |()| phase.set(Phase::ResetDone) } },
+        Phase::ResetDone => rsx! { Outcome { title: "Password changed", message: "Your password has been changed.", signed_in, guest_label: "Login" } },
+        Phase::EmailChanged => rsx! { Outcome { title: "E-mail changed", message: "Your e-mail address has been changed.", signed_in, guest_label: "Login" } },
+        Phase::ConfirmSwitch(other) => rsx! { ConfirmSwitch { other, onswitch: switch, onkeep: keep } },
     }
 }
 
 /// What to do with the pending link.
-async fn decide(
-    ctx: AppCtx,
-    nav: Navigator,
-    found: Result<Option<RedirectView>, Vec<String>>,
-) -> Phase {
+async fn decide(ctx: AppCtx, nav: Navigator, found: Result<Option<RedirectView>, Vec<String>>) -> Phase {
     let view = match found {
         Ok(view) => view,
         Err(m) => return Phase::Failed(m),
@@ -98,19 +77,13 @@ async fn decide(
             nav.replace(Route::Profile {});
             return Phase::Loading;
         }
-        return Phase::Failed(vec![
-            "This link has already been used or has expired.".into()
-        ]);
+        return Phase::Failed(vec!["This link has already been used or has expired.".into()]);
     };
     // A link that cannot be used is dropped, so it does not come back at the next start; its own
     // text is never shown (anyone can craft a link).
     if v.status != 200 || !v.requested_here {
         let _ = ctx.call::<DiscardRedirect>(NoArgs {}).await;
-        let message = if v.status != 200 {
-            link_error_message(v.error_code.as_deref())
-        } else {
-            NOT_REQUESTED_HERE_MESSAGE
-        };
+        let message = if v.status != 200 { link_error_message(v.error_code.as_deref()) } else { NOT_REQUESTED_HERE_MESSAGE };
         return Phase::Failed(vec![message.into()]);
     }
     match v.action.as_str() {
@@ -157,13 +130,7 @@ fn Waiting() -> Element {
 
 /// A result, and the way on: the profile when signed in, else Login.
 #[component]
-fn Outcome(
-    title: &'static str,
-    #[props(default)] message: String,
-    #[props(default)] errors: Vec<String>,
-    signed_in: bool,
-    guest_label: &'static str,
-) -> Element {
+fn Outcome(title: &'static str, #[props(default)] message: String, #[props(default)] errors: Vec<String>, signed_in: bool, guest_label: &'static str) -> Element {
     rsx! {
         div { class: "center-screen",
             Card { title,
@@ -187,15 +154,10 @@ fn NewPasswordForm(ondone: EventHandler<()>) -> Element {
     let reset = use_action();
     let submit = move |e: FormEvent| {
         e.prevent_default();
-        reset.run::<CompleteReset>(
-            NewPasswordArgs {
-                new_password: new_password.peek().clone(),
-            },
-            move |()| {
-                new_password.set(String::new());
-                ondone.call(());
-            },
-        );
+        reset.run::<CompleteReset>(NewPasswordArgs { new_password: new_password.peek().clone() }, move |()| {
+            new_password.set(String::new());
+            ondone.call(());
+        });
     };
     rsx! {
         div { class: "center-screen",

@@ -15,10 +15,7 @@ pub fn Login() -> Element {
     let sign_in = use_action();
     let submit = move |e: FormEvent| {
         e.prevent_default();
-        let args = SignInArgs {
-            email: email.peek().trim().to_string(),
-            password: password.peek().clone(),
-        };
+        let args = SignInArgs { email: email.peek().trim().to_string(), password: password.peek().clone() };
         sign_in.run::<SignIn>(args, move |user| {
             email.set(String::new());
             password.set(String::new());

@@ -11,11 +11,7 @@ use crate::{bridge, logic, Route};
 #[component]
 pub fn Mailbox() -> Element {
     let ctx = use_app();
-    let mut mails = use_resource(move || async move {
-        ctx.call::<DevMailbox>(NoArgs {})
-            .await
-            .map(logic::sort_mails)
-    });
+    let mut mails = use_resource(move || async move { ctx.call::<DevMailbox>(NoArgs {}).await.map(logic::sort_mails) });
     let open = use_action();
     let mut opening = use_signal(|| None::<String>);
     let open_link = move |(id, link): (String, String)| {
@@ -69,12 +65,7 @@ pub fn Mailbox() -> Element {
 }
 
 #[component]
-fn MailRow(
-    mail: MailView,
-    opening: bool,
-    disabled: bool,
-    onopen: EventHandler<(String, String)>,
-) -> Element {
+fn MailRow(mail: MailView, opening: bool, disabled: bool, onopen: EventHandler<(String, String)>) -> Element {
     let m = mail;
     rsx! {
         li { class: "list-item mail",

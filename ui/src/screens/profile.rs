@@ -1,15 +1,10 @@
 //! The signed-in screen: avatar, name, sessions, password, e-mail, logout.
 
-use altogic_auth_ipc::commands::{
-    ChangeEmail, ChangeEmailArgs, ChangePassword, ChangePasswordArgs, NameArgs, NoArgs, SignOut,
-    UpdateName,
-};
+use altogic_auth_ipc::commands::{ChangeEmail, ChangeEmailArgs, ChangePassword, ChangePasswordArgs, NameArgs, NoArgs, SignOut, UpdateName};
 use altogic_auth_ipc::UserView;
 use dioxus::prelude::*;
 
-use crate::components::{
-    AppHeader, Avatar, BusyButton, Errors, Field, MailNote, Sessions, SubmitButton, Success,
-};
+use crate::components::{AppHeader, Avatar, BusyButton, Errors, Field, MailNote, Sessions, SubmitButton, Success};
 use crate::context::use_app;
 use crate::hooks::use_action;
 use crate::{bridge, Route};
@@ -143,10 +138,7 @@ fn PasswordForm() -> Element {
     let submit = move |e: FormEvent| {
         e.prevent_default();
         done.set(String::new());
-        let args = ChangePasswordArgs {
-            old_password: old.peek().clone(),
-            new_password: new.peek().clone(),
-        };
+        let args = ChangePasswordArgs { old_password: old.peek().clone(), new_password: new.peek().clone() };
         change.run::<ChangePassword>(args, move |()| {
             old.set(String::new());
             new.set(String::new());
@@ -172,20 +164,13 @@ fn EmailForm(user: UserView) -> Element {
         e.prevent_default();
         done.set(String::new());
         let old_email = user.email.clone();
-        let args = ChangeEmailArgs {
-            password: password.peek().clone(),
-            new_email: new_email.peek().trim().to_string(),
-        };
+        let args = ChangeEmailArgs { password: password.peek().clone(), new_email: new_email.peek().trim().to_string() };
         change.run::<ChangeEmail>(args, move |u| {
             let unchanged = u.email == old_email;
             password.set(String::new());
             new_email.set(String::new());
             ctx.set_user(u);
-            done.set(if unchanged {
-                "Check your new inbox to confirm the change.".into()
-            } else {
-                "Your e-mail address has been changed.".into()
-            });
+            done.set(if unchanged { "Check your new inbox to confirm the change.".into() } else { "Your e-mail address has been changed.".into() });
         });
     };
     rsx! {
@@ -201,16 +186,7 @@ fn EmailForm(user: UserView) -> Element {
 
 /// A panel of the profile holding one form: `#ID-success`, `#ID-errors`, `#change-ID-button`.
 #[component]
-fn PanelForm(
-    id: &'static str,
-    title: &'static str,
-    done: String,
-    errors: Vec<String>,
-    busy: bool,
-    button_label: &'static str,
-    onsubmit: EventHandler<FormEvent>,
-    children: Element,
-) -> Element {
+fn PanelForm(id: &'static str, title: &'static str, done: String, errors: Vec<String>, busy: bool, button_label: &'static str, onsubmit: EventHandler<FormEvent>, children: Element) -> Element {
     rsx! {
         section { class: "panel", "aria-labelledby": "{id}-title",
             h2 { id: "{id}-title", class: "panel-title", "{title}" }

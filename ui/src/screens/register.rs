@@ -1,9 +1,7 @@
 use altogic_auth_ipc::commands::{EmailArgs, ResendVerification, SignUp, SignUpArgs};
 use dioxus::prelude::*;
 
-use crate::components::{
-    BusyButton, Card, CodeEntry, Errors, Field, MailNote, SubmitButton, Success,
-};
+use crate::components::{BusyButton, Card, CodeEntry, Errors, Field, MailNote, SubmitButton, Success};
 use crate::context::use_app;
 use crate::hooks::use_action;
 use crate::Route;
@@ -22,11 +20,7 @@ pub fn Register() -> Element {
     let submit = move |e: FormEvent| {
         e.prevent_default();
         let addr = email.peek().trim().to_string();
-        let args = SignUpArgs {
-            email: addr.clone(),
-            name: name.peek().trim().to_string(),
-            password: password.peek().clone(),
-        };
+        let args = SignUpArgs { email: addr.clone(), name: name.peek().trim().to_string(), password: password.peek().clone() };
         sign_up.run::<SignUp>(args, move |out| {
             email.set(String::new());
             name.set(String::new());
@@ -75,12 +69,7 @@ fn CheckInbox(email: String) -> Element {
         let email = email.clone();
         move |()| {
             sent.set(String::new());
-            resend.run::<ResendVerification>(
-                EmailArgs {
-                    email: email.clone(),
-                },
-                move |()| sent.set("Email sent! Check your inbox.".into()),
-            );
+            resend.run::<ResendVerification>(EmailArgs { email: email.clone() }, move |()| sent.set("Email sent! Check your inbox.".into()));
         }
     };
     rsx! {

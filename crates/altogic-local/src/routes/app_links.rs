@@ -15,10 +15,7 @@ use crate::AppState;
 /// `/.well-known/assetlinks.json`: the package and signing certificates allowed to open our links.
 pub async fn assetlinks(State(state): State<AppState>) -> AppResult<Response> {
     let Some(package) = &state.config.android_package else {
-        return Err(AppError::not_found(
-            codes::RESOURCE_NOT_FOUND,
-            "No Android app is associated with this server (--android-package).",
-        ));
+        return Err(AppError::not_found(codes::RESOURCE_NOT_FOUND, "No Android app is associated with this server (--android-package)."));
     };
     let body = serde_json::json!([{
         "relation": ["delegate_permission/common.handle_all_urls"],
@@ -36,10 +33,7 @@ pub async fn assetlinks(State(state): State<AppState>) -> AppResult<Response> {
 pub async fn apple_app_site_association(State(state): State<AppState>) -> AppResult<Response> {
     let ids = &state.config.apple_app_id;
     if ids.is_empty() {
-        return Err(AppError::not_found(
-            codes::RESOURCE_NOT_FOUND,
-            "No iOS app is associated with this server (--apple-app-id).",
-        ));
+        return Err(AppError::not_found(codes::RESOURCE_NOT_FOUND, "No iOS app is associated with this server (--apple-app-id)."));
     }
     let pattern = format!("{REDIRECT_PAGE_PATH}*");
     let body = serde_json::json!({
@@ -59,10 +53,7 @@ pub async fn apple_app_site_association(State(state): State<AppState>) -> AppRes
 fn json_file(body: serde_json::Value) -> Response {
     let mut response = axum::Json(body).into_response();
     // Fetched by the OS's verifier, not by apps: may be cached, but not for long (keys rotate).
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
     response
 }
 
@@ -73,18 +64,12 @@ pub async fn redirect_page(Query(q): Query<HashMap<String, String>>) -> Response
     let page = RedirectPage::from_query(&q);
     let mut response = (StatusCode::OK, page.html()).into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     // No script, no outside resource, never framed, never cached, the URL (it carries the access
     // token) never sent onwards.
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     response
 }
@@ -101,49 +86,22 @@ struct RedirectPage {
 impl RedirectPage {
     fn from_query(q: &HashMap<String, String>) -> Self {
         let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
-        let code = q
-            .get("otp")
-            .filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()))
-            .cloned();
+        let code = q.get("otp").filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit())).cloned();
         if get("status") != "200" {
             let text = match get("code") {
                 codes::EMAIL_ALREADY_EXISTS => "Another account uses this e-mail address now, so the link could not be applied.",
                 _ => "This link has expired or was already used. Ask the app for a new e-mail.",
             };
-            return RedirectPage {
-                title: "This link did not work",
-                text,
-                code: None,
-            };
+            return RedirectPage { title: "This link did not work", text, code: None };
         }
         let has_token = q.contains_key("access_token");
         let finish = "Open Altogic Auth on the device where you asked for this e-mail and enter this code where it asks for the 6-digit code from the e-mail:";
         let finish_without_code = "Open this link on the device where you asked for it, with Altogic Auth installed, or type the code from the e-mail into the app.";
         let (title, text) = match get("action") {
-            "change-email" => (
-                "E-mail address changed",
-                "Your account now uses the new address. Sign in with it in the app.",
-            ),
-            "reset-pwd" if has_token => (
-                "Choose a new password in the app",
-                if code.is_some() {
-                    finish
-                } else {
-                    finish_without_code
-                },
-            ),
-            "magic-link" | "email-confirm" | "sign-up" if has_token => (
-                "Finish signing in in the app",
-                if code.is_some() {
-                    finish
-                } else {
-                    finish_without_code
-                },
-            ),
-            "email-confirm" | "sign-up" => (
-                "E-mail address confirmed",
-                "You can sign in in the app now.",
-            ),
+            "change-email" => ("E-mail address changed", "Your account now uses the new address. Sign in with it in the app."),
+            "reset-pwd" if has_token => ("Choose a new password in the app", if code.is_some() { finish } else { finish_without_code }),
+            "magic-link" | "email-confirm" | "sign-up" if has_token => ("Finish signing in in the app", if code.is_some() { finish } else { finish_without_code }),
+            "email-confirm" | "sign-up" => ("E-mail address confirmed", "You can sign in in the app now."),
             _ => ("Altogic Auth", "Open the app to continue."),
         };
         let code = if has_token { code } else { None };
@@ -169,54 +127,17 @@ mod tests {
     use super::*;
 
     fn page(pairs: &[(&str, &str)]) -> RedirectPage {
-        RedirectPage::from_query(
-            &pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        )
+        RedirectPage::from_query(&pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
     }
 
     #[test]
     fn shows_the_code_only_when_the_app_has_something_to_finish() {
-        let p = page(&[
-            ("action", "magic-link"),
-            ("status", "200"),
-            ("access_token", "t"),
-            ("otp", "123456"),
-        ]);
+        let p = page(&[("action", "magic-link"), ("status", "200"), ("access_token", "t"), ("otp", "123456")]);
         assert_eq!(p.code.as_deref(), Some("123456"));
         assert!(p.html().contains("123456"));
         assert!(!p.html().contains(">t<"), "the access token is never shown");
-        assert_eq!(
-            page(&[
-                ("action", "change-email"),
-                ("status", "200"),
-                ("otp", "123456")
-            ])
-            .code,
-            None
-        );
-        assert_eq!(
-            page(&[
-                ("action", "magic-link"),
-                ("status", "400"),
-                ("code", "invalid_access_token"),
-                ("otp", "123456")
-            ])
-            .code,
-            None
-        );
-        assert_eq!(
-            page(&[
-                ("action", "magic-link"),
-                ("status", "200"),
-                ("access_token", "t"),
-                ("otp", "<b>x</b>")
-            ])
-            .code,
-            None,
-            "only 6 digits"
-        );
+        assert_eq!(page(&[("action", "change-email"), ("status", "200"), ("otp", "123456")]).code, None);
+        assert_eq!(page(&[("action", "magic-link"), ("status", "400"), ("code", "invalid_access_token"), ("otp", "123456")]).code, None);
+        assert_eq!(page(&[("action", "magic-link"), ("status", "200"), ("access_token", "t"), ("otp", "<b>x</b>")]).code, None, "only 6 digits");
     }
 }

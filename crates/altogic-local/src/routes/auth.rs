@@ -5,10 +5,7 @@
 
 use std::collections::HashMap;
 
-use altogic::{
-    AuthGrant, ChangeEmailRequest, ChangePasswordRequest, Session, SignInRequest, SignOutRequest,
-    SignUpRequest, User,
-};
+use altogic::{AuthGrant, ChangeEmailRequest, ChangePasswordRequest, Session, SignInRequest, SignOutRequest, SignUpRequest, User};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
@@ -30,33 +27,19 @@ pub(super) fn invalid_credentials() -> AppError {
 }
 
 pub(super) fn wrong_current_password() -> AppError {
-    AppError::invalid_credentials(
-        "Invalid credentials. The current password provided is not valid.",
-    )
+    AppError::invalid_credentials("Invalid credentials. The current password provided is not valid.")
 }
 
 pub(super) fn not_verified() -> AppError {
-    AppError::new(
-        StatusCode::UNAUTHORIZED,
-        codes::EMAIL_NOT_VERIFIED,
-        "The email address has not been verified yet.",
-    )
+    AppError::new(StatusCode::UNAUTHORIZED, codes::EMAIL_NOT_VERIFIED, "The email address has not been verified yet.")
 }
 
 pub(super) fn email_not_unique(param: &str, email: &Email) -> AppError {
-    AppError::bad_request(
-        codes::EMAIL_NOT_UNIQUE,
-        "A user with the provided email already exists.",
-    )
-    .with_details(serde_json::json!({ "param": param, "value": email.as_str() }))
+    AppError::bad_request(codes::EMAIL_NOT_UNIQUE, "A user with the provided email already exists.").with_details(serde_json::json!({ "param": param, "value": email.as_str() }))
 }
 
 pub(super) fn user_agent(headers: &HeaderMap) -> String {
-    headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string()
+    headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
 }
 
 pub(super) fn query_email(query: &HashMap<String, String>) -> AppResult<Email> {
@@ -66,37 +49,16 @@ pub(super) fn query_email(query: &HashMap<String, String>) -> AppResult<Email> {
 /// The mail budget of a recipient: per requesting network first (so one anonymous caller cannot
 /// use up the address's whole budget), then per recipient. Counted the same whether or not the
 /// address has an account.
-pub(super) async fn mail_budget(
-    state: &AppState,
-    recipient: &Email,
-    requester: &str,
-) -> AppResult<()> {
-    counted(
-        state,
-        &format!("mail:{recipient}:{requester}"),
-        state.config.mail_rate_limit_per_client,
-        MAIL_WINDOW,
-    )
-    .await?;
-    counted(
-        state,
-        &format!("mail:{recipient}"),
-        state.config.mail_rate_limit,
-        MAIL_WINDOW,
-    )
-    .await
+pub(super) async fn mail_budget(state: &AppState, recipient: &Email, requester: &str) -> AppResult<()> {
+    counted(state, &format!("mail:{recipient}:{requester}"), state.config.mail_rate_limit_per_client, MAIL_WINDOW).await?;
+    counted(state, &format!("mail:{recipient}"), state.config.mail_rate_limit, MAIL_WINDOW).await
 }
 
 pub(super) fn session_out(row: &SessionRow, token: String) -> Option<Session> {
     Some(session_to_wire(row, token, true))
 }
 
-pub async fn signup_email(
-    State(state): State<AppState>,
-    ip: ClientIp,
-    headers: HeaderMap,
-    ApiJson(body): ApiJson<SignUpRequest>,
-) -> AppResult<Json<AuthGrant>> {
+pub async fn signup_email(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, ApiJson(body): ApiJson<SignUpRequest>) -> AppResult<Json<AuthGrant>> {
     per_client(&state, "signup", &ip.key()).await?;
     let email = Email::parse(&body.email)?;
     let password = Password::parse(body.password, "password")?;
@@ -123,10 +85,7 @@ pub async fn signup_email(
         if !state.store.create_user(&user, &session).await? {
             return Err(email_not_unique("email", &email));
         }
-        return Ok(Json(AuthGrant {
-            user: user_to_wire(&user),
-            session: session_out(&session, token),
-        }));
+        return Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token) }));
     }
 
     // With verification, a sign-up is only a pending registration until its link is opened, and
@@ -146,38 +105,18 @@ pub async fn signup_email(
     };
     // Both links are bound to the sign-up's device (PKCE), if it asked for that.
     let bound = Binding::pkce(challenge.as_ref().map(CodeChallenge::as_str));
-    let confirm = new_link(
-        &state,
-        &registration.id,
-        MailKind::EmailConfirm,
-        &email,
-        bound,
-    );
+    let confirm = new_link(&state, &registration.id, MailKind::EmailConfirm, &email, bound);
     // For a taken address the owner is told instead, with a sign-in link (the store fills in the
     // owner's id); nothing of this sign-up touches the account.
     let exists = new_link(&state, "", MailKind::AccountExists, &email, bound);
-    match state
-        .store
-        .register(&registration, &confirm.row, &exists.row)
-        .await?
-    {
+    match state.store.register(&registration, &confirm.row, &exists.row).await? {
         Registered::Pending => mail_link(&state, MailKind::EmailConfirm, &email, &confirm).await?,
-        Registered::Taken { .. } => {
-            mail_link(&state, MailKind::AccountExists, &email, &exists).await?
-        }
+        Registered::Taken { .. } => mail_link(&state, MailKind::AccountExists, &email, &exists).await?,
     }
-    Ok(Json(AuthGrant {
-        user: registration_to_wire(&registration),
-        session: None,
-    }))
+    Ok(Json(AuthGrant { user: registration_to_wire(&registration), session: None }))
 }
 
-pub async fn signin_email(
-    State(state): State<AppState>,
-    ip: ClientIp,
-    headers: HeaderMap,
-    ApiJson(body): ApiJson<SignInRequest>,
-) -> AppResult<Json<AuthGrant>> {
+pub async fn signin_email(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, ApiJson(body): ApiJson<SignInRequest>) -> AppResult<Json<AuthGrant>> {
     per_client(&state, "signin", &ip.key()).await?;
     let password = Password::presented(body.password);
     let Ok(email) = Email::parse(&body.email) else {
@@ -186,33 +125,16 @@ pub async fn signin_email(
     // Per account, from anywhere, counted before the password is checked: concurrent guesses
     // cannot outrun the limit. A successful sign-in resets it.
     let throttle_key = format!("signin:{email}");
-    counted(
-        &state,
-        &throttle_key,
-        state.config.signin_attempts,
-        SIGNIN_WINDOW,
-    )
-    .await?;
+    counted(&state, &throttle_key, state.config.signin_attempts, SIGNIN_WINDOW).await?;
 
     let found = state.store.user_by_email(email.as_str()).await?;
-    let matches = state
-        .hasher
-        .verify(&password, found.as_ref().map(|u| u.password_hash.as_str()))
-        .await?;
+    let matches = state.hasher.verify(&password, found.as_ref().map(|u| u.password_hash.as_str())).await?;
     let Some(user) = found.filter(|_| matches) else {
         // The password of a pending sign-up answers "not verified", whether or not the address
         // also has an account: signing in after signing up tells nothing about the address.
         if state.config.email_verification {
-            if let Some(pending) = state
-                .store
-                .newest_registration(email.as_str(), unix_now())
-                .await?
-            {
-                if state
-                    .hasher
-                    .verify(&password, Some(&pending.password_hash))
-                    .await?
-                {
+            if let Some(pending) = state.store.newest_registration(email.as_str(), unix_now()).await? {
+                if state.hasher.verify(&password, Some(&pending.password_hash)).await? {
                     return Err(not_verified());
                 }
             }
@@ -223,41 +145,19 @@ pub async fn signin_email(
         return Err(not_verified());
     }
     let (session, token) = new_session(&state, &user.id, &user_agent(&headers));
-    match state
-        .store
-        .sign_in(
-            &user.id,
-            &user.password_hash,
-            &session,
-            &now_iso(),
-            &throttle_key,
-        )
-        .await?
-    {
-        Checked::Done(user) => Ok(Json(AuthGrant {
-            user: user_to_wire(&user),
-            session: session_out(&session, token),
-        })),
+    match state.store.sign_in(&user.id, &user.password_hash, &session, &now_iso(), &throttle_key).await? {
+        Checked::Done(user) => Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token) })),
         // The password changed while this request was checking the old one.
         _ => Err(invalid_credentials()),
     }
 }
 
-pub async fn signout(
-    State(state): State<AppState>,
-    auth: AuthSession,
-    body: axum::body::Bytes,
-) -> AppResult<StatusCode> {
+pub async fn signout(State(state): State<AppState>, auth: AuthSession, body: axum::body::Bytes) -> AppResult<StatusCode> {
     // altogic-js sends `{}` or `{"token": …}`; an empty body means the current session too.
     let request: SignOutRequest = if body.iter().all(u8::is_ascii_whitespace) {
         SignOutRequest::default()
     } else {
-        serde_json::from_slice(&body).map_err(|_| {
-            AppError::bad_request(
-                codes::INVALID_REQUEST_BODY_SYNTAX,
-                "The request body is not valid JSON.",
-            )
-        })?
+        serde_json::from_slice(&body).map_err(|_| AppError::bad_request(codes::INVALID_REQUEST_BODY_SYNTAX, "The request body is not valid JSON."))?
     };
     let token = request.token.filter(|t| !t.trim().is_empty());
     let selector = match token.as_deref().map(str::trim) {
@@ -265,22 +165,13 @@ pub async fn signout(
         // A full token: it must be genuine, not just carry a known selector.
         Some(t) if t.contains('.') => {
             let key = TokenKey::parse(t).ok_or_else(session_not_found)?;
-            let found = state
-                .store
-                .live_session(key, unix_now())
-                .await?
-                .ok_or_else(session_not_found)?;
+            let found = state.store.live_session(key, unix_now()).await?.ok_or_else(session_not_found)?;
             found.session.selector
         }
         // A handle from `GET /auth/sessions`.
         Some(handle) => handle.to_string(),
     };
-    if !not_applied(
-        state
-            .store
-            .sign_out(&auth.session.selector, &auth.user.id, &selector, unix_now())
-            .await?,
-    )? {
+    if !not_applied(state.store.sign_out(&auth.session.selector, &auth.user.id, &selector, unix_now()).await?)? {
         return Err(session_not_found());
     }
     Ok(StatusCode::OK)
@@ -291,50 +182,23 @@ fn session_not_found() -> AppError {
     AppError::not_found(codes::SESSION_NOT_FOUND, "No such session of this user.")
 }
 
-pub async fn signout_all(
-    State(state): State<AppState>,
-    auth: AuthSession,
-) -> AppResult<StatusCode> {
-    not_applied(
-        state
-            .store
-            .sign_out_all(&auth.session.selector, &auth.user.id, false, unix_now())
-            .await?,
-    )?;
+pub async fn signout_all(State(state): State<AppState>, auth: AuthSession) -> AppResult<StatusCode> {
+    not_applied(state.store.sign_out_all(&auth.session.selector, &auth.user.id, false, unix_now()).await?)?;
     Ok(StatusCode::OK)
 }
 
-pub async fn signout_all_except(
-    State(state): State<AppState>,
-    auth: AuthSession,
-) -> AppResult<StatusCode> {
-    not_applied(
-        state
-            .store
-            .sign_out_all(&auth.session.selector, &auth.user.id, true, unix_now())
-            .await?,
-    )?;
+pub async fn signout_all_except(State(state): State<AppState>, auth: AuthSession) -> AppResult<StatusCode> {
+    not_applied(state.store.sign_out_all(&auth.session.selector, &auth.user.id, true, unix_now()).await?)?;
     Ok(StatusCode::OK)
 }
 
-pub async fn sessions(
-    State(state): State<AppState>,
-    auth: AuthSession,
-) -> AppResult<Json<Vec<Session>>> {
+pub async fn sessions(State(state): State<AppState>, auth: AuthSession) -> AppResult<Json<Vec<Session>>> {
     let rows = state.store.sessions_of(&auth.user.id, unix_now()).await?;
     let list = rows
         .iter()
         .map(|s| {
             let current = s.selector == auth.session.selector;
-            session_to_wire(
-                s,
-                if current {
-                    auth.token.clone()
-                } else {
-                    s.selector.clone()
-                },
-                current,
-            )
+            session_to_wire(s, if current { auth.token.clone() } else { s.selector.clone() }, current)
         })
         .collect();
     Ok(Json(list))
@@ -347,13 +211,7 @@ pub async fn user(auth: AuthSession) -> Json<User> {
 /// Guessing the current password through a stolen session counts against the same per-account
 /// budget as guessing it at sign-in.
 async fn current_password_budget(state: &AppState, auth: &AuthSession) -> AppResult<()> {
-    counted(
-        state,
-        &format!("signin:{}", auth.user.email),
-        state.config.signin_attempts,
-        SIGNIN_WINDOW,
-    )
-    .await
+    counted(state, &format!("signin:{}", auth.user.email), state.config.signin_attempts, SIGNIN_WINDOW).await
 }
 
 /// The answer for a flow that found its condition gone.
@@ -365,117 +223,46 @@ fn not_applied<T>(outcome: Checked<T>) -> AppResult<T> {
     }
 }
 
-pub async fn change_pwd(
-    State(state): State<AppState>,
-    auth: AuthSession,
-    ApiJson(body): ApiJson<ChangePasswordRequest>,
-) -> AppResult<StatusCode> {
+pub async fn change_pwd(State(state): State<AppState>, auth: AuthSession, ApiJson(body): ApiJson<ChangePasswordRequest>) -> AppResult<StatusCode> {
     per_client(&state, "pwd", &auth.user.id).await?;
     let new_password = Password::parse(body.new_password, "newPassword")?;
     current_password_budget(&state, &auth).await?;
-    if !state
-        .hasher
-        .verify(
-            &Password::presented(body.old_password),
-            Some(&auth.user.password_hash),
-        )
-        .await?
-    {
+    if !state.hasher.verify(&Password::presented(body.old_password), Some(&auth.user.password_hash)).await? {
         return Err(wrong_current_password());
     }
     let hash = state.hasher.hash(&new_password).await?;
     // Applies only if the session is live and the password is still the one just checked; the
     // other devices, links and access tokens end with it.
-    not_applied(
-        state
-            .store
-            .change_password(
-                &auth.session.selector,
-                &auth.user.id,
-                &auth.user.password_hash,
-                &hash,
-                unix_now(),
-            )
-            .await?,
-    )?;
+    not_applied(state.store.change_password(&auth.session.selector, &auth.user.id, &auth.user.password_hash, &hash, unix_now()).await?)?;
     Ok(StatusCode::OK)
 }
 
-pub async fn change_email(
-    State(state): State<AppState>,
-    ip: ClientIp,
-    auth: AuthSession,
-    ApiJson(body): ApiJson<ChangeEmailRequest>,
-) -> AppResult<Json<User>> {
+pub async fn change_email(State(state): State<AppState>, ip: ClientIp, auth: AuthSession, ApiJson(body): ApiJson<ChangeEmailRequest>) -> AppResult<Json<User>> {
     per_client(&state, "email", &auth.user.id).await?;
     let new_email = Email::parse(&body.new_email)?;
     let challenge = CodeChallenge::from_body(&body.pkce)?;
     current_password_budget(&state, &auth).await?;
-    if !state
-        .hasher
-        .verify(
-            &Password::presented(body.current_password),
-            Some(&auth.user.password_hash),
-        )
-        .await?
-    {
+    if !state.hasher.verify(&Password::presented(body.current_password), Some(&auth.user.password_hash)).await? {
         return Err(wrong_current_password());
     }
     if new_email.as_str() == auth.user.email {
-        return Err(AppError::validation(
-            "newEmail",
-            "This is already the e-mail address of your account.",
-        ));
+        return Err(AppError::validation("newEmail", "This is already the e-mail address of your account."));
     }
     let now = unix_now();
     if state.config.email_verification {
         // The change happens when the new address confirms. Whether it is taken is told only then,
         // on the link, so this call cannot be used to probe for accounts.
         mail_budget(&state, &new_email, &ip.key()).await?;
-        let bound = Binding {
-            new_email: Some(&new_email),
-            session: Some(&auth.session.selector),
-            challenge: challenge.as_ref().map(CodeChallenge::as_str),
-        };
-        let link = new_link(
-            &state,
-            &auth.user.id,
-            MailKind::ChangeEmail,
-            &new_email,
-            bound,
-        );
-        not_applied(
-            state
-                .store
-                .request_email_change(
-                    &auth.session.selector,
-                    &auth.user.id,
-                    &auth.user.password_hash,
-                    &link.row,
-                    now,
-                )
-                .await?,
-        )?;
+        let bound = Binding { new_email: Some(&new_email), session: Some(&auth.session.selector), challenge: challenge.as_ref().map(CodeChallenge::as_str) };
+        let link = new_link(&state, &auth.user.id, MailKind::ChangeEmail, &new_email, bound);
+        not_applied(state.store.request_email_change(&auth.session.selector, &auth.user.id, &auth.user.password_hash, &link.row, now).await?)?;
         mail_link(&state, MailKind::ChangeEmail, &new_email, &link).await?;
         return Ok(Json(user_to_wire(&auth.user)));
     }
-    match state
-        .store
-        .change_email(
-            &auth.session.selector,
-            &auth.user.id,
-            &auth.user.password_hash,
-            new_email.as_str(),
-            now,
-        )
-        .await?
-    {
+    match state.store.change_email(&auth.session.selector, &auth.user.id, &auth.user.password_hash, new_email.as_str(), now).await? {
         EmailChange::Done { user, old_email } => {
             if let Ok(old) = Email::parse(&old_email) {
-                state
-                    .mailer
-                    .send(MailKind::EmailChanged, &old, None)
-                    .await?;
+                state.mailer.send(MailKind::EmailChanged, &old, None).await?;
             }
             Ok(Json(user_to_wire(&user)))
         }

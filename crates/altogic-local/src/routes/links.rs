@@ -23,18 +23,10 @@ use crate::AppState;
 
 /// Shared by send-magic, send-reset and resend: the same empty 200, after the same work, whether
 /// or not the address has an account. The lookup and the mail happen after the answer.
-async fn mail_request(
-    state: &AppState,
-    ip: &ClientIp,
-    query: &HashMap<String, String>,
-    kind: MailKind,
-) -> AppResult<StatusCode> {
+async fn mail_request(state: &AppState, ip: &ClientIp, query: &HashMap<String, String>, kind: MailKind) -> AppResult<StatusCode> {
     per_client(state, "mail", &ip.key()).await?;
     let email = query_email(query)?;
-    let challenge = CodeChallenge::parse(
-        query.get("codeChallenge").map(String::as_str),
-        query.get("codeChallengeMethod").map(String::as_str),
-    )?;
+    let challenge = CodeChallenge::parse(query.get("codeChallenge").map(String::as_str), query.get("codeChallengeMethod").map(String::as_str))?;
     mail_budget(state, &email, &ip.key()).await?;
     let state = state.clone();
     tokio::spawn(async move {
@@ -45,12 +37,7 @@ async fn mail_request(
     Ok(StatusCode::OK)
 }
 
-async fn send_requested(
-    state: &AppState,
-    kind: MailKind,
-    email: &Email,
-    challenge: Option<&CodeChallenge>,
-) -> AppResult<()> {
+async fn send_requested(state: &AppState, kind: MailKind, email: &Email, challenge: Option<&CodeChallenge>) -> AppResult<()> {
     let bound = Binding::pkce(challenge.map(CodeChallenge::as_str));
     let link = match state.store.user_by_email(email.as_str()).await? {
         Some(user) if kind == MailKind::EmailConfirm && user.email_verified => return Ok(()),
@@ -62,13 +49,7 @@ async fn send_requested(
         // Resending the confirmation of a sign-up: a new link for the newest pending one, which
         // replaces its older links.
         None if kind == MailKind::EmailConfirm => {
-            let Some(pending) = state
-                .store
-                .claimable_registration(email.as_str(), unix_now())
-                .await?
-            else {
-                return Ok(());
-            };
+            let Some(pending) = state.store.claimable_registration(email.as_str(), unix_now()).await? else { return Ok(()) };
             let link = new_link(state, &pending.id, kind, email, bound);
             if !state.store.issue_link(&link.row, true).await? {
                 return Ok(());
@@ -80,104 +61,48 @@ async fn send_requested(
     mail_link(state, kind, email, &link).await
 }
 
-pub async fn send_magic(
-    State(state): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<HashMap<String, String>>,
-) -> AppResult<StatusCode> {
+pub async fn send_magic(State(state): State<AppState>, ip: ClientIp, Query(q): Query<HashMap<String, String>>) -> AppResult<StatusCode> {
     mail_request(&state, &ip, &q, MailKind::MagicLink).await
 }
 
-pub async fn send_reset(
-    State(state): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<HashMap<String, String>>,
-) -> AppResult<StatusCode> {
+pub async fn send_reset(State(state): State<AppState>, ip: ClientIp, Query(q): Query<HashMap<String, String>>) -> AppResult<StatusCode> {
     mail_request(&state, &ip, &q, MailKind::ResetPwd).await
 }
 
-pub async fn resend(
-    State(state): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<HashMap<String, String>>,
-) -> AppResult<StatusCode> {
+pub async fn resend(State(state): State<AppState>, ip: ClientIp, Query(q): Query<HashMap<String, String>>) -> AppResult<StatusCode> {
     if !state.config.email_verification {
-        return Err(AppError::new(
-            StatusCode::UNAUTHORIZED,
-            codes::EMAIL_VERIFICATION_DISABLED,
-            "E-mail verification is turned off for this app.",
-        ));
+        return Err(AppError::new(StatusCode::UNAUTHORIZED, codes::EMAIL_VERIFICATION_DISABLED, "E-mail verification is turned off for this app."));
     }
     mail_request(&state, &ip, &q, MailKind::EmailConfirm).await
 }
 
 /// What opening a link (or entering its code) led to, for the redirect or the code answer.
 enum LinkOutcome {
-    Done {
-        action: RedirectAction,
-        access_token: Option<String>,
-    },
-    Failed {
-        action: RedirectAction,
-        status: u16,
-        code: &'static str,
-        message: &'static str,
-    },
+    Done { action: RedirectAction, access_token: Option<String> },
+    Failed { action: RedirectAction, status: u16, code: &'static str, message: &'static str },
 }
 
 fn invalid_link(action: RedirectAction) -> LinkOutcome {
-    LinkOutcome::Failed {
-        action,
-        status: 400,
-        code: codes::INVALID_ACCESS_TOKEN,
-        message: "Invalid or expired access token",
-    }
+    LinkOutcome::Failed { action, status: 400, code: codes::INVALID_ACCESS_TOKEN, message: "Invalid or expired access token" }
 }
 
 /// Opens a link in one store flow, then tells the old address when the link changed it.
-async fn apply_link(
-    state: &AppState,
-    proof: LinkProof<'_>,
-    fallback: RedirectAction,
-) -> AppResult<LinkOutcome> {
+async fn apply_link(state: &AppState, proof: LinkProof<'_>, fallback: RedirectAction) -> AppResult<LinkOutcome> {
     let (token, token_value) = new_access_token(state);
-    let opened = state
-        .store
-        .open_link(
-            proof,
-            unix_now(),
-            &now_iso(),
-            &token,
-            state.config.email_verification,
-        )
-        .await?;
+    let opened = state.store.open_link(proof, unix_now(), &now_iso(), &token, state.config.email_verification).await?;
     Ok(match opened {
         LinkOpened::Invalid => invalid_link(fallback),
-        LinkOpened::Granted {
-            action,
-            user_id,
-            contended,
-            code_challenge,
-        } => {
+        LinkOpened::Granted { action, user_id, contended, code_challenge } => {
             if contended {
                 mail_choose_password(state, &user_id, code_challenge.as_deref()).await?;
             }
-            LinkOutcome::Done {
-                action: RedirectAction::parse(&action),
-                access_token: Some(token_value),
-            }
+            LinkOutcome::Done { action: RedirectAction::parse(&action), access_token: Some(token_value) }
         }
         LinkOpened::EmailChanged { old_email, .. } => {
             if let Some(old) = old_email.as_deref().and_then(|e| Email::parse(e).ok()) {
-                state
-                    .mailer
-                    .send(MailKind::EmailChanged, &old, None)
-                    .await?;
+                state.mailer.send(MailKind::EmailChanged, &old, None).await?;
             }
-            LinkOutcome::Done {
-                action: RedirectAction::ChangeEmail,
-                access_token: None,
-            }
+            LinkOutcome::Done { action: RedirectAction::ChangeEmail, access_token: None }
         }
         LinkOpened::EmailTaken { action } => LinkOutcome::Failed {
             action: RedirectAction::parse(&action),
@@ -190,17 +115,8 @@ async fn apply_link(
 
 /// A contested sign-up became the account without a password: its mailbox's owner chooses one,
 /// on the device whose sign-up was confirmed (`challenge`).
-async fn mail_choose_password(
-    state: &AppState,
-    user_id: &str,
-    challenge: Option<&str>,
-) -> AppResult<()> {
-    let email = state
-        .store
-        .user_by_id(user_id)
-        .await?
-        .map(|u| u.email)
-        .unwrap_or_default();
+async fn mail_choose_password(state: &AppState, user_id: &str, challenge: Option<&str>) -> AppResult<()> {
+    let email = state.store.user_by_id(user_id).await?.map(|u| u.email).unwrap_or_default();
     if let Ok(address) = Email::parse(&email) {
         let bound = Binding::pkce(challenge);
         let link = new_link(state, user_id, MailKind::SetPassword, &address, bound);
@@ -212,10 +128,7 @@ async fn mail_choose_password(
 
 /// The link in every mail. Opened by a browser (or a mail scanner): answers with a 302 to the
 /// app's redirect URL carrying `action`, `status` and `access_token` or `error`.
-pub async fn verify_link(
-    State(state): State<AppState>,
-    Query(q): Query<HashMap<String, String>>,
-) -> AppResult<Response> {
+pub async fn verify_link(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> AppResult<Response> {
     let action = RedirectAction::parse(q.get("action").map(String::as_str).unwrap_or(""));
     let outcome = match TokenKey::parse(q.get("key").map(String::as_str).unwrap_or("")) {
         Some(key) => apply_link(&state, LinkProof::Key(key), action).await?,
@@ -223,162 +136,80 @@ pub async fn verify_link(
     };
     let mut params: Vec<(&str, String)> = Vec::new();
     match outcome {
-        LinkOutcome::Done {
-            action,
-            access_token,
-        } => {
+        LinkOutcome::Done { action, access_token } => {
             params.push(("action", action.as_str().to_string()));
             params.push(("status", "200".into()));
             if let Some(token) = access_token {
                 params.push(("access_token", token));
-                if let Some(otp) = q
-                    .get("otp")
-                    .filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()))
-                {
+                if let Some(otp) = q.get("otp").filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit())) {
                     if state.config.redirects_to_page() {
                         params.push(("otp", otp.clone()));
                     }
                 }
             }
         }
-        LinkOutcome::Failed {
-            action,
-            status,
-            code,
-            message,
-        } => {
+        LinkOutcome::Failed { action, status, code, message } => {
             params.push(("action", action.as_str().to_string()));
             params.push(("status", status.to_string()));
             params.push(("code", code.into()));
             params.push(("error", message.into()));
         }
     }
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())))
-        .finish();
+    let query = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str()))).finish();
     let base = &state.config.redirect_url;
-    let location = format!(
-        "{base}{}{query}",
-        if base.contains('?') { '&' } else { '?' }
-    );
+    let location = format!("{base}{}{query}", if base.contains('?') { '&' } else { '?' });
     let mut response = StatusCode::FOUND.into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::LOCATION,
-        HeaderValue::from_str(&location).map_err(|_| AppError::internal())?,
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    headers.insert(header::LOCATION, HeaderValue::from_str(&location).map_err(|_| AppError::internal())?);
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     Ok(response)
 }
 
 /// altogic-local extension: the 6-digit code of the newest mail to an address does what opening
 /// its link does, for when the link cannot open the app. Each guess is counted (atomically, before
 /// it is compared) per address and on the mail, whose code stops working after 5 wrong ones.
-pub async fn verify_code(
-    State(state): State<AppState>,
-    ip: ClientIp,
-    ApiJson(body): ApiJson<VerifyCodeRequest>,
-) -> AppResult<Json<CodeExchange>> {
+pub async fn verify_code(State(state): State<AppState>, ip: ClientIp, ApiJson(body): ApiJson<VerifyCodeRequest>) -> AppResult<Json<CodeExchange>> {
     per_client(&state, "code", &ip.key()).await?;
-    let invalid =
-        || AppError::bad_request(codes::INVALID_CODE, "The code is invalid or has expired.");
-    let Ok(email) = Email::parse(&body.email) else {
-        return Err(invalid());
-    };
+    let invalid = || AppError::bad_request(codes::INVALID_CODE, "The code is invalid or has expired.");
+    let Ok(email) = Email::parse(&body.email) else { return Err(invalid()) };
     let now = unix_now();
-    let (count, link) = state
-        .store
-        .code_attempt(email.as_str(), now, CODE_WINDOW, state.config.code_attempts)
-        .await?;
+    let (count, link) = state.store.code_attempt(email.as_str(), now, CODE_WINDOW, state.config.code_attempts).await?;
     over(count, state.config.code_attempts, now + CODE_WINDOW, now)?;
     let code = body.code.trim();
-    let Some(link) = link else {
-        return Err(invalid());
-    };
-    let proof = LinkProof::Code {
-        selector: &link.selector,
-        code,
-    };
+    let Some(link) = link else { return Err(invalid()) };
+    let proof = LinkProof::Code { selector: &link.selector, code };
     if !proof.proves(&link, now) {
         return Err(invalid());
     }
     // The right code of a bound mail still needs the device that asked for it.
-    if !pkce_ok(
-        link.code_challenge.as_deref(),
-        body.code_verifier.as_deref(),
-    ) {
+    if !pkce_ok(link.code_challenge.as_deref(), body.code_verifier.as_deref()) {
         return Err(AppError::invalid_code_verifier());
     }
     match apply_link(&state, proof, RedirectAction::parse(&link.action)).await? {
-        LinkOutcome::Done {
-            action,
-            access_token,
-        } => Ok(Json(CodeExchange {
-            action: action.as_str().to_string(),
-            access_token,
-        })),
-        LinkOutcome::Failed {
-            status,
-            code,
-            message,
-            ..
-        } => Err(AppError::new(
-            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-            code,
-            message,
-        )),
+        LinkOutcome::Done { action, access_token } => Ok(Json(CodeExchange { action: action.as_str().to_string(), access_token })),
+        LinkOutcome::Failed { status, code, message, .. } => Err(AppError::new(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), code, message)),
     }
 }
 
 fn access_key(query: &HashMap<String, String>) -> AppResult<String> {
     // altogic-js puts the key into the query unencoded: a `+` may arrive as a space.
-    let key = query
-        .get("key")
-        .map(|k| k.trim().replace(' ', "+"))
-        .unwrap_or_default();
+    let key = query.get("key").map(|k| k.trim().replace(' ', "+")).unwrap_or_default();
     if key.is_empty() {
-        return Err(AppError::bad_request(
-            codes::MISSING_ACCESS_TOKEN,
-            "No access token was provided.",
-        ));
+        return Err(AppError::bad_request(codes::MISSING_ACCESS_TOKEN, "No access token was provided."));
     }
     Ok(key)
 }
 
-pub async fn grant(
-    State(state): State<AppState>,
-    ip: ClientIp,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> AppResult<Json<AuthGrant>> {
+pub async fn grant(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> AppResult<Json<AuthGrant>> {
     per_client(&state, "grant", &ip.key()).await?;
     let key = access_key(&q)?;
     let key = TokenKey::parse(&key).ok_or_else(AppError::invalid_access_token)?;
     let (mut session, token) = new_session(&state, "", &user_agent(&headers));
     let verifier = q.get("codeVerifier").map(String::as_str);
-    let user = match state
-        .store
-        .grant(
-            key,
-            verifier,
-            &["email-confirm", "magic-link"],
-            unix_now(),
-            &now_iso(),
-            &session,
-        )
-        .await?
-    {
+    let user = match state.store.grant(key, verifier, &["email-confirm", "magic-link"], unix_now(), &now_iso(), &session).await? {
         Redeemed::Done((user, contended)) => {
             if contended {
-                mail_choose_password(
-                    &state,
-                    &user.id,
-                    verifier.map(crate::crypto::challenge_of).as_deref(),
-                )
-                .await?;
+                mail_choose_password(&state, &user.id, verifier.map(crate::crypto::challenge_of).as_deref()).await?;
             }
             user
         }
@@ -386,36 +217,20 @@ pub async fn grant(
         Redeemed::WrongVerifier => return Err(AppError::invalid_code_verifier()),
     };
     session.user_id = user.id.clone();
-    Ok(Json(AuthGrant {
-        user: user_to_wire(&user),
-        session: session_out(&session, token),
-    }))
+    Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token) }))
 }
 
-pub async fn reset_pwd(
-    State(state): State<AppState>,
-    ip: ClientIp,
-    Query(q): Query<HashMap<String, String>>,
-    ApiJson(body): ApiJson<altogic::ResetPasswordRequest>,
-) -> AppResult<StatusCode> {
+pub async fn reset_pwd(State(state): State<AppState>, ip: ClientIp, Query(q): Query<HashMap<String, String>>, ApiJson(body): ApiJson<altogic::ResetPasswordRequest>) -> AppResult<StatusCode> {
     per_client(&state, "reset", &ip.key()).await?;
     let ResetPasswordRequest { new_password } = body;
     let password = Password::parse(new_password, "newPassword")?;
     let key = access_key(&q)?;
     let key = TokenKey::parse(&key).ok_or_else(AppError::invalid_access_token)?;
     let hash = state.hasher.hash(&password).await?;
-    match state
-        .store
-        .reset_password(
-            key,
-            q.get("codeVerifier").map(String::as_str),
-            &hash,
-            unix_now(),
-        )
-        .await?
-    {
+    match state.store.reset_password(key, q.get("codeVerifier").map(String::as_str), &hash, unix_now()).await? {
         Redeemed::Done(()) => Ok(StatusCode::OK),
         Redeemed::Invalid => Err(AppError::invalid_access_token()),
         Redeemed::WrongVerifier => Err(AppError::invalid_code_verifier()),
     }
 }
+

@@ -48,14 +48,8 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/change-email", post(auth::change_email))
         .route("/db/object/get", post(db::get_object))
         .route("/db/object/update", post(db::update_object))
-        .route(
-            "/storage/bucket/upload-formdata",
-            post(storage::upload_formdata).layer(upload_limit),
-        )
-        .route(
-            "/storage/bucket/upload-object",
-            post(storage::upload_object).layer(upload_limit),
-        )
+        .route("/storage/bucket/upload-formdata", post(storage::upload_formdata).layer(upload_limit))
+        .route("/storage/bucket/upload-object", post(storage::upload_object).layer(upload_limit))
         .route_layer(from_fn_with_state(state.clone(), require_client_key))
         // Opened from a mail in a browser: no client key there.
         .route("/auth/verify", get(links::verify_link));
@@ -66,10 +60,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(local::health))
         .route("/ready", get(local::ready));
     // Answers of the API carry sessions, tokens and personal data: never cached.
-    let no_store = SetResponseHeaderLayer::overriding(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
+    let no_store = SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     let rest = rest.layer(no_store.clone());
     let local = local.layer(no_store);
 
@@ -102,22 +93,12 @@ fn cors(origins: &[String]) -> CorsLayer {
     let allow = if origins.iter().any(|o| o.trim() == "*") {
         AllowOrigin::mirror_request()
     } else {
-        AllowOrigin::list(
-            origins
-                .iter()
-                .filter_map(|o| HeaderValue::from_str(o.trim()).ok()),
-        )
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o.trim()).ok()))
     };
     CorsLayer::new()
         .allow_origin(allow)
         .allow_credentials(true)
-        .allow_methods([
-            Method::GET,
-            Method::POST,
-            Method::PUT,
-            Method::DELETE,
-            Method::OPTIONS,
-        ])
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS])
         .allow_headers([
             HeaderName::from_static("x-client"),
             HeaderName::from_static("x-client-key"),
@@ -135,11 +116,7 @@ async fn ensure_json_error(response: Response) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+    let is_json = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
     if is_json {
         return response;
     }
@@ -153,9 +130,6 @@ async fn ensure_json_error(response: Response) -> Response {
         s if s.is_server_error() => codes::INTERNAL_SERVER_ERROR,
         _ => codes::INVALID_REQUEST,
     };
-    let message = status
-        .canonical_reason()
-        .unwrap_or("Request failed")
-        .to_string();
+    let message = status.canonical_reason().unwrap_or("Request failed").to_string();
     AppError::new(status, code, message).into_response()
 }

@@ -38,22 +38,10 @@ pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
 pub fn sanitize_file_name(name: &str) -> AppResult<String> {
     let name = name.trim();
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let clean: String = base
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let clean: String = base.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
     let clean = clean.trim_start_matches('.').to_string();
     if clean.is_empty() || clean.len() > 128 {
-        return Err(AppError::validation(
-            "fileName",
-            "The file name must have 1 to 128 characters.",
-        ));
+        return Err(AppError::validation("fileName", "The file name must have 1 to 128 characters."));
     }
     Ok(clean)
 }
@@ -66,46 +54,24 @@ struct UploadTarget {
 fn target(query: &HashMap<String, String>) -> AppResult<UploadTarget> {
     let bucket = query.get("bucket").map(String::as_str).unwrap_or("root");
     if bucket != "root" {
-        return Err(AppError::not_found(
-            codes::BUCKET_NOT_FOUND,
-            format!("No bucket named '{bucket}' exists."),
-        ));
+        return Err(AppError::not_found(codes::BUCKET_NOT_FOUND, format!("No bucket named '{bucket}' exists.")));
     }
     let file_name = sanitize_file_name(query.get("fileName").map(String::as_str).unwrap_or(""))?;
     let options = match query.get("options").filter(|o| !o.trim().is_empty()) {
-        Some(json) => serde_json::from_str(json).map_err(|_| {
-            AppError::validation(
-                "options",
-                "options must be a JSON object of upload options.",
-            )
-        })?,
+        Some(json) => serde_json::from_str(json).map_err(|_| AppError::validation("options", "options must be a JSON object of upload options."))?,
         None => UploadOptions::default(),
     };
     Ok(UploadTarget { file_name, options })
 }
 
 fn generic(content_type: &str) -> bool {
-    let base = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let base = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     base.is_empty() || base == "application/octet-stream"
 }
 
-async fn store_upload(
-    state: &AppState,
-    auth: &AuthSession,
-    target: UploadTarget,
-    declared: &str,
-    bytes: Vec<u8>,
-) -> AppResult<FileInfo> {
+async fn store_upload(state: &AppState, auth: &AuthSession, target: UploadTarget, declared: &str, bytes: Vec<u8>) -> AppResult<FileInfo> {
     if bytes.is_empty() {
-        return Err(AppError::bad_request(
-            codes::FILE_UPLOAD_ERROR,
-            "The uploaded file is empty.",
-        ));
+        return Err(AppError::bad_request(codes::FILE_UPLOAD_ERROR, "The uploaded file is empty."));
     }
     if bytes.len() > state.config.max_upload_bytes {
         return Err(too_large());
@@ -113,27 +79,13 @@ async fn store_upload(
     let Some(detected) = sniff_image(&bytes) else {
         return Err(unsupported());
     };
-    let declared_base = declared
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    let declared_ok = generic(declared)
-        || declared_base == detected
-        || (detected == "image/jpeg" && declared_base == "image/jpg");
+    let declared_base = declared.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let declared_ok = generic(declared) || declared_base == detected || (detected == "image/jpeg" && declared_base == "image/jpg");
     if !declared_ok {
-        return Err(AppError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            codes::UNSUPPORTED_MEDIA_TYPE,
-            format!("The file is {detected}, not {declared_base}."),
-        ));
+        return Err(AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, codes::UNSUPPORTED_MEDIA_TYPE, format!("The file is {detected}, not {declared_base}.")));
     }
     let tags = match &target.options.tags {
-        Some(serde_json::Value::Array(list)) => list
-            .iter()
-            .filter_map(|t| t.as_str().map(str::to_string))
-            .collect(),
+        Some(serde_json::Value::Array(list)) => list.iter().filter_map(|t| t.as_str().map(str::to_string)).collect(),
         Some(serde_json::Value::String(s)) => vec![s.clone()],
         _ => vec![],
     };
@@ -157,11 +109,7 @@ async fn store_upload(
         uploaded_at: now.clone(),
         updated_at: now,
     };
-    let put = match state
-        .store
-        .put_file(&auth.session.selector, &row, quota, unix_now())
-        .await
-    {
+    let put = match state.store.put_file(&auth.session.selector, &row, quota, unix_now()).await {
         Ok(put) => put,
         Err(e) => {
             state.blobs.delete(&id).await;
@@ -182,21 +130,14 @@ async fn store_upload(
         FilePut::OverQuota { used } => Err(AppError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             codes::STORAGE_QUOTA_EXCEEDED,
-            format!(
-                "This file does not fit in your storage: {} of {} bytes are used.",
-                used, quota
-            ),
+            format!("This file does not fit in your storage: {} of {} bytes are used.", used, quota),
         )
         .with_details(serde_json::json!({ "quota": quota, "used": used }))),
     }
 }
 
 fn unsupported() -> AppError {
-    AppError::new(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        codes::UNSUPPORTED_MEDIA_TYPE,
-        "Only PNG, JPEG, GIF and WebP images can be uploaded.",
-    )
+    AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, codes::UNSUPPORTED_MEDIA_TYPE, "Only PNG, JPEG, GIF and WebP images can be uploaded.")
 }
 
 pub fn file_info(state: &AppState, row: &FileRow) -> FileInfo {
@@ -207,10 +148,7 @@ pub fn file_info(state: &AppState, row: &FileRow) -> FileInfo {
         size: row.size as u64,
         encoding: "7bit".into(),
         mime_type: row.mime_type.clone(),
-        public_path: format!(
-            "{}/_storage/{}/{}/{}",
-            state.public_url, state.env_id, state.env_id, row.id
-        ),
+        public_path: format!("{}/_storage/{}/{}/{}", state.public_url, state.env_id, state.env_id, row.id),
         is_public: row.is_public,
         uploaded_at: row.uploaded_at.clone(),
         updated_at: row.updated_at.clone(),
@@ -227,12 +165,7 @@ pub async fn upload_formdata(
 ) -> AppResult<Json<FileInfo>> {
     let target = target(&query)?;
     upload_budget(&state, &auth).await?;
-    let mut multipart = multipart.map_err(|e| {
-        AppError::bad_request(
-            codes::FILE_UPLOAD_ERROR,
-            format!("Expected a multipart/form-data body: {}", e.body_text()),
-        )
-    })?;
+    let mut multipart = multipart.map_err(|e| AppError::bad_request(codes::FILE_UPLOAD_ERROR, format!("Expected a multipart/form-data body: {}", e.body_text())))?;
     let bad_part = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             too_large()
@@ -245,10 +178,7 @@ pub async fn upload_formdata(
         if field.file_name().is_none() && field.name() != Some("file") {
             continue;
         }
-        let declared = field
-            .content_type()
-            .map(str::to_string)
-            .unwrap_or_else(|| target.options.content_type.clone());
+        let declared = field.content_type().map(str::to_string).unwrap_or_else(|| target.options.content_type.clone());
         let mut bytes = Vec::new();
         while let Some(chunk) = field.chunk().await.map_err(bad_part)? {
             if bytes.len() + chunk.len() > state.config.max_upload_bytes {
@@ -256,25 +186,14 @@ pub async fn upload_formdata(
             }
             bytes.extend_from_slice(&chunk);
         }
-        return Ok(Json(
-            store_upload(&state, &auth, target, &declared, bytes).await?,
-        ));
+        return Ok(Json(store_upload(&state, &auth, target, &declared, bytes).await?));
     }
-    Err(AppError::bad_request(
-        codes::FILE_UPLOAD_ERROR,
-        "The multipart body has no file part.",
-    ))
+    Err(AppError::bad_request(codes::FILE_UPLOAD_ERROR, "The multipart body has no file part."))
 }
 
 /// Counted before the body is read: a client over its upload rate costs no upload.
 async fn upload_budget(state: &AppState, auth: &AuthSession) -> AppResult<()> {
-    counted(
-        state,
-        &format!("upload:{}", auth.user.id),
-        state.config.uploads_per_hour,
-        UPLOAD_WINDOW,
-    )
-    .await
+    counted(state, &format!("upload:{}", auth.user.id), state.config.uploads_per_hour, UPLOAD_WINDOW).await
 }
 
 /// A Node `Buffer` as altogic-js JSON-encodes it: its bytes decode straight into a `Vec<u8>`.
@@ -287,43 +206,19 @@ struct JsonBuffer {
 
 /// Raw bytes, plus altogic-js 2.3.9's quirk: it JSON-encodes non-Blob bodies, so a JSON string or a
 /// Node `{"type":"Buffer","data":[…]}` is decoded back to bytes.
-pub async fn upload_object(
-    State(state): State<AppState>,
-    auth: AuthSession,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: axum::body::Body,
-) -> AppResult<Json<FileInfo>> {
+pub async fn upload_object(State(state): State<AppState>, auth: AuthSession, Query(query): Query<HashMap<String, String>>, headers: HeaderMap, body: axum::body::Body) -> AppResult<Json<FileInfo>> {
     let target = target(&query)?;
     upload_budget(&state, &auth).await?;
     // A Buffer's JSON takes up to 4 bytes per byte of file.
-    let body = axum::body::to_bytes(body, 4 * state.config.max_upload_bytes + 64)
-        .await
-        .map_err(|_| too_large())?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
+    let body = axum::body::to_bytes(body, 4 * state.config.max_upload_bytes + 64).await.map_err(|_| too_large())?;
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let (bytes, declared) = if content_type.starts_with("application/json") {
-        let malformed = || {
-            AppError::bad_request(
-                codes::FILE_UPLOAD_ERROR,
-                "A JSON upload body must be a string or a Buffer object.",
-            )
-        };
+        let malformed = || AppError::bad_request(codes::FILE_UPLOAD_ERROR, "A JSON upload body must be a string or a Buffer object.");
         let decoded = match body.iter().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'"') => serde_json::from_slice::<String>(&body)
-                .map_err(|_| malformed())?
-                .into_bytes(),
+            Some(b'"') => serde_json::from_slice::<String>(&body).map_err(|_| malformed())?.into_bytes(),
             Some(b'{') => match serde_json::from_slice::<JsonBuffer>(&body) {
                 Ok(buffer) if buffer.kind == "Buffer" => buffer.data,
-                _ => {
-                    return Err(AppError::bad_request(
-                        codes::FILE_UPLOAD_ERROR,
-                        "The Buffer body is malformed.",
-                    ))
-                }
+                _ => return Err(AppError::bad_request(codes::FILE_UPLOAD_ERROR, "The Buffer body is malformed.")),
             },
             _ => return Err(malformed()),
         };
@@ -331,17 +226,11 @@ pub async fn upload_object(
     } else {
         (body.to_vec(), content_type)
     };
-    Ok(Json(
-        store_upload(&state, &auth, target, &declared, bytes).await?,
-    ))
+    Ok(Json(store_upload(&state, &auth, target, &declared, bytes).await?))
 }
 
 /// Public files by URL; a private file only for its owner's session.
-pub async fn public_file(
-    State(state): State<AppState>,
-    Path((env, bucket, id)): Path<(String, String, String)>,
-    headers: HeaderMap,
-) -> AppResult<Response> {
+pub async fn public_file(State(state): State<AppState>, Path((env, bucket, id)): Path<(String, String, String)>, headers: HeaderMap) -> AppResult<Response> {
     let missing = || AppError::not_found(codes::FILE_NOT_FOUND, "No such file.");
     if env != state.env_id || bucket != state.env_id {
         return Err(missing());
@@ -354,48 +243,19 @@ pub async fn public_file(
     let is_public = file.is_public;
     let mut response = (StatusCode::OK, state.blobs.get(file).await?).into_response();
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&mime_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; sandbox"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&mime_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
     // A new upload gets a new id, so a URL's bytes never change.
-    let cache = if is_public {
-        "public, max-age=31536000, immutable"
-    } else {
-        "private, no-store"
-    };
+    let cache = if is_public { "public, max-age=31536000, immutable" } else { "private, no-store" };
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    h.insert(
-        "cross-origin-resource-policy",
-        HeaderValue::from_static("cross-origin"),
-    );
+    h.insert("cross-origin-resource-policy", HeaderValue::from_static("cross-origin"));
     Ok(response)
 }
 
-async fn owner_session(
-    state: &AppState,
-    headers: &HeaderMap,
-    owner: Option<&str>,
-) -> AppResult<bool> {
-    let Some(key) = headers
-        .get("session")
-        .and_then(|v| v.to_str().ok())
-        .and_then(TokenKey::parse)
-    else {
-        return Ok(false);
-    };
-    let Some(found) = state.store.live_session(key, unix_now()).await? else {
-        return Ok(false);
-    };
+async fn owner_session(state: &AppState, headers: &HeaderMap, owner: Option<&str>) -> AppResult<bool> {
+    let Some(key) = headers.get("session").and_then(|v| v.to_str().ok()).and_then(TokenKey::parse) else { return Ok(false) };
+    let Some(found) = state.store.live_session(key, unix_now()).await? else { return Ok(false) };
     Ok(Some(found.session.user_id.as_str()) == owner)
 }
 
@@ -411,10 +271,7 @@ mod tests {
         assert_eq!(sniff_image(b"<svg xmlns=...>"), None);
         assert_eq!(sanitize_file_name("user_abc").unwrap(), "user_abc");
         assert_eq!(sanitize_file_name("../../etc/passwd").unwrap(), "passwd");
-        assert_eq!(
-            sanitize_file_name("my photo (1).png").unwrap(),
-            "my_photo__1_.png"
-        );
+        assert_eq!(sanitize_file_name("my photo (1).png").unwrap(), "my_photo__1_.png");
         assert!(sanitize_file_name("..").is_err());
         assert!(sanitize_file_name("").is_err());
     }

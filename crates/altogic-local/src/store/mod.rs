@@ -16,14 +16,14 @@ mod rows;
 mod sqlite;
 
 use async_trait::async_trait;
+use serde_json::{Map, Value};
 pub use postgres::PgStore;
 pub use rows::*;
-use serde_json::{Map, Value};
 pub use sqlite::SqliteStore;
 
 use crate::crypto::{code_matches, TokenKey};
-use crate::domain::MAX_EXTRA_BYTES;
 use crate::error::{codes, AppError};
+use crate::domain::MAX_EXTRA_BYTES;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -39,25 +39,14 @@ pub enum StoreError {
 
 /// Applies pending migrations (`migrate`), or checks that there are none; refuses a schema with
 /// migrations this build does not know.
-pub(crate) async fn prepare_schema<C: sqlx::migrate::Migrate + Send>(
-    migrator: &sqlx::migrate::Migrator,
-    conn: &mut C,
-    migrate: bool,
-) -> StoreResult<()> {
+pub(crate) async fn prepare_schema<C: sqlx::migrate::Migrate + Send>(migrator: &sqlx::migrate::Migrator, conn: &mut C, migrate: bool) -> StoreResult<()> {
     conn.ensure_migrations_table().await?;
     let applied = conn.list_applied_migrations().await?;
     let known: std::collections::HashSet<i64> = migrator.iter().map(|m| m.version).collect();
-    if let Some(newer) = applied
-        .iter()
-        .map(|m| m.version)
-        .filter(|v| !known.contains(v))
-        .max()
-    {
+    if let Some(newer) = applied.iter().map(|m| m.version).filter(|v| !known.contains(v)).max() {
         return Err(StoreError::SchemaNewer(newer));
     }
-    let behind = migrator
-        .iter()
-        .any(|m| !applied.iter().any(|a| a.version == m.version));
+    let behind = migrator.iter().any(|m| !applied.iter().any(|a| a.version == m.version));
     if behind && !migrate {
         return Err(StoreError::SchemaBehind);
     }
@@ -84,21 +73,17 @@ impl From<StoreError> for AppError {
                 return AppError::busy();
             }
             if db.is_unique_violation() {
-                return AppError::new(
-                    axum::http::StatusCode::CONFLICT,
-                    codes::CONFLICT,
-                    "This conflicts with a change made at the same time. Please try again.",
-                );
+                return AppError::new(axum::http::StatusCode::CONFLICT, codes::CONFLICT, "This conflicts with a change made at the same time. Please try again.");
             }
         }
         // The cause (with its source chain) goes to the log, never to the client.
-        let source = std::error::Error::source(&e)
-            .map(|s| s.to_string())
-            .unwrap_or_default();
+        let source = std::error::Error::source(&e).map(|s| s.to_string()).unwrap_or_default();
         tracing::error!(error = %e, %source, "store failure");
         AppError::internal()
     }
 }
+
+
 
 /// How a mail link is proved: by its `selector.verifier` key, or by the 6-digit code of its mail
 /// (whose attempt was already counted by [`Store::code_attempt`]).
@@ -124,10 +109,7 @@ impl LinkProof<'_> {
         let genuine = match self {
             LinkProof::Key(key) => key.matches(&link.verifier_hash, link.expires_at, now),
             LinkProof::Code { code, .. } => {
-                link.expires_at > now
-                    && link.code_attempts <= CODE_ATTEMPTS
-                    && code.len() == 6
-                    && code_matches(&link.selector, code, &link.code_hash)
+                link.expires_at > now && link.code_attempts <= CODE_ATTEMPTS && code.len() == 6 && code_matches(&link.selector, code, &link.code_hash)
             }
         };
         genuine && !link.consumed
@@ -149,17 +131,9 @@ pub enum LinkOpened {
     /// The address was confirmed and/or an access token of `action` was minted for the user.
     /// `contended`: a pending sign-up became the account while others were pending for the same
     /// address, so no sign-up's password was kept (nobody can tell whose it was).
-    Granted {
-        action: String,
-        user_id: String,
-        contended: bool,
-        code_challenge: Option<String>,
-    },
+    Granted { action: String, user_id: String, contended: bool, code_challenge: Option<String> },
     /// The account's address is now the link's new address; `old_email` is told.
-    EmailChanged {
-        user: UserRow,
-        old_email: Option<String>,
-    },
+    EmailChanged { user: UserRow, old_email: Option<String> },
     /// The address became another account's in the meantime.
     EmailTaken { action: String },
 }
@@ -225,10 +199,7 @@ impl ProfilePatch {
                 user.extra.insert(key.clone(), value.clone());
             }
         }
-        serde_json::to_vec(&user.extra)
-            .map(|v| v.len())
-            .unwrap_or(usize::MAX)
-            <= MAX_EXTRA_BYTES
+        serde_json::to_vec(&user.extra).map(|v| v.len()).unwrap_or(usize::MAX) <= MAX_EXTRA_BYTES
     }
 }
 
@@ -239,15 +210,10 @@ pub enum ProfileUpdate {
 }
 
 pub enum FilePut {
-    Stored {
-        file: FileRow,
-        replaced: Option<String>,
-    },
+    Stored { file: FileRow, replaced: Option<String> },
     SessionEnded,
     /// Storing it would take the owner past `quota` bytes.
-    OverQuota {
-        used: i64,
-    },
+    OverQuota { used: i64 },
 }
 
 /// What the periodic sweep removes.
@@ -273,17 +239,9 @@ pub trait Store: Send + Sync + 'static {
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRow>>;
     async fn user_by_id(&self, id: &str) -> StoreResult<Option<UserRow>>;
     /// The newest unexpired pending sign-up of the address (claimable or not).
-    async fn newest_registration(
-        &self,
-        email: &str,
-        now: i64,
-    ) -> StoreResult<Option<RegistrationRow>>;
+    async fn newest_registration(&self, email: &str, now: i64) -> StoreResult<Option<RegistrationRow>>;
     /// The newest unexpired pending sign-up that can still be confirmed.
-    async fn claimable_registration(
-        &self,
-        email: &str,
-        now: i64,
-    ) -> StoreResult<Option<RegistrationRow>>;
+    async fn claimable_registration(&self, email: &str, now: i64) -> StoreResult<Option<RegistrationRow>>;
     /// The live session a token names, with its user.
     async fn live_session(&self, key: TokenKey<'_>, now: i64) -> StoreResult<Option<SessionUser>>;
     /// Live sessions of the user, newest first.
@@ -300,13 +258,7 @@ pub trait Store: Send + Sync + 'static {
     /// is within `limit` (0: none), reserves one attempt on the newest live link mailed there.
     /// Returns the count, and the link when it still had attempts left; the same write happens
     /// whether or not the address has links.
-    async fn code_attempt(
-        &self,
-        recipient: &str,
-        now: i64,
-        window: i64,
-        limit: u32,
-    ) -> StoreResult<(i64, Option<LinkRow>)>;
+    async fn code_attempt(&self, recipient: &str, now: i64, window: i64, limit: u32) -> StoreResult<(i64, Option<LinkRow>)>;
 
     // ---- flows: each one transaction ----
     /// Verification off: the account and its first session; false when the address is taken.
@@ -314,22 +266,10 @@ pub trait Store: Send + Sync + 'static {
     /// Verification on: a pending sign-up and, when the address is free, its `confirm` link; when
     /// the address has an account, the `exists` link (a sign-in link for the owner, whose id the
     /// store fills in) instead. Either way one transaction of the same shape.
-    async fn register(
-        &self,
-        registration: &RegistrationRow,
-        confirm: &LinkRow,
-        exists: &LinkRow,
-    ) -> StoreResult<Registered>;
+    async fn register(&self, registration: &RegistrationRow, confirm: &LinkRow, exists: &LinkRow) -> StoreResult<Registered>;
     /// A password sign-in: records the login and stores the session, if the password hash is still
     /// `checked_hash`. Clears the account's sign-in throttle key.
-    async fn sign_in(
-        &self,
-        user_id: &str,
-        checked_hash: &str,
-        session: &SessionRow,
-        now_iso: &str,
-        throttle_key: &str,
-    ) -> StoreResult<Checked<UserRow>>;
+    async fn sign_in(&self, user_id: &str, checked_hash: &str, session: &SessionRow, now_iso: &str, throttle_key: &str) -> StoreResult<Checked<UserRow>>;
     /// Stores a mailed link; `retire` (a resend for a pending sign-up) also spends the live links
     /// of the same sign-up and action, and stores nothing (false) once the sign-up is no longer
     /// pending.
@@ -337,99 +277,33 @@ pub trait Store: Send + Sync + 'static {
     /// Opens a link: confirms a sign-up, verifies the address, mints `token` (actions that have
     /// one) or switches the e-mail (`change-email`). With `strict`, an account whose address is
     /// verified this way by anything but its own sign-up link loses its (unproved) password.
-    async fn open_link(
-        &self,
-        proof: LinkProof<'_>,
-        now: i64,
-        now_iso: &str,
-        token: &NewAccessToken,
-        strict: bool,
-    ) -> StoreResult<LinkOpened>;
+    async fn open_link(&self, proof: LinkProof<'_>, now: i64, now_iso: &str, token: &NewAccessToken, strict: bool) -> StoreResult<LinkOpened>;
     /// Trades an access token of `actions` (and its PKCE `verifier`, see [`crate::crypto::pkce_ok`])
     /// for a session: burns the token and its link, records the login and stores `session`.
     /// A bound sign-up confirmation whose link was only opened makes the account here; the bool
     /// says it was contended (see [`LinkOpened::Granted`]).
-    async fn grant(
-        &self,
-        key: TokenKey<'_>,
-        verifier: Option<&str>,
-        actions: &[&str],
-        now: i64,
-        now_iso: &str,
-        session: &SessionRow,
-    ) -> StoreResult<Redeemed<(UserRow, bool)>>;
+    async fn grant(&self, key: TokenKey<'_>, verifier: Option<&str>, actions: &[&str], now: i64, now_iso: &str, session: &SessionRow) -> StoreResult<Redeemed<(UserRow, bool)>>;
     /// Redeems a `reset-pwd` token: sets the password and ends every session, link and access token
     /// of the account.
-    async fn reset_password(
-        &self,
-        key: TokenKey<'_>,
-        verifier: Option<&str>,
-        new_hash: &str,
-        now: i64,
-    ) -> StoreResult<Redeemed<()>>;
+    async fn reset_password(&self, key: TokenKey<'_>, verifier: Option<&str>, new_hash: &str, now: i64) -> StoreResult<Redeemed<()>>;
     /// Sets a new password if the session is live and the hash is still `checked_hash`; ends the
     /// other sessions and every link and access token.
-    async fn change_password(
-        &self,
-        session: &str,
-        user_id: &str,
-        checked_hash: &str,
-        new_hash: &str,
-        now: i64,
-    ) -> StoreResult<Checked<()>>;
+    async fn change_password(&self, session: &str, user_id: &str, checked_hash: &str, new_hash: &str, now: i64) -> StoreResult<Checked<()>>;
     /// Verification off: switches the address at once; ends the other sessions, links and tokens.
-    async fn change_email(
-        &self,
-        session: &str,
-        user_id: &str,
-        checked_hash: &str,
-        new_email: &str,
-        now: i64,
-    ) -> StoreResult<EmailChange>;
+    async fn change_email(&self, session: &str, user_id: &str, checked_hash: &str, new_email: &str, now: i64) -> StoreResult<EmailChange>;
     /// Verification on: stores the confirmation link for the new address (retiring older ones).
-    async fn request_email_change(
-        &self,
-        session: &str,
-        user_id: &str,
-        checked_hash: &str,
-        link: &LinkRow,
-        now: i64,
-    ) -> StoreResult<Checked<()>>;
-    async fn update_profile(
-        &self,
-        session: &str,
-        user_id: &str,
-        patch: &ProfilePatch,
-        now: i64,
-    ) -> StoreResult<ProfileUpdate>;
+    async fn request_email_change(&self, session: &str, user_id: &str, checked_hash: &str, link: &LinkRow, now: i64) -> StoreResult<Checked<()>>;
+    async fn update_profile(&self, session: &str, user_id: &str, patch: &ProfilePatch, now: i64) -> StoreResult<ProfileUpdate>;
     /// Deletes the session `target` of the user, if the calling `session` is still live; Done(false)
     /// if there was no such session.
-    async fn sign_out(
-        &self,
-        session: &str,
-        user_id: &str,
-        target: &str,
-        now: i64,
-    ) -> StoreResult<Checked<bool>>;
+    async fn sign_out(&self, session: &str, user_id: &str, target: &str, now: i64) -> StoreResult<Checked<bool>>;
     /// Ends every session of the user (but the caller's with `keep_caller`) and every outstanding
     /// link and access token that signs in, if the calling `session` is still live. Reset links
     /// survive: a thief with a session must not be able to block the owner's recovery.
-    async fn sign_out_all(
-        &self,
-        session: &str,
-        user_id: &str,
-        keep_caller: bool,
-        now: i64,
-    ) -> StoreResult<Checked<u64>>;
+    async fn sign_out_all(&self, session: &str, user_id: &str, keep_caller: bool, now: i64) -> StoreResult<Checked<u64>>;
     /// Inserts the file, or replaces the owner's file of the same bucket and name (with a new id,
     /// so a file URL's bytes never change), within the owner's `quota` of bytes.
-    async fn put_file(
-        &self,
-        session: &str,
-        file: &FileRow,
-        quota: i64,
-        now: i64,
-    ) -> StoreResult<FilePut>;
+    async fn put_file(&self, session: &str, file: &FileRow, quota: i64, now: i64) -> StoreResult<FilePut>;
 
     // ---- dev mailbox ----
     async fn insert_mail(&self, mail: &MailRow) -> StoreResult<()>;

@@ -23,11 +23,7 @@ impl PgStore {
     /// advisory lock, so instances never race), else a schema behind this build is refused. A
     /// schema newer than this build is always refused.
     pub async fn connect(url: &str, pool_size: u32, migrate: bool) -> StoreResult<Self> {
-        let pool = PgPoolOptions::new()
-            .max_connections(pool_size.max(2))
-            .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
-            .await?;
+        let pool = PgPoolOptions::new().max_connections(pool_size.max(2)).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
         prepare_schema(&MIGRATOR, &mut *pool.acquire().await?, migrate).await?;
         Ok(PgStore { pool })
     }
@@ -49,10 +45,7 @@ impl Dialect for PgStore {
     fn sql(text: &'static str) -> Cow<'static, str> {
         let text = text
             .replace("{seq}", "seq")
-            .replace(
-                "{created_epoch}",
-                "CAST(EXTRACT(EPOCH FROM CAST(created_at AS TIMESTAMPTZ)) AS BIGINT)",
-            )
+            .replace("{created_epoch}", "CAST(EXTRACT(EPOCH FROM CAST(created_at AS TIMESTAMPTZ)) AS BIGINT)")
             // The column's sequence: unique under concurrent inserts.
             .replace("{mail_seq}", "DEFAULT");
         Cow::Owned(numbered_placeholders(&text))
@@ -90,13 +83,7 @@ sql_flows!(PgStore, sqlx::Postgres);
 mod tests {
     #[test]
     fn placeholders_are_numbered() {
-        assert_eq!(
-            super::numbered_placeholders("a = ? AND b = ? OR c = ?"),
-            "a = $1 AND b = $2 OR c = $3"
-        );
-        assert_eq!(
-            super::numbered_placeholders("?1 IS NULL OR x = ?1"),
-            "$1 IS NULL OR x = $1"
-        );
+        assert_eq!(super::numbered_placeholders("a = ? AND b = ? OR c = ?"), "a = $1 AND b = $2 OR c = $3");
+        assert_eq!(super::numbered_placeholders("?1 IS NULL OR x = ?1"), "$1 IS NULL OR x = $1");
     }
 }

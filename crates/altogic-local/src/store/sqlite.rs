@@ -35,15 +35,9 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.clone())
-            .await?;
+        let write = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         prepare_schema(&MIGRATOR, &mut *write.acquire().await?, migrate).await?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options.read_only(true))
-            .await?;
+        let read = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
         restrict_files(path);
         Ok(SqliteStore { read, write })
     }
@@ -68,15 +62,9 @@ impl Dialect for SqliteStore {
         }
         Cow::Owned(
             text.replace("{seq}", "rowid")
-                .replace(
-                    "{created_epoch}",
-                    "CAST(strftime('%s', created_at) AS INTEGER)",
-                )
+                .replace("{created_epoch}", "CAST(strftime('%s', created_at) AS INTEGER)")
                 // One writer: the next number cannot be taken twice.
-                .replace(
-                    "{mail_seq}",
-                    "(SELECT COALESCE(MAX(seq), 0) + 1 FROM mails)",
-                ),
+                .replace("{mail_seq}", "(SELECT COALESCE(MAX(seq), 0) + 1 FROM mails)"),
         )
     }
 
@@ -99,3 +87,4 @@ fn restrict_files(path: &Path) {
     #[cfg(not(unix))]
     let _ = path;
 }
+

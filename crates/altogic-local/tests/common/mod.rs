@@ -22,21 +22,10 @@ pub struct TestServer {
 /// temp dir. The whole suite runs against both stores that way.
 pub async fn database_url() -> Option<String> {
     use sqlx::Connection;
-    let admin = std::env::var("ALTOGIC_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())?;
-    let name = format!(
-        "t_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
-    let mut conn = sqlx::PgConnection::connect(&admin)
-        .await
-        .expect("the test PostgreSQL answers");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    let admin = std::env::var("ALTOGIC_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
+    let name = format!("t_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("the test PostgreSQL answers");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
     let (base, _) = admin.rsplit_once('/').expect("a URL with a database");
     Some(format!("{base}/{name}"))
 }
@@ -54,20 +43,11 @@ pub async fn server(configure: impl FnOnce(&mut Config)) -> TestServer {
     config.mail_rate_limit_per_client = 0;
     configure(&mut config);
     if config.database_url.is_some() {
-        altogic_local::migrate(&config)
-            .await
-            .expect("migrations apply");
+        altogic_local::migrate(&config).await.expect("migrations apply");
     }
     let server = altogic_local::start(config).await.expect("server starts");
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    TestServer {
-        server,
-        http,
-        _dir: Some(dir),
-    }
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    TestServer { server, http, _dir: Some(dir) }
 }
 
 pub async fn verifying() -> TestServer {
@@ -82,25 +62,14 @@ static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// A fresh address per call.
 pub fn email(tag: &str) -> String {
-    format!(
-        "{tag}{}-{}@example.com",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
+    format!("{tag}{}-{}@example.com", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
 impl TestServer {
     /// A server started by the test itself (its data dir is the test's to keep).
     pub fn wrap(server: RunningServer) -> TestServer {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        TestServer {
-            server,
-            http,
-            _dir: None,
-        }
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        TestServer { server, http, _dir: None }
     }
 
     pub fn client(&self) -> AltogicClient {
@@ -131,11 +100,7 @@ impl TestServer {
 
     /// The newest mail to `to` after the `seen` ones arrived.
     pub async fn next_mail(&self, to: &str, seen: usize) -> MailMessage {
-        self.wait_mails(to, seen + 1)
-            .await
-            .into_iter()
-            .next()
-            .unwrap()
+        self.wait_mails(to, seen + 1).await.into_iter().next().unwrap()
     }
 
     /// Opens a mail link like a browser and returns where it redirects to.
@@ -147,28 +112,18 @@ impl TestServer {
     pub async fn signed_in_user(&self, tag: &str) -> (AltogicClient, String) {
         let email = email(tag);
         let client = self.client();
-        let grant = client
-            .auth()
-            .sign_up_with_name(&email, PASSWORD, "Test User")
-            .await
-            .unwrap();
+        let grant = client.auth().sign_up_with_name(&email, PASSWORD, "Test User").await.unwrap();
         if grant.session.is_none() {
             let mail = self.latest_mail(&email).await;
             let redirect = self.open_link(&mail.link).await;
-            client
-                .auth()
-                .get_auth_grant(redirect.access_token.as_deref().unwrap())
-                .await
-                .unwrap();
+            client.auth().get_auth_grant(redirect.access_token.as_deref().unwrap()).await.unwrap();
         }
         (client, email)
     }
 
     /// A raw request with the client key, for the bad-input tests.
     pub fn raw(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .request(method, self.url(path))
-            .header("X-Client-Key", &self.server.client_key)
+        self.http.request(method, self.url(path)).header("X-Client-Key", &self.server.client_key)
     }
 }
 
@@ -176,21 +131,16 @@ impl TestServer {
 pub fn counting_hook() -> (Arc<AtomicUsize>, Arc<dyn Fn() + Send + Sync>) {
     let count = Arc::new(AtomicUsize::new(0));
     let c = count.clone();
-    (
-        count,
-        Arc::new(move || {
-            c.fetch_add(1, Ordering::SeqCst);
-        }),
-    )
+    (count, Arc::new(move || {
+        c.fetch_add(1, Ordering::SeqCst);
+    }))
 }
 
 /// A valid 1×1 PNG.
 pub const PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
-    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0,
-    0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
-    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06,
+    0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0, 0x1F, 0x00, 0x05, 0x00,
+    0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
 ];
 
 /// A request sent over a raw connection with its body held back: the server has read the head
@@ -211,18 +161,13 @@ impl TestServer {
             self.server.client_key,
             body.len()
         );
-        let mut stream = tokio::net::TcpStream::connect(self.server.addr)
-            .await
-            .unwrap();
+        let mut stream = tokio::net::TcpStream::connect(self.server.addr).await.unwrap();
         stream.write_all(head.as_bytes()).await.unwrap();
         stream.write_all(&body[..body.len() - 1]).await.unwrap();
         stream.flush().await.unwrap();
         // Give the server time to parse the head and run the session check.
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        Held {
-            stream,
-            rest: body[body.len() - 1..].to_vec(),
-        }
+        Held { stream, rest: body[body.len() - 1..].to_vec() }
     }
 
     /// A full password reset through the mailed link, as the owner of the mailbox does it.
@@ -233,11 +178,7 @@ impl TestServer {
         let mail = self.next_mail(email, seen).await;
         assert_eq!(mail.action, "reset-pwd");
         let redirect = self.open_link(&mail.link).await;
-        client
-            .auth()
-            .reset_pwd_with_token(redirect.access_token.as_deref().unwrap(), new_password)
-            .await
-            .unwrap();
+        client.auth().reset_pwd_with_token(redirect.access_token.as_deref().unwrap(), new_password).await.unwrap();
     }
 }
 
@@ -255,16 +196,9 @@ impl Held {
 /// Status and JSON body of a raw HTTP/1.1 answer (not chunked: the server sends a length).
 pub fn parse_response(raw: &[u8]) -> (u16, serde_json::Value) {
     let text = String::from_utf8_lossy(raw);
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("not an HTTP answer: {text:?}"));
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("not an HTTP answer: {text:?}"));
     let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-    (
-        status,
-        serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
-    )
+    (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
 }
 
 /// The error code of a JSON error answer.
@@ -297,38 +231,18 @@ pub async fn join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) 
         }
     })
     .await;
-    results
-        .into_iter()
-        .map(|r| r.expect("every future finished"))
-        .collect()
+    results.into_iter().map(|r| r.expect("every future finished")).collect()
 }
 
 /// The dev mailbox of the server at `base_url`, read with its token.
-pub async fn mailbox(
-    http: &reqwest::Client,
-    base_url: &str,
-    token: &str,
-    to: &str,
-) -> Vec<MailMessage> {
-    let resp = http
-        .get(format!("{base_url}/_local/v1/mail"))
-        .query(&[("to", to)])
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+pub async fn mailbox(http: &reqwest::Client, base_url: &str, token: &str, to: &str) -> Vec<MailMessage> {
+    let resp = http.get(format!("{base_url}/_local/v1/mail")).query(&[("to", to)]).bearer_auth(token).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     resp.json::<Mailbox>().await.unwrap().messages
 }
 
 /// The mails to `to` once there are at least `n` (waits up to 5 s).
-pub async fn wait_for_mails(
-    http: &reqwest::Client,
-    base_url: &str,
-    token: &str,
-    to: &str,
-    n: usize,
-) -> Vec<MailMessage> {
+pub async fn wait_for_mails(http: &reqwest::Client, base_url: &str, token: &str, to: &str, n: usize) -> Vec<MailMessage> {
     for _ in 0..100 {
         let mails = mailbox(http, base_url, token, to).await;
         if mails.len() >= n {
@@ -336,11 +250,7 @@ pub async fn wait_for_mails(
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let subjects: Vec<String> = mailbox(http, base_url, token, to)
-        .await
-        .into_iter()
-        .map(|m| m.subject)
-        .collect();
+    let subjects: Vec<String> = mailbox(http, base_url, token, to).await.into_iter().map(|m| m.subject).collect();
     panic!("fewer than {n} mails to {to}: {subjects:?}");
 }
 
@@ -350,9 +260,6 @@ pub async fn follow_link(http: &reqwest::Client, link: &str) -> RedirectParams {
     let resp = http.get(link).send().await.unwrap();
     assert_eq!(resp.status(), 302, "a mail link redirects");
     let location = resp.headers()["location"].to_str().unwrap().to_string();
-    assert!(
-        location.starts_with("altogic-auth://auth-redirect?"),
-        "{location}"
-    );
+    assert!(location.starts_with("altogic-auth://auth-redirect?"), "{location}");
     RedirectParams::parse(&location).unwrap()
 }
