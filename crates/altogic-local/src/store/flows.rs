@@ -66,19 +66,33 @@ macro_rules! sql_flows {
             }
 
             async fn live_session(&self, key: TokenKey<'_>, now: i64) -> StoreResult<Option<SessionUser>> {
-                let found: Option<SessionUser> = sqlx::query_as(&sql("SELECT s.*, u.* FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.selector = ?"))
-                    .bind(key.selector)
-                    .fetch_optional(self.reader())
-                    .await?;
+                let read = async {
+                    Ok(sqlx::query_as(&sql("SELECT s.*, u.* FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.selector = ?"))
+                        .bind(key.selector)
+                        .fetch_optional(self.reader())
+                        .await?)
+                };
+                let found = match self.read_cache() {
+                    Some(cache) => cache.session(key.selector, read).await?,
+                    None => read.await?,
+                };
                 Ok(found.filter(|f| key.matches(&f.session.verifier_hash, f.session.expires_at, now)))
             }
 
             async fn sessions_of(&self, user_id: &str, now: i64) -> StoreResult<Vec<SessionRow>> {
-                Ok(sqlx::query_as(&sql("SELECT * FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY created_at DESC"))
-                    .bind(user_id)
-                    .bind(now)
-                    .fetch_all(self.reader())
-                    .await?)
+                let read = async {
+                    Ok(sqlx::query_as(&sql("SELECT * FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY created_at DESC"))
+                        .bind(user_id)
+                        .bind(now)
+                        .fetch_all(self.reader())
+                        .await?)
+                };
+                let rows = match self.read_cache() {
+                    Some(cache) => cache.sessions_of(user_id, read).await?,
+                    None => read.await?,
+                };
+                // A cached list was read a moment ago: what expired since drops out here.
+                Ok(rows.into_iter().filter(|s| s.expires_at > now).collect())
             }
 
             async fn file(&self, id: &str) -> StoreResult<Option<FileRow>> {

@@ -12,6 +12,7 @@ mod flow_steps;
 mod flows;
 mod link_flows;
 mod postgres;
+mod read_cache;
 mod rows;
 mod sqlite;
 
@@ -29,6 +30,9 @@ use crate::domain::MAX_EXTRA_BYTES;
 pub enum StoreError {
     #[error("database error")]
     Backend(#[from] sqlx::Error),
+    /// Another process has the SQLite database open.
+    #[error("{0}")]
+    Locked(String),
     #[error("database migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("the database schema is at version {0}, newer than this altogic-local knows: upgrade altogic-local")]

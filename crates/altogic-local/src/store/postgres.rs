@@ -39,6 +39,11 @@ impl PgStore {
     fn writer(&self) -> &PgPool {
         &self.pool
     }
+
+    /// None: other instances write to the same database.
+    fn read_cache(&self) -> Option<&super::read_cache::ReadCache> {
+        None
+    }
 }
 
 impl Dialect for PgStore {

@@ -7,6 +7,7 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use std::borrow::Cow;
@@ -16,11 +17,14 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 
 use super::flows::{sql_flows, Dialect};
+use super::read_cache::{DataDirLock, ReadCache, WriteClock};
 use super::*;
 
 pub struct SqliteStore {
     read: SqlitePool,
     write: SqlitePool,
+    cache: ReadCache,
+    _lock: DataDirLock,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -35,11 +39,14 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let write = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        let lock = DataDirLock::take(path)?;
+        let clock = Arc::new(WriteClock::default());
+        // Lazy: an eagerly opened connection would enter the pool without passing the clock's hooks.
+        let write = clock.attach(SqlitePoolOptions::new().max_connections(1)).connect_lazy_with(options.clone());
         prepare_schema(&MIGRATOR, &mut *write.acquire().await?, migrate).await?;
         let read = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
         restrict_files(path);
-        Ok(SqliteStore { read, write })
+        Ok(SqliteStore { read, write, cache: ReadCache::new(clock), _lock: lock })
     }
 
     async fn tx(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
@@ -52,6 +59,10 @@ impl SqliteStore {
 
     fn writer(&self) -> &SqlitePool {
         &self.write
+    }
+
+    fn read_cache(&self) -> Option<&ReadCache> {
+        Some(&self.cache)
     }
 }
 
