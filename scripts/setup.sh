@@ -31,6 +31,13 @@ if [ ! -x node_modules/.bin/tauri ] || [ package-lock.json -nt node_modules/.pac
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# The UI's release build is smaller on nightly with a rebuilt std (scripts/build-ui.sh); it needs
+# nightly's rust-src. Without nightly (or offline), the UI builds on stable.
+if rustup toolchain list 2>/dev/null | grep -q '^nightly' \
+   && [ ! -d "$(rustc +nightly --print sysroot 2>/dev/null)/lib/rustlib/src/rust/library/std" ]; then
+  rustup component add rust-src --toolchain nightly >/dev/null 2>&1 || echo "setup: no rust-src for nightly; the UI builds on stable"
+fi
+
 if [ "$what" = test ]; then
   # Headless app runs (Xvfb + a private D-Bus), WebDriver, Chromium for the altogic-js test, and
   # PostgreSQL's server binaries for the throwaway cluster of scripts/pg.sh.

@@ -60,6 +60,7 @@ pub struct RunningServer {
     pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
+    sweeper: tokio::task::JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -69,6 +70,8 @@ impl RunningServer {
             let _ = tx.send(());
         }
         let _ = self.task.await;
+        self.sweeper.abort();
+        self.state.store.close().await;
     }
 }
 
@@ -160,7 +163,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     // Expired sessions, links, tokens, pending sign-ups and counters, old mails and never-verified
     // accounts are swept every few minutes.
     let sweeper = state.clone();
-    tokio::spawn(async move {
+    let sweeper = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(300));
         loop {
             tick.tick().await;
@@ -173,7 +176,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let app = routes::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(server::serve(listener, app, limits, rx));
-    Ok(RunningServer { addr, url, client_key, mailbox_token, state, shutdown: Some(tx), task })
+    Ok(RunningServer { addr, url, client_key, mailbox_token, state, shutdown: Some(tx), task, sweeper })
 }
 
 /// One sweep: the store's expired and never-verified rows, and the bytes of the files that went

@@ -32,6 +32,10 @@ macro_rules! sql_flows {
                 Ok(())
             }
 
+            async fn close(&self) {
+                self.close_and_unlock().await
+            }
+
 
             async fn meta_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
                 let mut tx = self.tx().await?;

@@ -239,6 +239,10 @@ pub trait Store: Send + Sync + 'static {
     /// The database answers (for a load balancer's readiness check).
     async fn ping(&self) -> StoreResult<()>;
 
+    /// Closes the connections and lets another process open the database (SQLite's data-dir
+    /// lock). The server calls it last, at shutdown.
+    async fn close(&self) {}
+
     // ---- reads ----
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRow>>;
     async fn user_by_id(&self, id: &str) -> StoreResult<Option<UserRow>>;

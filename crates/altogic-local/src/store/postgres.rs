@@ -40,6 +40,10 @@ impl PgStore {
         &self.pool
     }
 
+    async fn close_and_unlock(&self) {
+        self.pool.close().await;
+    }
+
     /// None: other instances write to the same database.
     fn read_cache(&self) -> Option<&super::read_cache::ReadCache> {
         None

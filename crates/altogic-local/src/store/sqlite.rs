@@ -24,7 +24,7 @@ pub struct SqliteStore {
     read: SqlitePool,
     write: SqlitePool,
     cache: ReadCache,
-    _lock: DataDirLock,
+    lock: std::sync::Mutex<Option<DataDirLock>>,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -46,7 +46,7 @@ impl SqliteStore {
         prepare_schema(&MIGRATOR, &mut *write.acquire().await?, migrate).await?;
         let read = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
         restrict_files(path);
-        Ok(SqliteStore { read, write, cache: ReadCache::new(clock), _lock: lock })
+        Ok(SqliteStore { read, write, cache: ReadCache::new(clock), lock: std::sync::Mutex::new(Some(lock)) })
     }
 
     async fn tx(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
@@ -63,6 +63,12 @@ impl SqliteStore {
 
     fn read_cache(&self) -> Option<&ReadCache> {
         Some(&self.cache)
+    }
+
+    async fn close_and_unlock(&self) {
+        self.write.close().await;
+        self.read.close().await;
+        self.lock.lock().unwrap().take();
     }
 }
 
