@@ -61,7 +61,8 @@ bench_server() {
       wrk -t1 -c"$conns" -d"$secs"s --latency -s "$script" "$url$path" | tee "$out"
       wait "$w"; echo "-- second instance:"; cat "$dir/second"
     else
-      wrk -t"$(( conns < 2 ? 1 : 2 ))" -c"$conns" -d"$secs"s --latency -s "$script" "$url$path" | tee "$out"
+      # One wrk thread: on 2 cores a second one takes its CPU from the server it measures.
+      wrk -t1 -c"$conns" -d"$secs"s --latency -s "$script" "$url$path" | tee "$out"
     fi
   }
   echo "== [$label] sign-in, one connection (latency unloaded), 10 s"

@@ -10,10 +10,12 @@ mod redirect;
 mod session_store;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use altogic::{user_agent, AltogicClient, ClientOptions};
 use altogic_auth_ipc::event;
-use tauri::{Emitter, Manager};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tokio::sync::watch;
 use tauri_plugin_deep_link::DeepLinkExt;
 
 /// What every command can reach.
@@ -58,26 +60,47 @@ impl AppCtx {
     }
 }
 
-fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
-    let handle = app.handle().clone();
-    let config_dir = app.path().app_config_dir().ok();
+/// The start-up work that must not hold the window back: the built-in backend's start (its
+/// database, a first hash), the session store's keychain check. Until `setup` returns the window
+/// cannot paint, and on WebKitGTK a setup blocking for more than about 40 ms also made the first
+/// draw wait up to 500 ms for the web process. So `setup` only hooks things up and this runs in
+/// the background; commands that arrive meanwhile wait for it (see [`commands::after_startup`]).
+async fn start<R: Runtime>(handle: AppHandle<R>) -> Result<(), String> {
+    let t = Instant::now();
+    let config_dir = handle.path().app_config_dir().ok();
     let backend = match backend::configured(config_dir.as_deref(), backend::process_env) {
         Some((env_url, client_key)) => backend::Backend { env_url, client_key, embedded: None },
         None => {
-            let data_dir = app.path().app_data_dir()?;
-            tauri::async_runtime::block_on(backend::start_embedded(&data_dir))?
+            let data_dir = handle.path().app_data_dir().map_err(|e| e.to_string())?;
+            backend::start_embedded(&data_dir).await.map_err(|e| e.to_string())?
         }
     };
-    tracing::info!(env_url = %backend.env_url, embedded = backend.embedded.is_some(), "backend ready");
+    tracing::info!(env_url = %backend.env_url, embedded = backend.embedded.is_some(), ms = t.elapsed().as_millis(), "backend ready");
 
-    let store = session_store::AppSessionStore::open(app)?;
-    tracing::info!(secrets = store.kind(), "session store ready");
+    let t = Instant::now();
+    let opener = handle.clone();
+    let store = tauri::async_runtime::spawn_blocking(move || session_store::AppSessionStore::open(&opener)).await.map_err(|e| e.to_string())??;
+    tracing::info!(secrets = store.kind(), ms = t.elapsed().as_millis(), "session store ready");
     let hook_handle = handle.clone();
     // The client has cleared the stored session; the UI goes to Login.
     let on_invalidated = Arc::new(move || {
         let _ = hook_handle.emit(event::SIGNED_OUT, ());
     });
-    app.manage(AppCtx::new(backend, Arc::new(store), on_invalidated)?);
+    handle.manage(AppCtx::new(backend, Arc::new(store), on_invalidated).map_err(|e| e.to_string())?);
+    Ok(())
+}
+
+fn setup(app: &mut tauri::App, started: Instant, ready: watch::Sender<Option<Result<(), String>>>) -> Result<(), Box<dyn std::error::Error>> {
+    let handle = app.handle().clone();
+    let starter = handle.clone();
+    tauri::async_runtime::spawn(async move {
+        let outcome = start(starter).await;
+        match &outcome {
+            Ok(()) => tracing::debug!(since_run_ms = started.elapsed().as_millis(), "started"),
+            Err(e) => tracing::error!(error = %e, "the app could not start"),
+        }
+        let _ = ready.send(Some(outcome));
+    });
 
     #[cfg(desktop)]
     keep_window_state(app);
@@ -87,13 +110,14 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     if let Err(e) = app.deep_link().register_all() {
         tracing::warn!(error = %e, "could not register the altogic-auth scheme");
     }
-    // Cold start: the link that launched the app.
+    // Cold start: the link that launched the app. It is kept; the UI asks for it once started.
     if let Ok(Some(urls)) = app.deep_link().get_current() {
         redirect::deliver(&handle, urls.iter().map(|u| u.to_string()));
     }
     // Running instance: links opened later (forwarded by single-instance on desktop).
     let link_handle = handle.clone();
     app.deep_link().on_open_url(move |event| redirect::deliver(&link_handle, event.urls().iter().map(|u| u.to_string())));
+    tracing::debug!(since_run_ms = started.elapsed().as_millis(), "setup done: the window can paint");
     Ok(())
 }
 
@@ -126,7 +150,9 @@ fn keep_window_state(app: &tauri::App) {
 
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
+    let started = Instant::now();
     init_logging();
+    let (ready_tx, ready_rx) = watch::channel(None);
     // The no-C build's TLS: graviola, installed before any HTTP client is built.
     #[cfg(feature = "no-c")]
     if rustls_graviola::default_provider().install_default().is_err() {
@@ -149,8 +175,8 @@ pub fn run() {
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_store::Builder::default().build())
         .manage(redirect::PendingRedirect::default())
-        .setup(setup)
-        .invoke_handler(commands::handlers())
+        .setup(move |app| setup(app, started, ready_tx))
+        .invoke_handler(commands::after_startup(ready_rx, commands::handlers()))
         .run(tauri::generate_context!())
         .expect("error while running the Altogic Auth application");
 }

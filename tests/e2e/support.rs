@@ -29,6 +29,9 @@ pub struct Harness {
     pub server: altogic_local::RunningServer,
     pub home: tempfile::TempDir,
     pub http: reqwest::Client,
+    /// What `launch` starts: the app under test, unless a test or benchmark puts another here (the
+    /// cold-start benchmark's bare Tauri app).
+    pub app_binary: PathBuf,
     driver: Option<Child>,
     driver_port: u16,
 }
@@ -71,7 +74,8 @@ impl Harness {
         config.mail_rate_limit = 0;
         let server = altogic_local::start(config).await.unwrap();
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let mut h = Harness { backend, server, home, http, driver: None, driver_port: free_port() };
+        let app_binary = env!("CARGO_BIN_EXE_altogic-auth").into();
+        let mut h = Harness { backend, server, home, http, app_binary, driver: None, driver_port: free_port() };
         h.start_driver().await;
         h
     }
@@ -123,7 +127,14 @@ impl Harness {
 
     /// Launches the app with command-line arguments (a deep link, for a cold start by link).
     pub async fn launch_with_args(&self, args: &[&str]) -> App {
-        let caps = json!({ "browserName": "wry", "tauri:options": { "application": env!("CARGO_BIN_EXE_altogic-auth"), "args": args } });
+        let app = self.session(args).await;
+        app.wait_for("main").await;
+        app
+    }
+
+    /// Launches the app and returns its WebDriver session at once: its page may still be loading.
+    pub async fn session(&self, args: &[&str]) -> App {
+        let caps = json!({ "browserName": "wry", "tauri:options": { "application": self.app_binary, "args": args } });
         let mut builder = ClientBuilder::rustls().expect("rustls");
         builder.capabilities(caps.as_object().unwrap().clone());
         let url = format!("http://127.0.0.1:{}", self.driver_port);
@@ -133,15 +144,13 @@ impl Harness {
             .await
             .expect("the app started within 60 s")
             .expect("a WebDriver session on the app");
-        let app = App { client };
-        app.wait_for("main").await;
-        app
+        App { client }
     }
 
     /// Delivers a deep link the way the OS does on Linux: a second launch with the URL, which
     /// hands it to the running instance and exits.
     pub fn deep_link(&self, url: &str) {
-        let status = Command::new(env!("CARGO_BIN_EXE_altogic-auth")).arg(url).envs(self.app_env()).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap();
+        let status = Command::new(&self.app_binary).arg(url).envs(self.app_env()).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap();
         assert!(status.success(), "the second launch exits cleanly");
     }
 

@@ -39,6 +39,10 @@ fn harness() -> Harness {
 }
 
 fn invoke(h: &Harness, cmd: &str, body: serde_json::Value) -> Result<serde_json::Value, serde_json::Value> {
+    invoke_on(&h.webview, cmd, body)
+}
+
+fn invoke_on(webview: &tauri::WebviewWindow<MockRuntime>, cmd: &str, body: serde_json::Value) -> Result<serde_json::Value, serde_json::Value> {
     let request = InvokeRequest {
         cmd: cmd.into(),
         callback: CallbackFn(0),
@@ -48,7 +52,7 @@ fn invoke(h: &Harness, cmd: &str, body: serde_json::Value) -> Result<serde_json:
         headers: Default::default(),
         invoke_key: INVOKE_KEY.to_string(),
     };
-    get_ipc_response(&h.webview, request).map(|b| b.deserialize().unwrap())
+    get_ipc_response(webview, request).map(|b| b.deserialize().unwrap())
 }
 
 /// What the UI's `ctx.call::<C>(args)` does.
@@ -99,4 +103,39 @@ fn a_session_through_the_ipc() {
     call::<SignOut>(&h, NoArgs {}).unwrap();
     assert!(call::<GetAppState>(&h, NoArgs {}).unwrap().user.is_none());
     assert_eq!(call::<ListSessions>(&h, NoArgs {}).unwrap_err().code, codes::SESSION_INVALID);
+}
+
+/// The app as `run` builds it before start-up has finished: no `AppCtx` yet, commands gated.
+fn starting_app() -> (tauri::App<MockRuntime>, tauri::WebviewWindow<MockRuntime>, tokio::sync::watch::Sender<Option<Result<(), String>>>) {
+    let (ready_tx, ready_rx) = tokio::sync::watch::channel(None);
+    let app = mock_builder().manage(PendingRedirect::default()).invoke_handler(super::after_startup(ready_rx, super::handlers())).build(mock_context(noop_assets())).unwrap();
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    (app, webview, ready_tx)
+}
+
+#[test]
+fn a_command_sent_during_start_up_waits_for_it_then_answers() {
+    let (app, webview, ready) = starting_app();
+    let (answered_tx, answered) = std::sync::mpsc::channel();
+    let early = webview.clone();
+    std::thread::spawn(move || answered_tx.send(invoke_on(&early, GetAppState::NAME, serde_json::json!({ ARGS_KEY: {} }))).unwrap());
+    assert!(answered.recv_timeout(std::time::Duration::from_millis(300)).is_err(), "no answer before start-up has finished");
+    // Start-up finishes: the context appears, then the outcome is told.
+    let backend = Backend { env_url: "http://127.0.0.1:9".into(), client_key: "k".into(), embedded: None };
+    tauri::Manager::manage(&app, AppCtx::new(backend, Arc::new(altogic::MemoryStore::default()), Arc::new(|| {})).unwrap());
+    ready.send(Some(Ok(()))).unwrap();
+    let state = answered.recv_timeout(std::time::Duration::from_secs(10)).expect("answered once started").expect("app_state succeeds");
+    assert_eq!(state["user"], serde_json::Value::Null);
+    // Later commands run at once.
+    assert!(invoke_on(&webview, GetAppState::NAME, serde_json::json!({ ARGS_KEY: {} })).is_ok());
+}
+
+#[test]
+fn a_failed_start_up_is_the_answer_of_every_command_and_unknown_commands_stay_unknown() {
+    let (_app, webview, ready) = starting_app();
+    let unknown = invoke_on(&webview, "no_such_command", serde_json::json!({})).unwrap_err().to_string();
+    assert!(unknown.contains("not found"), "{unknown}");
+    ready.send(Some(Err("the data dir is not writable".into()))).unwrap();
+    let err: UiError = serde_json::from_value(invoke_on(&webview, GetAppState::NAME, serde_json::json!({ ARGS_KEY: {} })).unwrap_err()).unwrap();
+    assert!(err.messages.iter().any(|m| m.contains("could not start: the data dir is not writable")), "{err:?}");
 }

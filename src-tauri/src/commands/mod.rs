@@ -12,8 +12,11 @@ use crate::errors::{CmdError, CmdResult};
 use crate::redirect::{self, PendingRedirect};
 use crate::AppCtx;
 
+mod after_startup;
 #[cfg(test)]
 mod ipc_tests;
+
+pub use after_startup::after_startup;
 
 /// A command's answer, as `altogic_auth_ipc` declares it.
 type Answer<C> = CmdResult<<C as Command>::Output>;

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The app's cold start to an interactive Login screen against a bare Tauri 2 app
+# (benches/cold_start.rs), both release builds, measured in one run under Xvfb and a private D-Bus.
+# Builds what it needs: the release UI, and the bare app (bench/bare-tauri, a workspace of its
+# own) into the shared target dir. Prints the figures, then both binaries' sizes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target=$(realpath "${CARGO_TARGET_DIR:-target}")
+scripts/build-ui.sh
+cargo build --release --locked --quiet --manifest-path bench/bare-tauri/Cargo.toml --target-dir "$target"
+export BARE_TAURI_BIN="$target/release/bare-tauri"
+# Every sample's line goes to stderr; the summary lines start with "launch →" or "cold start".
+timeout 1800 xvfb-run -a dbus-run-session -- cargo bench --bench cold_start --locked
+echo "release binaries: app $(stat -c %s "$target/release/altogic-auth") bytes, bare Tauri $(stat -c %s "$BARE_TAURI_BIN") bytes"

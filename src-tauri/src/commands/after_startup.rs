@@ -1,0 +1,54 @@
+//! Commands that arrive before start-up has finished: the window and the UI show first (see
+//! `crate::start`), so the UI's first calls may come while the backend is still starting.
+
+use std::sync::Arc;
+
+use altogic_auth_ipc::codes;
+use altogic_auth_ipc::commands::ALL;
+use tauri::ipc::Invoke;
+use tauri::Runtime;
+use tokio::sync::watch;
+
+use crate::errors::CmdError;
+
+/// Start-up's outcome, once known: `Err` holds why the app could not start.
+pub type Started = watch::Receiver<Option<Result<(), String>>>;
+
+/// `handlers`, for commands that may arrive before start-up has finished (the window and the UI
+/// show first): such a command waits for it, then runs, or gets start-up's error to show.
+pub fn after_startup<R: Runtime>(ready: Started, handlers: impl Fn(Invoke<R>) -> bool + Send + Sync + 'static) -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'static {
+    let handlers = Arc::new(handlers);
+    move |invoke| {
+        let known = ALL.contains(&invoke.message.command());
+        let outcome = ready.borrow().clone();
+        match outcome {
+            // Unknown commands get Tauri's own answer at once.
+            Some(Ok(())) => handlers(invoke),
+            _ if !known => handlers(invoke),
+            Some(Err(why)) => refuse(invoke, &why),
+            None => {
+                let (handlers, mut ready) = (handlers.clone(), ready.clone());
+                tauri::async_runtime::spawn(async move {
+                    let outcome = ready.wait_for(Option::is_some).await.map(|o| o.clone()).ok().flatten();
+                    match outcome {
+                        Some(Ok(())) => {
+                            handlers(invoke);
+                        }
+                        Some(Err(why)) => {
+                            refuse(invoke, &why);
+                        }
+                        None => {
+                            refuse(invoke, "the app is closing");
+                        }
+                    }
+                });
+                true
+            }
+        }
+    }
+}
+
+fn refuse<R: Runtime>(invoke: Invoke<R>, why: &str) -> bool {
+    invoke.resolver.reject(CmdError::new(codes::UNKNOWN_ERROR, format!("The app could not start: {why}")).to_ui());
+    true
+}
