@@ -70,6 +70,54 @@ async fn main() {
     println!("cold start median: app {app_ms:.0} ms, bare Tauri {bare_ms:.0} ms, ratio {:.2} (target <= {TARGET_RATIO})", app_ms / bare_ms);
     let (app_ms, bare_ms) = (ms(median(&app_samples.shown)), ms(median(&bare_samples.shown)));
     println!("cold start to the Login form, median: app {app_ms:.0} ms, bare Tauri click shown {bare_ms:.0} ms, ratio {:.2}", app_ms / bare_ms);
+    memory_after_sign_in(&app).await;
+}
+
+/// The app's resident memory once a user has signed in, with a configured backend (the harness's
+/// server, so a built-in server's memory is not in it): its own process, then with the WebKit
+/// processes it started (web content, network).
+async fn memory_after_sign_in(s: &Subject) {
+    let mut h = Harness::with(AppBackend::TestServer).await;
+    h.app_binary = s.binary.clone();
+    let email = h.account("rss").await;
+    let app = h.session(&[]).await;
+    find(&app, "#home-login").await.click().await.expect("Login opens");
+    app.fill("#email", &email).await;
+    app.fill("#password", e2e_support::PASSWORD).await;
+    app.click("#login-button").await;
+    app.wait_path("/profile").await;
+    tokio::time::sleep(Duration::from_secs(2)).await; // the profile's picture and sessions load
+    let pid = newest_pid_of(&s.binary).expect("the app's process");
+    let own = rss_kib(pid);
+    let all: u64 = descendants(pid).into_iter().map(rss_kib).sum::<u64>() + own;
+    println!("memory after sign-in: app process {:.1} MiB, with its WebKit processes {:.1} MiB", own as f64 / 1024.0, all as f64 / 1024.0);
+    app.close().await;
+}
+
+fn newest_pid_of(binary: &std::path::Path) -> Option<u32> {
+    let out = std::process::Command::new("pgrep").args(["-n", "-f", &binary.display().to_string()]).output().ok()?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0)
+}
+
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    let mut todo = vec![pid];
+    while let Some(p) = todo.pop() {
+        let tasks = std::fs::read_dir(format!("/proc/{p}/task")).into_iter().flatten().flatten();
+        for task in tasks {
+            let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            for child in children.split_whitespace().filter_map(|c| c.parse().ok()) {
+                found.push(child);
+                todo.push(child);
+            }
+        }
+    }
+    found
 }
 
 /// BARE_TAURI_BIN, else where bench/cold-start.sh builds it.

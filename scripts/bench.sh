@@ -122,7 +122,7 @@ if [ -n "${BASELINE_BIN:-}" ]; then
   say "server  baseline $BASELINE_BIN: sessions $(wrk_rps "$b.sessions") req/s p99 $(wrk_pct "$b.sessions" 99%) ms; sign-in $(wrk_rps "$b.signin8") req/s; unloaded $(wrk_avg "$b.signin1") ms"
 fi
 say "server  release binary target/release/altogic-local: $(stat -c %s target/release/altogic-local) bytes"
-if [ "${BENCH_ONLY:-}" = server ]; then cat "$SUMMARY" | tail -n +2 >/dev/null; exit 0; fi
+[ "${BENCH_ONLY:-}" = server ] && exit 0
 
 echo "== UI: release build, then our bundle and Home against the original app in headless Chromium"
 scripts/build-ui.sh
@@ -132,3 +132,16 @@ ORIGINAL=$(bench/build-original.sh || true)
 [ -n "$ORIGINAL" ] || echo "warning: the original app's sources are absent: no comparison" >&2
 node bench/browser.mjs ${ORIGINAL:+--original "$ORIGINAL"} | tee "$WORK/browser"
 grep -E "^bundle gzip:|^home interactive median:" "$WORK/browser" | sed 's/^/ui      /' >>"$SUMMARY"
+
+echo "== app cold start against a bare Tauri app, and memory after sign-in (release, WebDriver under Xvfb)"
+bench/cold-start.sh | tee "$WORK/cold"
+grep -E "^cold start median:|^memory after sign-in:" "$WORK/cold" | sed 's/^/app     /' >>"$SUMMARY"
+
+echo "== installed size: the release binary and the deb (tauri build)"
+[ -x node_modules/.bin/tauri ] || npm ci --no-audit --no-fund --loglevel=error
+npx tauri build --bundles deb >"$WORK/deb.log" 2>&1 || { tail -20 "$WORK/deb.log"; echo "warning: the deb did not build" >&2; }
+DEB=$(ls -t "$TARGET_DIR"/release/bundle/deb/*.deb 2>/dev/null | head -1 || true)
+say "size    release binary $(stat -c %s "$TARGET_DIR/release/altogic-auth") bytes; deb ${DEB:+$(stat -c %s "$DEB") bytes ($(basename "$DEB"))}; bare Tauri binary $(stat -c %s "$TARGET_DIR/release/bare-tauri") bytes"
+
+echo
+cat "$SUMMARY"
