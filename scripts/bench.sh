@@ -106,7 +106,8 @@ fi
 echo "== argon2id: one hash at the production parameters (criterion)"
 cargo bench -p altogic-local --bench password_hash --locked 2>&1 | tee "$WORK/argon2" | grep -E "time:|error" || true
 # criterion: "time:   [low mid high]" with units; the middle estimate.
-HASH_MS=$(awk '/time:/ { gsub(/[\[\]]/, ""); v=$4; u=$5; if (u=="µs"||u=="us") v/=1000; else if (u=="s") v*=1000; printf "%.2f", v; exit }' "$WORK/argon2")
+HASH_MS=$(awk '/time:/ { gsub(/[\[\]]/, ""); for (i = 1; i <= NF; i++) if ($i == "time:") { v = $(i+3); u = $(i+4) }
+  if (u == "µs" || u == "us") v /= 1000; else if (u == "s") v *= 1000; printf "%.2f", v; exit }' "$WORK/argon2")
 
 s="$WORK/sqlite"
 SESS_RPS=$(wrk_rps "$s.sessions"); SESS_P99=$(wrk_pct "$s.sessions" 99%)
@@ -141,7 +142,9 @@ echo "== installed size: the release binary and the deb (tauri build)"
 [ -x node_modules/.bin/tauri ] || npm ci --no-audit --no-fund --loglevel=error
 npx tauri build --bundles deb >"$WORK/deb.log" 2>&1 || { tail -20 "$WORK/deb.log"; echo "warning: the deb did not build" >&2; }
 DEB=$(ls -t "$TARGET_DIR"/release/bundle/deb/*.deb 2>/dev/null | head -1 || true)
-say "size    release binary $(stat -c %s "$TARGET_DIR/release/altogic-auth") bytes; deb ${DEB:+$(stat -c %s "$DEB") bytes ($(basename "$DEB"))}; bare Tauri binary $(stat -c %s "$TARGET_DIR/release/bare-tauri") bytes"
+DEB_SIZE="none built"
+[ -n "$DEB" ] && DEB_SIZE="$(stat -c %s "$DEB") bytes ($(basename "$DEB"))"
+say "size    release binary $(stat -c %s "$TARGET_DIR/release/altogic-auth") bytes; deb $DEB_SIZE; bare Tauri binary $(stat -c %s "$TARGET_DIR/release/bare-tauri") bytes"
 
 echo
 cat "$SUMMARY"
