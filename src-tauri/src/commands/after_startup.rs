@@ -19,14 +19,15 @@ pub type Started = watch::Receiver<Option<Result<(), String>>>;
 pub fn after_startup<R: Runtime>(ready: Started, handlers: impl Fn(Invoke<R>) -> bool + Send + Sync + 'static) -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'static {
     let handlers = Arc::new(handlers);
     move |invoke| {
-        let known = ALL.contains(&invoke.message.command());
         let outcome = ready.borrow().clone();
+        // Once started, and for names that are no command of ours (Tauri's own answer), at once:
+        // the list is looked at only while start-up is unfinished or failed.
+        if matches!(outcome, Some(Ok(()))) || !ALL.contains(&invoke.message.command()) {
+            return handlers(invoke);
+        }
         match outcome {
-            // Unknown commands get Tauri's own answer at once.
-            Some(Ok(())) => handlers(invoke),
-            _ if !known => handlers(invoke),
             Some(Err(why)) => refuse(invoke, &why),
-            None => {
+            _ => {
                 let (handlers, mut ready) = (handlers.clone(), ready.clone());
                 tauri::async_runtime::spawn(async move {
                     let outcome = ready.wait_for(Option::is_some).await.map(|o| o.clone()).ok().flatten();
