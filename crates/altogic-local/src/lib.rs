@@ -27,14 +27,14 @@ use std::time::Duration;
 pub use config::Config;
 pub use start_error::StartError;
 use mail::Mailer;
-use store::{PgStore, SqliteStore, Store};
+use store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 /// Shared by every request.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
+    pub store: Arc<Store>,
     pub config: Arc<Config>,
     /// Base of mailed links and file `publicPath`s, without a trailing slash.
     pub public_url: String,
@@ -77,13 +77,13 @@ impl RunningServer {
 
 /// The configured store: PostgreSQL with `--database-url`, else SQLite in the data dir. `migrate`
 /// applies pending migrations; otherwise a schema behind this build is refused.
-pub async fn open_store(config: &Config, migrate: bool) -> Result<Arc<dyn Store>, StartError> {
+pub async fn open_store(config: &Config, migrate: bool) -> Result<Arc<Store>, StartError> {
     let failed = |source| StartError::Database { what: "cannot open the database", source };
     Ok(match &config.database_url {
-        Some(url) => Arc::new(PgStore::connect(url, config.database_pool, migrate).await.map_err(failed)?),
+        Some(url) => Arc::new(Store::connect_postgres(url, config.database_pool, migrate).await.map_err(failed)?),
         None => {
             prepare_data_dir(config)?;
-            Arc::new(SqliteStore::open(&config.data_dir.join("altogic-local.db"), migrate).await.map_err(failed)?)
+            Arc::new(Store::open_sqlite(&config.data_dir.join("altogic-local.db"), migrate).await.map_err(failed)?)
         }
     })
 }

@@ -51,14 +51,14 @@ impl MailKind {
 }
 
 pub struct Mailer {
-    store: Arc<dyn Store>,
+    store: Arc<Store>,
     keep_copy: bool,
     from: Address,
     smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
 }
 
 impl Mailer {
-    pub fn new(store: Arc<dyn Store>, keep_copy: bool, from: &str, smtp_url: Option<&str>) -> anyhow_like::Result<Self> {
+    pub fn new(store: Arc<Store>, keep_copy: bool, from: &str, smtp_url: Option<&str>) -> anyhow_like::Result<Self> {
         let from: Address = from.parse().map_err(|e| format!("invalid --mail-from: {e}"))?;
         let smtp = match smtp_url {
             Some(url) => Some(AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| format!("invalid --smtp-url: {e}"))?.build()),

@@ -1,26 +1,52 @@
-//! Persistence behind one trait, so handlers never see SQL and another database (PostgreSQL) can
-//! be added as a second implementation.
+//! Persistence: every account write of the service, as plain async functions over one
+//! transaction, written once for SQLite and PostgreSQL.
 //!
-//! The trait is made of *flows*, not rows: every method that changes state is one transaction that
-//! also re-checks every condition the change depends on (the session is still live, the password
-//! hash is still the one the caller verified, the link is unspent, the attempt count is below its
-//! limit) and writes only the columns it means to change. A request that authenticated a while
-//! ago therefore cannot undo a newer change: it finds its condition gone and gets a typed outcome
-//! (`Stale`, `Invalid`, `Taken`) that the handler turns into a 4xx.
+//! The store is made of *flows*, not rows: every method that changes state is one transaction
+//! that also re-checks every condition the change depends on (the session is still live, the
+//! password hash is still the one the caller verified, the link is unspent, the attempt count is
+//! below its limit) and writes only the columns it means to change. A request that authenticated a
+//! while ago therefore cannot undo a newer change: it finds its condition gone and gets a typed
+//! outcome (`Stale`, `Invalid`, `Taken`) that the handler turns into a 4xx.
+//!
+//! # The shape, and why
+//! - [`Store`] is one concrete type. Its flows are `impl Store` blocks grouped by subject
+//!   ([`reads`], [`accounts`], [`links`], [`files`], [`upkeep`]); the steps they share ([`steps`]) are
+//!   free functions that take `&mut Tx`, as in zero2prod. A flow reads top to bottom as the
+//!   transaction it runs, and the compiler points at the line that is wrong.
+//! - The two databases differ in only three things, and all three live in [`sql`] and the two
+//!   backend modules: how a statement is spelled (placeholders and a few `{markers}`,
+//!   [`sqlite::spell`], [`postgres::spell`]), whether a flow takes locks ([`steps::lock`]: an
+//!   advisory lock on PostgreSQL, nothing under SQLite's single writer), and the pools.
+//! - Not generic over `sqlx::Database`: the bounds a flow needs (`for<'c> &'c mut Connection:
+//!   Executor`, `Encode`/`Type`/`FromRow` for every type it touches) are `where` clauses that Rust
+//!   does not carry from a trait to its users, so they would be restated on every function. Not
+//!   sqlx's `Any` driver: it has no JSON type, loses SQLite's connection settings and the write
+//!   pool's hooks that the read cache counts with, and converts every row through its own values.
+//!   Instead [`sql::Sql`] binds its values in the database's own argument type and decodes rows
+//!   with the database's own driver, at the cost of one `match` per statement.
+//!
+//! Locking: on SQLite every write runs on one connection under `BEGIN IMMEDIATE`, so a flow sees
+//! no other writer. On PostgreSQL, flows take transaction-scoped advisory locks, always the
+//! account's (`user:ID`) before an address's (`email:ADDR`), and an account's rows are touched only
+//! under its lock: two flows on one account run one after the other, on any instance.
 
-mod flow_steps;
-mod flows;
-mod link_flows;
+mod accounts;
+mod files;
+mod links;
 mod postgres;
 mod read_cache;
+mod reads;
 mod rows;
+pub(crate) mod sql;
 mod sqlite;
+mod steps;
+mod upkeep;
 
-use async_trait::async_trait;
+use std::path::Path;
+
 use serde_json::{Map, Value};
-pub use postgres::PgStore;
 pub use rows::*;
-pub use sqlite::SqliteStore;
+use sql::{On, Tx};
 
 use crate::crypto::{code_matches, TokenKey};
 use crate::error::{codes, AppError};
@@ -230,97 +256,69 @@ pub struct PurgePolicy {
     pub unverified_before: Option<String>,
 }
 
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// A value kept across restarts (the environment id, generated keys): stores `value` unless
-    /// the key has one, and returns the value that is stored.
-    async fn meta_or_insert(&self, key: &str, value: &str) -> StoreResult<String>;
+/// The service's database: SQLite in the data dir, or PostgreSQL shared by every instance.
+pub struct Store {
+    db: Db,
+}
 
-    /// The database answers (for a load balancer's readiness check).
-    async fn ping(&self) -> StoreResult<()>;
+enum Db {
+    Sqlite(sqlite::SqliteDb),
+    Pg(postgres::PgDb),
+}
+
+impl Store {
+    /// Opens (creating) the SQLite database file and locks its data dir; `migrate` applies pending
+    /// migrations, else a schema behind this build is refused. A schema newer than this build is
+    /// always refused.
+    pub async fn open_sqlite(path: &Path, migrate: bool) -> StoreResult<Self> {
+        Ok(Store { db: Db::Sqlite(sqlite::SqliteDb::open(path, migrate).await?) })
+    }
+
+    /// Connects to PostgreSQL with a pool of `pool_size`; `migrate` as for SQLite (under sqlx's
+    /// advisory lock, so instances never race).
+    pub async fn connect_postgres(url: &str, pool_size: u32, migrate: bool) -> StoreResult<Self> {
+        Ok(Store { db: Db::Pg(postgres::PgDb::connect(url, pool_size, migrate).await?) })
+    }
+
+    /// Begins a flow's write transaction.
+    async fn tx(&self) -> StoreResult<Tx> {
+        Ok(match &self.db {
+            Db::Sqlite(db) => Tx::Sqlite(db.begin().await?),
+            Db::Pg(db) => Tx::Pg(db.pool.begin().await?),
+        })
+    }
+
+    /// Where reads outside a flow run.
+    fn reader(&self) -> On<'_> {
+        match &self.db {
+            Db::Sqlite(db) => On::SqlitePool(&db.read),
+            Db::Pg(db) => On::PgPool(&db.pool),
+        }
+    }
+
+    /// Where single-statement writes outside a flow run (on SQLite, the one writer).
+    fn writer(&self) -> On<'_> {
+        match &self.db {
+            Db::Sqlite(db) => On::SqlitePool(&db.write),
+            Db::Pg(db) => On::PgPool(&db.pool),
+        }
+    }
+
+    /// SQLite's cache of what authenticating a request reads; none on PostgreSQL, where other
+    /// instances write to the same database.
+    fn read_cache(&self) -> Option<&read_cache::ReadCache> {
+        match &self.db {
+            Db::Sqlite(db) => Some(&db.cache),
+            Db::Pg(_) => None,
+        }
+    }
 
     /// Closes the connections and lets another process open the database (SQLite's data-dir
     /// lock). The server calls it last, at shutdown.
-    async fn close(&self) {}
-
-    // ---- reads ----
-    async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRow>>;
-    async fn user_by_id(&self, id: &str) -> StoreResult<Option<UserRow>>;
-    /// The newest unexpired pending sign-up of the address (claimable or not).
-    async fn newest_registration(&self, email: &str, now: i64) -> StoreResult<Option<RegistrationRow>>;
-    /// The newest unexpired pending sign-up that can still be confirmed.
-    async fn claimable_registration(&self, email: &str, now: i64) -> StoreResult<Option<RegistrationRow>>;
-    /// The live session a token names, with its user.
-    async fn live_session(&self, key: TokenKey<'_>, now: i64) -> StoreResult<Option<SessionUser>>;
-    /// Live sessions of the user, newest first.
-    async fn sessions_of(&self, user_id: &str, now: i64) -> StoreResult<Vec<SessionRow>>;
-    async fn file(&self, id: &str) -> StoreResult<Option<FileRow>>;
-    /// A mail link by its selector (the dev mailbox says whether it was used).
-    async fn link(&self, selector: &str) -> StoreResult<Option<LinkRow>>;
-
-    // ---- counters ----
-    /// Counts one hit of `key` in a fixed window of `window` seconds (atomically: concurrent hits
-    /// each get their own count). Returns the count including this hit and when the window ends.
-    async fn hit(&self, key: &str, now: i64, window: i64) -> StoreResult<(i64, i64)>;
-    /// Counts a code guess for `recipient` (key `code:RECIPIENT` in `window`) and, while the count
-    /// is within `limit` (0: none), reserves one attempt on the newest live link mailed there.
-    /// Returns the count, and the link when it still had attempts left; the same write happens
-    /// whether or not the address has links.
-    async fn code_attempt(&self, recipient: &str, now: i64, window: i64, limit: u32) -> StoreResult<(i64, Option<LinkRow>)>;
-
-    // ---- flows: each one transaction ----
-    /// Verification off: the account and its first session; false when the address is taken.
-    async fn create_user(&self, user: &UserRow, session: &SessionRow) -> StoreResult<bool>;
-    /// Verification on: a pending sign-up and, when the address is free, its `confirm` link; when
-    /// the address has an account, the `exists` link (a sign-in link for the owner, whose id the
-    /// store fills in) instead. Either way one transaction of the same shape.
-    async fn register(&self, registration: &RegistrationRow, confirm: &LinkRow, exists: &LinkRow) -> StoreResult<Registered>;
-    /// A password sign-in: records the login and stores the session, if the password hash is still
-    /// `checked_hash`. Clears the account's sign-in throttle key.
-    async fn sign_in(&self, user_id: &str, checked_hash: &str, session: &SessionRow, now_iso: &str, throttle_key: &str) -> StoreResult<Checked<UserRow>>;
-    /// Stores a mailed link; `retire` (a resend for a pending sign-up) also spends the live links
-    /// of the same sign-up and action, and stores nothing (false) once the sign-up is no longer
-    /// pending.
-    async fn issue_link(&self, link: &LinkRow, retire: bool) -> StoreResult<bool>;
-    /// Opens a link: confirms a sign-up, verifies the address, mints `token` (actions that have
-    /// one) or switches the e-mail (`change-email`). With `strict`, an account whose address is
-    /// verified this way by anything but its own sign-up link loses its (unproved) password.
-    async fn open_link(&self, proof: LinkProof<'_>, now: i64, now_iso: &str, token: &NewAccessToken, strict: bool) -> StoreResult<LinkOpened>;
-    /// Trades an access token of `actions` (and its PKCE `verifier`, see [`crate::crypto::pkce_ok`])
-    /// for a session: burns the token and its link, records the login and stores `session`.
-    /// A bound sign-up confirmation whose link was only opened makes the account here; the bool
-    /// says it was contended (see [`LinkOpened::Granted`]).
-    async fn grant(&self, key: TokenKey<'_>, verifier: Option<&str>, actions: &[&str], now: i64, now_iso: &str, session: &SessionRow) -> StoreResult<Redeemed<(UserRow, bool)>>;
-    /// Redeems a `reset-pwd` token: sets the password and ends every session, link and access token
-    /// of the account.
-    async fn reset_password(&self, key: TokenKey<'_>, verifier: Option<&str>, new_hash: &str, now: i64) -> StoreResult<Redeemed<()>>;
-    /// Sets a new password if the session is live and the hash is still `checked_hash`; ends the
-    /// other sessions and every link and access token.
-    async fn change_password(&self, session: &str, user_id: &str, checked_hash: &str, new_hash: &str, now: i64) -> StoreResult<Checked<()>>;
-    /// Verification off: switches the address at once; ends the other sessions, links and tokens.
-    async fn change_email(&self, session: &str, user_id: &str, checked_hash: &str, new_email: &str, now: i64) -> StoreResult<EmailChange>;
-    /// Verification on: stores the confirmation link for the new address (retiring older ones).
-    async fn request_email_change(&self, session: &str, user_id: &str, checked_hash: &str, link: &LinkRow, now: i64) -> StoreResult<Checked<()>>;
-    async fn update_profile(&self, session: &str, user_id: &str, patch: &ProfilePatch, now: i64) -> StoreResult<ProfileUpdate>;
-    /// Deletes the session `target` of the user, if the calling `session` is still live; Done(false)
-    /// if there was no such session.
-    async fn sign_out(&self, session: &str, user_id: &str, target: &str, now: i64) -> StoreResult<Checked<bool>>;
-    /// Ends every session of the user (but the caller's with `keep_caller`) and every outstanding
-    /// link and access token that signs in, if the calling `session` is still live. Reset links
-    /// survive: a thief with a session must not be able to block the owner's recovery.
-    async fn sign_out_all(&self, session: &str, user_id: &str, keep_caller: bool, now: i64) -> StoreResult<Checked<u64>>;
-    /// Inserts the file, or replaces the owner's file of the same bucket and name (with a new id,
-    /// so a file URL's bytes never change), within the owner's `quota` of bytes.
-    async fn put_file(&self, session: &str, file: &FileRow, quota: i64, now: i64) -> StoreResult<FilePut>;
-
-    // ---- dev mailbox ----
-    async fn insert_mail(&self, mail: &MailRow) -> StoreResult<()>;
-    /// Newest first; all recipients when `to` is None.
-    async fn mails(&self, to: Option<&str>) -> StoreResult<Vec<MailRow>>;
-    async fn clear_mails(&self) -> StoreResult<u64>;
-
-    /// Removes expired sessions, links, tokens, pending sign-ups and counters, old mails, and
-    /// accounts that never verified their address. Returns the ids of the files that went with
-    /// those accounts (their bytes may live in an object store).
-    async fn purge(&self, policy: &PurgePolicy) -> StoreResult<Vec<String>>;
+    pub async fn close(&self) {
+        match &self.db {
+            Db::Sqlite(db) => db.close().await,
+            Db::Pg(db) => db.pool.close().await,
+        }
+    }
 }

@@ -1,66 +1,37 @@
-//! [`Store`] on PostgreSQL, for more than one instance: every instance on one database behaves as
-//! one server. The flows are the same as on SQLite (`flows.rs`); here only the pool, the
-//! transaction, the locks (transaction-scoped advisory locks) and the spelling of SQL differ.
+//! [`Store`](super::Store) on PostgreSQL, for more than one instance: every instance on one
+//! database behaves as one server. The flows are the same as on SQLite; here only the pool and
+//! the spelling of SQL differ (the advisory locks are in [`super::steps::lock`]).
 
 use std::borrow::Cow;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 
-use super::flows::{sql_flows, Dialect};
-use super::*;
+use super::{prepare_schema, StoreResult};
 
-pub struct PgStore {
-    pool: PgPool,
+pub(super) struct PgDb {
+    pub pool: PgPool,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-impl PgStore {
-    /// Connects with a pool of `pool_size`; `migrate` applies pending migrations (under sqlx's
-    /// advisory lock, so instances never race), else a schema behind this build is refused. A
-    /// schema newer than this build is always refused.
+impl PgDb {
     pub async fn connect(url: &str, pool_size: u32, migrate: bool) -> StoreResult<Self> {
         let pool = PgPoolOptions::new().max_connections(pool_size.max(2)).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
         prepare_schema(&MIGRATOR, &mut *pool.acquire().await?, migrate).await?;
-        Ok(PgStore { pool })
-    }
-
-    async fn tx(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Postgres>> {
-        Ok(self.pool.begin().await?)
-    }
-
-    fn reader(&self) -> &PgPool {
-        &self.pool
-    }
-
-    fn writer(&self) -> &PgPool {
-        &self.pool
-    }
-
-    async fn close_and_unlock(&self) {
-        self.pool.close().await;
-    }
-
-    /// None: other instances write to the same database.
-    fn read_cache(&self) -> Option<&super::read_cache::ReadCache> {
-        None
+        Ok(PgDb { pool })
     }
 }
 
-impl Dialect for PgStore {
-    fn sql(text: &'static str) -> Cow<'static, str> {
-        let text = text
-            .replace("{seq}", "seq")
-            .replace("{created_epoch}", "CAST(EXTRACT(EPOCH FROM CAST(created_at AS TIMESTAMPTZ)) AS BIGINT)")
-            // The column's sequence: unique under concurrent inserts.
-            .replace("{mail_seq}", "DEFAULT");
-        Cow::Owned(numbered_placeholders(&text))
-    }
-
-    const LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))");
+/// A statement as PostgreSQL spells it: numbered placeholders, and its own `{markers}`.
+pub(super) fn spell(text: &'static str) -> Cow<'static, str> {
+    let text = text
+        .replace("{seq}", "seq")
+        .replace("{created_epoch}", "CAST(EXTRACT(EPOCH FROM CAST(created_at AS TIMESTAMPTZ)) AS BIGINT)")
+        // The column's sequence: unique under concurrent inserts.
+        .replace("{mail_seq}", "DEFAULT");
+    Cow::Owned(numbered_placeholders(&text))
 }
 
 /// `?` → `$1, $2, …` in order, `?N` → `$N` (no `?` appears in our SQL's string literals).
@@ -85,8 +56,6 @@ fn numbered_placeholders(text: &str) -> String {
     }
     out
 }
-
-sql_flows!(PgStore, sqlx::Postgres);
 
 #[cfg(test)]
 mod tests {

@@ -1,37 +1,33 @@
-//! [`Store`] on SQLite: WAL journal, `synchronous=FULL` so an acknowledged write survives the
+//! [`Store`](super::Store) on SQLite: WAL journal, `synchronous=FULL` so an acknowledged write survives the
 //! process being killed, foreign keys on.
 //!
 //! Reads use a pool of connections; every write runs on one dedicated connection inside
 //! `BEGIN IMMEDIATE`, so a flow's reads and writes see no other writer in between (SQLite has one
 //! writer at a time anyway; queueing in-process avoids busy-waiting on the file lock).
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use std::borrow::Cow;
-
-use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::{Sqlite, SqlitePool};
 
-use super::flows::{sql_flows, Dialect};
 use super::read_cache::{DataDirLock, ReadCache, WriteClock};
-use super::*;
+use super::{prepare_schema, StoreResult};
 
-pub struct SqliteStore {
-    read: SqlitePool,
-    write: SqlitePool,
-    cache: ReadCache,
-    lock: std::sync::Mutex<Option<DataDirLock>>,
+pub(super) struct SqliteDb {
+    pub read: SqlitePool,
+    /// One connection: every write of the process, in order.
+    pub write: SqlitePool,
+    pub cache: ReadCache,
+    lock: Mutex<Option<DataDirLock>>,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-impl SqliteStore {
-    /// Opens (creating) the database file; `migrate` applies pending migrations, else a schema
-    /// behind this build is refused. A schema newer than this build is always refused.
+impl SqliteDb {
     pub async fn open(path: &Path, migrate: bool) -> StoreResult<Self> {
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
             .create_if_missing(true)
@@ -46,50 +42,33 @@ impl SqliteStore {
         prepare_schema(&MIGRATOR, &mut *write.acquire().await?, migrate).await?;
         let read = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
         restrict_files(path);
-        Ok(SqliteStore { read, write, cache: ReadCache::new(clock), lock: std::sync::Mutex::new(Some(lock)) })
+        Ok(SqliteDb { read, write, cache: ReadCache::new(clock), lock: Mutex::new(Some(lock)) })
     }
 
-    async fn tx(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    /// A write transaction that holds SQLite's write lock from its first statement.
+    pub async fn begin(&self) -> StoreResult<sqlx::Transaction<'static, Sqlite>> {
         Ok(self.write.begin_with("BEGIN IMMEDIATE").await?)
     }
 
-    fn reader(&self) -> &SqlitePool {
-        &self.read
-    }
-
-    fn writer(&self) -> &SqlitePool {
-        &self.write
-    }
-
-    fn read_cache(&self) -> Option<&ReadCache> {
-        Some(&self.cache)
-    }
-
-    async fn close_and_unlock(&self) {
+    pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
         self.lock.lock().unwrap().take();
     }
 }
 
-impl Dialect for SqliteStore {
-    fn sql(text: &'static str) -> Cow<'static, str> {
-        if !text.contains('{') {
-            return Cow::Borrowed(text);
-        }
-        Cow::Owned(
-            text.replace("{seq}", "rowid")
-                .replace("{created_epoch}", "CAST(strftime('%s', created_at) AS INTEGER)")
-                // One writer: the next number cannot be taken twice.
-                .replace("{mail_seq}", "(SELECT COALESCE(MAX(seq), 0) + 1 FROM mails)"),
-        )
+/// A statement as SQLite spells it: `?` and `?N` are SQLite's own placeholders.
+pub(super) fn spell(text: &'static str) -> Cow<'static, str> {
+    if !text.contains('{') {
+        return Cow::Borrowed(text);
     }
-
-    // One writer: nothing to lock.
-    const LOCK: Option<&'static str> = None;
+    Cow::Owned(
+        text.replace("{seq}", "rowid")
+            .replace("{created_epoch}", "CAST(strftime('%s', created_at) AS INTEGER)")
+            // One writer: the next number cannot be taken twice.
+            .replace("{mail_seq}", "(SELECT COALESCE(MAX(seq), 0) + 1 FROM mails)"),
+    )
 }
-
-sql_flows!(SqliteStore, sqlx::Sqlite);
 
 /// The database holds password hashes: owner-only on Unix (the WAL and shared-memory files too).
 fn restrict_files(path: &Path) {

@@ -1,0 +1,83 @@
+//! What keeps the service running beside the account flows: kept settings, rate counters, the dev
+//! mailbox's copies, and the periodic sweep of what has expired.
+
+use super::sql::sql;
+use super::steps::{self, lock_user};
+use super::{MailRow, PurgePolicy, Store, StoreResult};
+
+impl Store {
+    /// A value kept across restarts (the environment id, generated keys): stores `value` unless
+    /// the key has one, and returns the value that is stored.
+    pub async fn meta_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
+        let mut tx = self.tx().await?;
+        sql("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING").bind(key).bind(value).execute(&mut tx).await?;
+        let stored: (String,) = sql("SELECT value FROM meta WHERE key = ?").bind(key).fetch_one(&mut tx).await?;
+        tx.commit().await?;
+        Ok(stored.0)
+    }
+
+    /// Counts one hit of `key` in a fixed window of `window` seconds (atomically: concurrent hits
+    /// each get their own count). Returns the count including this hit and when the window ends.
+    pub async fn hit(&self, key: &str, now: i64, window: i64) -> StoreResult<(i64, i64)> {
+        let mut tx = self.tx().await?;
+        let counted = steps::hit(&mut tx, key, now, window).await?;
+        tx.commit().await?;
+        Ok(counted)
+    }
+
+    /// Keeps a copy of a sent mail for the dev mailbox.
+    pub async fn insert_mail(&self, m: &MailRow) -> StoreResult<()> {
+        sql("INSERT INTO mails (id, to_addr, subject, action, link, code, text_body, html_body, created_at, seq)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, {mail_seq})")
+        .bind(&m.id)
+        .bind(&m.to)
+        .bind(&m.subject)
+        .bind(&m.action)
+        .bind(&m.link)
+        .bind(&m.code)
+        .bind(&m.text)
+        .bind(&m.html)
+        .bind(&m.created_at)
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn clear_mails(&self) -> StoreResult<u64> {
+        sql("DELETE FROM mails").execute(self.writer()).await
+    }
+
+    /// Removes expired sessions, links, tokens, pending sign-ups and counters, old mails, and
+    /// accounts that never verified their address. Returns the ids of the files that went with
+    /// those accounts (their bytes may live in an object store).
+    pub async fn purge(&self, p: &PurgePolicy) -> StoreResult<Vec<String>> {
+        let mut files = Vec::new();
+        // Each sweep is its own short statement (no transaction holding locks across tables while
+        // flows run), links before the tokens they minted, as flows go.
+        for statement in [
+            "DELETE FROM sessions WHERE expires_at <= ?",
+            "DELETE FROM email_links WHERE expires_at <= ?",
+            "DELETE FROM access_tokens WHERE expires_at <= ?",
+            "DELETE FROM registrations WHERE expires_at <= ?",
+            "DELETE FROM throttle WHERE expires_at <= ?",
+        ] {
+            sql(statement).bind(p.now).execute(self.writer()).await?;
+        }
+        sql("DELETE FROM mails WHERE {created_epoch} < ?").bind(p.mails_before).execute(self.writer()).await?;
+        let Some(before) = &p.unverified_before else { return Ok(files) };
+        // Each account under its own lock, re-checked: one verifying right now stays.
+        let stale: Vec<String> = sql("SELECT id FROM users WHERE email_verified = FALSE AND sign_up_at < ?").bind(before).scalars(self.reader()).await?;
+        for id in stale {
+            let mut tx = self.tx().await?;
+            lock_user(&mut tx, &id).await?;
+            // Their file rows go with them (ON DELETE CASCADE): remember whose bytes to drop.
+            let owned: Vec<String> = sql("SELECT id FROM files WHERE owner_id = ?").bind(&id).scalars(&mut tx).await?;
+            let gone = sql("DELETE FROM users WHERE id = ? AND email_verified = FALSE AND sign_up_at < ?").bind(&id).bind(before).execute(&mut tx).await?;
+            if gone == 1 {
+                files.extend(owned);
+            }
+            tx.commit().await?;
+        }
+        Ok(files)
+    }
+}
