@@ -19,7 +19,7 @@ const require = createRequire(import.meta.url);
 const BIN = path.resolve(HERE, process.env.ALTOGIC_LOCAL_BIN || '../../target/debug/altogic-local');
 const CLIENT_KEY = 'compat-test-client-key';
 // The dev mailbox answers its own token, never the client key (which ships inside apps).
-const MAILBOX_TOKEN = 'compat-test-mailbox-token';
+const MAILBOX_TOKEN = 'compat-test-mailbox-token-0123456789abcdef';
 const REDIRECT_URL = 'http://app.test/auth-redirect';
 const CALL_TIMEOUT_MS = 5000;
 const STEP_TIMEOUT_MS = 20000;

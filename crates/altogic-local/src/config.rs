@@ -81,10 +81,16 @@ pub struct Config {
     #[arg(long, env = "ALTOGIC_LOCAL_MAILBOX", action = clap::ArgAction::Set)]
     pub mailbox: Option<bool>,
 
-    /// Bearer token that reads and clears the dev mailbox. Without it, one is created in the data
-    /// dir and printed. Never the client key: that one ships inside apps.
+    /// Bearer token that reads and clears the dev mailbox, at least 32 characters. Without it (or
+    /// --mailbox-token-file), one is created in the data dir's `mailbox-token` file. Never the
+    /// client key: that one ships inside apps. Never printed.
     #[arg(long, env = "ALTOGIC_LOCAL_MAILBOX_TOKEN", hide_env_values = true)]
     pub mailbox_token: Option<String>,
+
+    /// A file whose first line is the mailbox token (a container secret, say), at least 32
+    /// characters.
+    #[arg(long, env = "ALTOGIC_LOCAL_MAILBOX_TOKEN_FILE", conflicts_with = "mailbox_token")]
+    pub mailbox_token_file: Option<PathBuf>,
 
     /// Lifetime of mailed links, in seconds.
     #[arg(long, env = "ALTOGIC_LOCAL_LINK_TTL", default_value_t = 3600)]

@@ -17,7 +17,7 @@ use crate::error::{codes, AppError};
 use crate::net::{client_ip, limit_key};
 use crate::store::{SessionRow, UserRow};
 use crate::time::unix_now;
-use crate::AppState;
+use crate::{ratelimit, AppState};
 
 /// `axum::Json`, but a bad body is a 4xx in the Altogic form.
 pub struct ApiJson<T>(pub T);
@@ -112,14 +112,26 @@ pub async fn require_client_key(State(state): State<AppState>, request: Request,
 
 /// The dev mailbox holds live sign-in links: it answers only `Authorization: Bearer <mailbox
 /// token>`, a secret of whoever runs the server (never the client key, which ships in apps).
-pub async fn require_mailbox_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// Wrong tokens are counted per client network; past `--auth-rate-limit` a minute, the network
+/// gets 429 for the rest of the window, for the right token too, so guessing learns nothing.
+pub async fn require_mailbox_token(State(state): State<AppState>, ip: ClientIp, request: Request, next: Next) -> Response {
     let Some(expected) = state.mailbox_token.as_deref() else {
         return AppError::not_found(codes::MAILBOX_DISABLED, "The dev mailbox is turned off on this server.").into_response();
     };
     let presented = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
-    match presented {
-        None => AppError::new(StatusCode::UNAUTHORIZED, codes::MISSING_MAILBOX_TOKEN, "The dev mailbox needs 'Authorization: Bearer <mailbox token>'.").into_response(),
-        Some(token) if bool::from(token.as_bytes().ct_eq(expected.as_bytes())) => next.run(request).await,
-        Some(_) => AppError::new(StatusCode::UNAUTHORIZED, codes::INVALID_MAILBOX_TOKEN, "The mailbox token is not valid.").into_response(),
+    let Some(presented) = presented else {
+        return AppError::new(StatusCode::UNAUTHORIZED, codes::MISSING_MAILBOX_TOKEN, "The dev mailbox needs 'Authorization: Bearer <mailbox token>'.").into_response();
+    };
+    let key = format!("ip:mailbox-token:{}", ip.key());
+    let limit = state.config.auth_rate_limit;
+    if bool::from(presented.as_bytes().ct_eq(expected.as_bytes())) {
+        return match ratelimit::still_refused(&state, &key, limit).await {
+            Ok(()) => next.run(request).await,
+            Err(e) => e.into_response(),
+        };
+    }
+    match ratelimit::counted(&state, &key, limit, ratelimit::CLIENT_WINDOW).await {
+        Ok(()) => AppError::new(StatusCode::UNAUTHORIZED, codes::INVALID_MAILBOX_TOKEN, "The mailbox token is not valid.").into_response(),
+        Err(e) => e.into_response(),
     }
 }

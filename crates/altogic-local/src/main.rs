@@ -39,10 +39,11 @@ async fn main() {
     } else {
         println!("clientKey: (as given)");
     }
-    match &server.mailbox_token {
-        // The token is a secret of whoever runs the server: printed for them, kept in the data dir.
-        Some(token) => println!("mailbox:   curl -H 'Authorization: Bearer {token}' {}/_local/v1/mail", server.url),
-        None => println!("mailbox:   off"),
+    // No secret is printed (logs are read by more people than the data dir): only where it is.
+    match (&server.mailbox_token, &server.mailbox_token_file) {
+        (Some(_), Some(file)) => println!("mailbox:   curl -H \"Authorization: Bearer $(cat '{}')\" {}/_local/v1/mail", file.display(), server.url),
+        (Some(_), None) => println!("mailbox:   on (the token given with --mailbox-token)"),
+        (None, _) => println!("mailbox:   off"),
     }
     shutdown_signal().await;
     tracing::info!("shutting down");

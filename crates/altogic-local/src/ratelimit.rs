@@ -30,6 +30,19 @@ pub async fn counted(state: &AppState, key: &str, limit: u32, window: i64) -> Ap
     over(count, limit, ends, now)
 }
 
+/// Refuses (429) while the count of `key` is past `limit` in its current window, without counting
+/// this request: for the right answer after too many wrong ones.
+pub async fn still_refused(state: &AppState, key: &str, limit: u32) -> AppResult<()> {
+    if limit == 0 {
+        return Ok(());
+    }
+    let now = unix_now();
+    match state.store.count(key, now).await? {
+        Some((count, ends)) => over(count, limit, ends, now),
+        None => Ok(()),
+    }
+}
+
 /// The refusal for a count past its limit.
 pub fn over(count: i64, limit: u32, ends: i64, now: i64) -> AppResult<()> {
     if limit > 0 && count > i64::from(limit) {

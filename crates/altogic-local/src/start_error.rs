@@ -15,6 +15,9 @@ pub enum StartError {
     /// A secret file given on the command line, or kept in the data dir.
     #[error("{}: {reason}", path.display())]
     SecretFile { path: PathBuf, reason: String },
+    /// A secret too short to resist guessing.
+    #[error("{what} must be at least {min} characters")]
+    ShortSecret { what: &'static str, min: usize },
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: SocketAddr, source: std::io::Error },
     /// The SMTP URL.

@@ -14,7 +14,7 @@ use altogic::{AltogicClient, ClientOptions};
 use common::{database_url, follow_link, join_all, wait_for_mails, PASSWORD};
 
 const KEY: &str = "cluster-client-key";
-const MAILBOX: &str = "cluster-mailbox-token";
+const MAILBOX: &str = "cluster-mailbox-token-0123456789abcdef";
 
 struct Instance {
     child: Child,

@@ -25,6 +25,11 @@ impl Store {
         Ok(counted)
     }
 
+    /// The count of `key` in its current window and when the window ends, if one is running.
+    pub async fn count(&self, key: &str, now: i64) -> StoreResult<Option<(i64, i64)>> {
+        sql("SELECT count, expires_at FROM throttle WHERE key = ? AND expires_at > ?").bind(key).bind(now).fetch_optional(self.reader()).await
+    }
+
     /// Keeps a copy of a sent mail for the dev mailbox.
     pub async fn insert_mail(&self, m: &MailRow) -> StoreResult<()> {
         sql("INSERT INTO mails (id, to_addr, subject, action, link, code, text_body, html_body, created_at, seq)

@@ -9,7 +9,7 @@ use altogic::{AltogicClient, ClientOptions, MailMessage, Mailbox, RedirectParams
 use altogic_local::{Config, RunningServer};
 
 pub const PASSWORD: &str = "correct horse battery";
-pub const MAILBOX_TOKEN: &str = "test-mailbox-token";
+pub const MAILBOX_TOKEN: &str = "test-mailbox-token-0123456789abcdef";
 
 pub struct TestServer {
     pub server: RunningServer,
