@@ -75,10 +75,11 @@ bench_server() {
   rm -rf "$dir"
 }
 
-if [ -n "${BASELINE_BIN:-}" ]; then
-  bench_server baseline "$BASELINE_BIN"
-fi
 # The per-account sign-in throttle would stop a benchmark that signs one account in 10,000 times.
+# The baseline runs with the same flags: a figure is only comparable to one measured alike.
+if [ -n "${BASELINE_BIN:-}" ]; then
+  bench_server baseline "$BASELINE_BIN" --signin-attempts 0
+fi
 bench_server sqlite target/release/altogic-local --signin-attempts 0
 
 # PostgreSQL (BENCH_PG=1): one instance, then two on one database, each driven by its own wrk at
@@ -121,6 +122,9 @@ say "server  sign-in latency unloaded: $SIGNIN_MS ms; one hash $HASH_MS ms; rati
 if [ -n "${BASELINE_BIN:-}" ]; then
   b="$WORK/baseline"
   say "server  baseline $BASELINE_BIN: sessions $(wrk_rps "$b.sessions") req/s p99 $(wrk_pct "$b.sessions" 99%) ms; sign-in $(wrk_rps "$b.signin8") req/s; unloaded $(wrk_avg "$b.signin1") ms"
+  # This build against the baseline: throughput ratios want >= 0.95, the latency ratio <= 1.05.
+  SESS_R=$(ratio "$SESS_RPS" "$(wrk_rps "$b.sessions")"); SIGNIN_R=$(ratio "$SIGNIN_RPS" "$(wrk_rps "$b.signin8")"); LAT_R=$(ratio "$SIGNIN_MS" "$(wrk_avg "$b.signin1")")
+  say "server  vs baseline: sessions x$SESS_R ($(verdict "$SESS_R" '>=' 0.95)), sign-in x$SIGNIN_R ($(verdict "$SIGNIN_R" '>=' 0.95)), unloaded latency x$LAT_R ($(verdict "$LAT_R" '<=' 1.05)) (within 5 %)"
 fi
 say "server  release binary target/release/altogic-local: $(stat -c %s target/release/altogic-local) bytes"
 [ "${BENCH_ONLY:-}" = server ] && exit 0
