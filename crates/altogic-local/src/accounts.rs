@@ -121,7 +121,7 @@ pub fn new_link(state: &AppState, user_id: &str, kind: MailKind, recipient: &Ema
     let mut url = format!("{}/_api/rest/v1/auth/verify?key={}&action={}", state.public_url, token.value, action.as_str());
     // Opened where the app is not installed, the redirect page shows the mail's code to type into
     // the app on the device that asked (the code is in the same mail as the link: nothing new leaks).
-    if state.config.redirects_to_page() {
+    if state.config.codes_in_links(&state.public_url) {
         url.push_str(&format!("&otp={code}"));
     }
     NewLink { row, url, code }

@@ -68,9 +68,16 @@ pub struct Config {
     #[arg(long, env = "ALTOGIC_LOCAL_PUBLIC_URL")]
     pub public_url: Option<String>,
 
-    /// Send real mail, e.g. smtps://user:pass@smtp.example.com:465 or smtp://localhost:1025.
+    /// Send real mail, e.g. smtps://user:pass@smtp.example.com:465, or
+    /// smtp://smtp.example.com:587?tls=required (STARTTLS). Plain smtp:// only to this machine
+    /// (smtp://localhost:1025), unless --smtp-insecure.
     #[arg(long, env = "ALTOGIC_LOCAL_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
+
+    /// Allows --smtp-url to send mail (sign-in links, codes, a password) to another machine
+    /// without TLS.
+    #[arg(long, env = "ALTOGIC_LOCAL_SMTP_INSECURE")]
+    pub smtp_insecure: bool,
 
     /// From address of sent mail.
     #[arg(long, env = "ALTOGIC_LOCAL_MAIL_FROM", default_value = "Altogic Auth <no-reply@altogic.local>")]
@@ -140,12 +147,22 @@ pub struct Config {
     #[arg(long, env = "ALTOGIC_LOCAL_UPLOAD_QUOTA_BYTES", default_value_t = 20 * 1024 * 1024)]
     pub upload_quota_bytes: u64,
 
+    /// Files one user may store.
+    #[arg(long, env = "ALTOGIC_LOCAL_FILES_PER_USER", default_value_t = 100)]
+    pub files_per_user: u32,
+
     /// Uploads per user per hour (0 = no limit).
     #[arg(long, env = "ALTOGIC_LOCAL_UPLOADS_PER_HOUR", default_value_t = 60)]
     pub uploads_per_hour: u32,
 
-    /// Password hashes that may wait for a core; past that the server answers 503 with Retry-After.
-    #[arg(long, env = "ALTOGIC_LOCAL_HASH_QUEUE", default_value_t = 32)]
+    /// Seconds a password hash may have to wait for a core: a sign-in or sign-up that would wait
+    /// longer (the hashes queued ahead of it, at the recent time of one hash) is answered 503 with
+    /// Retry-After at once. Load is shed by the time it would cost, not by a count.
+    #[arg(long, env = "ALTOGIC_LOCAL_MAX_HASH_WAIT", default_value_t = 5.0)]
+    pub max_hash_wait: f64,
+
+    /// Password hashes that may wait for a core at most, whatever their time: a bound on memory.
+    #[arg(long, env = "ALTOGIC_LOCAL_HASH_QUEUE", default_value_t = 4096)]
     pub hash_queue: usize,
 
     /// Seconds a client has to send a request's head (slow heads are cut off).
@@ -230,10 +247,13 @@ impl Config {
     /// Only https (or plain http on this machine) carries the code: it must not cross a network
     /// in the clear.
     pub fn redirects_to_page(&self) -> bool {
-        url::Url::parse(&self.redirect_url).is_ok_and(|u| {
-            let secure = u.scheme() == "https" || (u.scheme() == "http" && matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")));
-            secure && u.path().trim_end_matches('/') == REDIRECT_PAGE_PATH
-        })
+        url::Url::parse(&self.redirect_url).is_ok_and(|u| private_transport(&u) && u.path().trim_end_matches('/') == REDIRECT_PAGE_PATH)
+    }
+
+    /// Whether mailed links may carry the mail's code: the page they lead to shows it, and the
+    /// link itself travels to this server, so both must be https (or plain http on this machine).
+    pub fn codes_in_links(&self, public_url: &str) -> bool {
+        self.redirects_to_page() && url::Url::parse(public_url).is_ok_and(|u| private_transport(&u))
     }
 
     /// For embedding on this machine (the app, tests): the defaults, on 127.0.0.1 with a free port,
@@ -261,5 +281,21 @@ impl Config {
         let (Command::Serve(mut config) | Command::Migrate(mut config)) = cli.command;
         config.data_dir = data_dir.into();
         config
+    }
+}
+
+/// https, or plain http that never leaves this machine: what may carry a secret.
+pub fn private_transport(url: &url::Url) -> bool {
+    url.scheme() == "https" || (url.scheme() == "http" && is_loopback_host(url))
+}
+
+/// A host on this machine. (An `smtp://` URL's IPv4 host is not parsed as an address: it comes as
+/// a domain.)
+pub fn is_loopback_host(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost" || d.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }

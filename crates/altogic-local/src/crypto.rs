@@ -5,8 +5,9 @@
 //! index lookup yields a usable token. Randomness comes from the OS CSPRNG.
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
+use std::time::{Duration, Instant};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -128,15 +129,27 @@ pub fn argon2() -> Argon2<'static> {
 #[derive(Clone)]
 pub struct PasswordHasherPool {
     permits: Arc<Semaphore>,
+    cores: usize,
     waiting: Arc<AtomicUsize>,
     max_waiting: usize,
+    max_wait: Duration,
+    /// The recent time of one hash (a moving average), in microseconds.
+    hash_micros: Arc<AtomicU64>,
 }
 
 pub use crate::error::Overloaded;
 
 /// Verified against when an e-mail is unknown (or its account has no usable password), so that
 /// answer takes as long as a wrong password.
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_blocking("dummy password for timing equality"));
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
+    let started = Instant::now();
+    let hash = hash_blocking("dummy password for timing equality");
+    FIRST_HASH_MICROS.store(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+    hash
+});
+
+/// How long the process's first hash took: where each pool's estimate of a hash starts.
+static FIRST_HASH_MICROS: AtomicU64 = AtomicU64::new(50_000);
 
 /// Stored instead of a hash for an account whose password must not work (it was set by someone
 /// who never proved the mailbox). It never parses as a PHC string, so nothing verifies against it.
@@ -185,20 +198,47 @@ impl Drop for Waiting {
 }
 
 impl PasswordHasherPool {
-    pub fn new(max_waiting: usize) -> Self {
-        let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(1);
+    /// At most `max_waiting` callers wait, and none that would wait longer than `max_wait`.
+    pub fn new(max_waiting: usize, max_wait: Duration) -> Self {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(1);
         LazyLock::force(&DUMMY_HASH);
-        PasswordHasherPool { permits: Arc::new(Semaphore::new(n)), waiting: Arc::new(AtomicUsize::new(0)), max_waiting }
+        PasswordHasherPool {
+            permits: Arc::new(Semaphore::new(cores)),
+            cores,
+            waiting: Arc::new(AtomicUsize::new(0)),
+            max_waiting,
+            max_wait,
+            hash_micros: Arc::new(AtomicU64::new(FIRST_HASH_MICROS.load(Ordering::Relaxed))),
+        }
+    }
+
+    /// How long a caller with `ahead` others queued in front of it would wait: they run `cores`
+    /// at a time, each taking about the recent time of one hash.
+    pub fn expected_wait(&self, ahead: usize) -> Duration {
+        let one = self.hash_micros.load(Ordering::Relaxed);
+        Duration::from_micros(one.saturating_mul(ahead as u64 + 1) / self.cores as u64)
+    }
+
+    /// Folds one hash's time into the moving average (1/8 weight: a few slow hashes move it, one
+    /// does not).
+    fn record(&self, took: Duration) {
+        let sample = took.as_micros().min(u128::from(u32::MAX)) as u64;
+        let old = self.hash_micros.load(Ordering::Relaxed);
+        self.hash_micros.store(old - old / 8 + sample / 8, Ordering::Relaxed);
     }
 
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, Overloaded> {
         let waiting = Waiting(self.waiting.clone());
-        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
+        let ahead = self.waiting.fetch_add(1, Ordering::SeqCst);
+        if ahead >= self.max_waiting || self.expected_wait(ahead) > self.max_wait {
             return Err(Overloaded);
         }
         let _permit = self.permits.acquire().await.expect("semaphore never closed");
         drop(waiting);
-        Ok(tokio::task::spawn_blocking(work).await.expect("hashing task panicked"))
+        let started = Instant::now();
+        let out = tokio::task::spawn_blocking(work).await.expect("hashing task panicked");
+        self.record(started.elapsed());
+        Ok(out)
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, Overloaded> {

@@ -33,6 +33,9 @@ impl Email {
 
     fn canonical(raw: &str) -> Option<Email> {
         let folded: String = raw.trim().replace(' ', "+").nfkc().collect::<String>().to_lowercase();
+        if !folded.chars().all(visible_in_address) {
+            return None;
+        }
         let (local, domain) = folded.rsplit_once('@')?;
         let local_ok = !local.is_empty()
             && local.len() <= 64
@@ -58,6 +61,18 @@ impl Email {
         &self.value
     }
 
+}
+
+/// Whether a character may stand in an address: printable ASCII, or a character that UTS #39
+/// allows in identifiers. That refuses what would make an address read exactly like another one:
+/// control and format characters (zero-width space and joiners, soft hyphen, BOM, bidi controls),
+/// default-ignorable ones (the combining grapheme joiner, variation selectors, Hangul fillers).
+fn visible_in_address(c: char) -> bool {
+    use unicode_security::GeneralSecurityProfile;
+    if c.is_ascii() {
+        return c.is_ascii_graphic();
+    }
+    c.identifier_allowed()
 }
 
 impl fmt::Display for Email {
@@ -178,6 +193,31 @@ mod tests {
             assert!(canon(bad).is_none(), "{bad:?} accepted");
         }
         assert!(canon(&format!("{}@x.io", "a".repeat(65))).is_none());
+    }
+
+    #[test]
+    fn invisible_characters_cannot_make_a_second_address_that_reads_like_the_first() {
+        let invisible = [
+            '\u{200b}', // zero-width space
+            '\u{200c}', // zero-width non-joiner
+            '\u{200d}', // zero-width joiner
+            '\u{ad}',   // soft hyphen
+            '\u{feff}', // BOM / zero-width no-break space
+            '\u{202e}', // right-to-left override
+            '\u{2066}', // left-to-right isolate
+            '\u{34f}',  // combining grapheme joiner
+            '\u{fe0f}', // variation selector 16
+            '\u{3164}', // Hangul filler
+            '\u{7}',    // a control character
+        ];
+        for c in invisible {
+            for spelled in [format!("vi{c}ctim@example.com"), format!("victim@exam{c}ple.com"), format!("victim{c}@example.com")] {
+                assert!(canon(&spelled).is_none(), "{spelled:?} ({:04x}) accepted", c as u32);
+            }
+        }
+        // Letters of other scripts stay welcome.
+        assert_eq!(canon("\u{4e0a}\u{6d77}@example.com").unwrap(), "\u{4e0a}\u{6d77}@example.com");
+        assert_eq!(canon("jos\u{e9}@example.com").unwrap(), "jos\u{e9}@example.com");
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub struct AppState {
     /// Where uploaded files' bytes live.
     pub blobs: Arc<blobs::Blobs>,
     pub mailer: Arc<Mailer>,
+    /// Mail-link opens per client network, counted in memory (`GET /auth/verify`).
+    pub link_opens: Arc<ratelimit::Flood>,
 }
 
 /// A running server; dropping it does not stop it, [`RunningServer::shutdown`] does.
@@ -132,7 +134,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let url = format!("http://{addr}");
     let public_url = config.public_url.clone().unwrap_or_else(|| url.clone()).trim_end_matches('/').to_string();
 
-    let mailer = Mailer::new(store.clone(), config.mailbox_on(), &config.mail_from, config.smtp_url.as_deref()).map_err(StartError::Mail)?;
+    let mailer = Mailer::new(store.clone(), config.mailbox_on(), &config.mail_from, config.smtp_url.as_deref(), config.smtp_insecure).map_err(StartError::Mail)?;
     let limits = server::ConnLimits {
         header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
         idle_timeout: Duration::from_secs(config.idle_timeout_secs.max(1)),
@@ -146,9 +148,10 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         env_id,
         client_key: client_key.clone().into(),
         mailbox_token: mailbox_token.as_deref().map(Arc::from),
-        hasher: crypto::PasswordHasherPool::new(config.hash_queue),
+        hasher: crypto::PasswordHasherPool::new(config.hash_queue, Duration::from_secs_f64(config.max_hash_wait.max(0.0))),
         blobs: Arc::new(blobs::Blobs::open(&config).map_err(StartError::Storage)?),
         mailer: Arc::new(mailer),
+        link_opens: Arc::default(),
         config: Arc::new(config),
     };
 

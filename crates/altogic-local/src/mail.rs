@@ -57,11 +57,31 @@ pub struct Mailer {
     smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
 }
 
+/// Whether mail sent through `url` is encrypted on the way, or never leaves this machine:
+/// `smtps://`, `smtp://…?tls=required` (STARTTLS, refused without it), or plain SMTP to loopback.
+/// lettre's default for `smtp://` is no TLS, and `tls=opportunistic` falls back to plain text for
+/// anyone who can strip the STARTTLS offer.
+pub fn smtp_is_private(url: &str) -> bool {
+    let Ok(parsed) = url::Url::parse(url) else { return true };
+    let required = parsed.query_pairs().any(|(k, v)| k == "tls" && v == "required");
+    match parsed.scheme() {
+        "smtps" => true,
+        "smtp" => required || crate::config::is_loopback_host(&parsed),
+        _ => true,
+    }
+}
+
 impl Mailer {
-    pub fn new(store: Arc<Store>, keep_copy: bool, from: &str, smtp_url: Option<&str>) -> anyhow_like::Result<Self> {
+    /// `insecure` allows plain SMTP to another machine (see [`smtp_is_private`]).
+    pub fn new(store: Arc<Store>, keep_copy: bool, from: &str, smtp_url: Option<&str>, insecure: bool) -> anyhow_like::Result<Self> {
         let from: Address = from.parse().map_err(|e| format!("invalid --mail-from: {e}"))?;
         let smtp = match smtp_url {
-            Some(url) => Some(AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| format!("invalid --smtp-url: {e}"))?.build()),
+            Some(url) => {
+                if !insecure && !smtp_is_private(url) {
+                    return Err("--smtp-url would send sign-in links and codes to another machine without TLS: use smtps://, or smtp://…?tls=required, or allow it with --smtp-insecure".into());
+                }
+                Some(AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| format!("invalid --smtp-url: {e}"))?.build())
+            }
             None => None,
         };
         Ok(Mailer { store, keep_copy, from, smtp })

@@ -1,6 +1,12 @@
-//! Rate limits, all counted in the store ([`counted`]): atomically, so concurrent requests cannot
+//! Rate limits, counted in the store ([`counted`]): atomically, so concurrent requests cannot
 //! slip past a limit; shared by every instance on one database; and the same count for known and
 //! unknown addresses. Per client network (`per_client`), per account, per address and per user.
+//!
+//! One limit is counted in memory instead ([`Flood`]): a flood of link opens must not reach the
+//! database at all, where every count is a write on SQLite's one writer.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 use crate::error::{AppError, AppResult};
 use crate::time::unix_now;
@@ -49,4 +55,35 @@ pub fn over(count: i64, limit: u32, ends: i64, now: i64) -> AppResult<()> {
         return Err(AppError::rate_limited((ends - now).max(1) as u64));
     }
     Ok(())
+}
+
+/// Networks a [`Flood`] tracks before it forgets the ones whose window has ended.
+const FLOOD_TRACKED: usize = 100_000;
+
+/// A per-process fixed-window count per client network, refused before any database work. Each
+/// instance counts on its own: a flood spread over N instances gets N budgets, which is what a
+/// load limit needs (each instance protects its own database work).
+#[derive(Default)]
+pub struct Flood {
+    windows: Mutex<HashMap<String, (i64, u32)>>,
+}
+
+impl Flood {
+    /// Counts a request of `network`; 429 with Retry-After past `limit` a `window` (0 = none).
+    pub fn hit(&self, network: &str, limit: u32, window: i64) -> AppResult<()> {
+        if limit == 0 {
+            return Ok(());
+        }
+        let now = unix_now();
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        if windows.len() >= FLOOD_TRACKED && !windows.contains_key(network) {
+            windows.retain(|_, (ends, _)| *ends > now);
+        }
+        let entry = windows.entry(network.to_string()).or_insert((now + window, 0));
+        if entry.0 <= now {
+            *entry = (now + window, 0);
+        }
+        entry.1 = entry.1.saturating_add(1);
+        over(i64::from(entry.1), limit, entry.0, now)
+    }
 }

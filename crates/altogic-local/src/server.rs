@@ -3,7 +3,14 @@
 //! gets `request_timeout` from head to answer (slow bodies get a 408, set in the router), a
 //! kept-alive connection is closed after `idle_timeout` without a request, at most
 //! `max_connections` are open at once (further clients wait in the kernel's backlog), and one
-//! client network (an IPv4 address, an IPv6 /64) holds at most `max_per_client` of them.
+//! client network (an IPv4 address, an IPv6 /64) holds at most `max_per_client` of them, and never
+//! more than an eighth of all.
+//!
+//! A few networks must not be able to fill the server with connections that never finish a
+//! request head (each under its own cap, together at the global one): when every slot is taken,
+//! a new connection of a network under its cap takes the slot of the connection that has waited
+//! longest without a request in flight, a half-sent head or an idle keep-alive. A client that is
+//! being answered is never cut.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -68,20 +75,68 @@ impl Drop for ClientSlot {
     }
 }
 
+/// The open connections, so that the longest-waiting one without a request in flight can be closed
+/// when every slot is taken.
+#[derive(Default)]
+struct Open {
+    next_id: AtomicU64,
+    connections: Mutex<HashMap<u64, Arc<Activity>>>,
+}
+
+impl Open {
+    fn add(self: &Arc<Self>, activity: Arc<Activity>) -> OpenEntry {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        self.connections.lock().unwrap_or_else(|e| e.into_inner()).insert(id, activity);
+        OpenEntry { open: self.clone(), id }
+    }
+
+    /// Tells the connection that has waited longest without a request in flight to close.
+    fn evict_longest_waiting(&self) -> bool {
+        let connections = self.connections.lock().unwrap_or_else(|e| e.into_inner());
+        let victim = connections.values().filter(|a| a.in_flight.load(Ordering::SeqCst) == 0 && !a.evicting.load(Ordering::SeqCst)).min_by_key(|a| a.waiting_since_ms.load(Ordering::Relaxed));
+        match victim {
+            Some(activity) => {
+                activity.evicting.store(true, Ordering::SeqCst);
+                activity.evict.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// A connection's place in [`Open`], given up when the connection ends.
+struct OpenEntry {
+    open: Arc<Open>,
+    id: u64,
+}
+
+impl Drop for OpenEntry {
+    fn drop(&mut self) {
+        self.open.connections.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.id);
+    }
+}
+
+/// The per-network cap: as configured, and never more than an eighth of all connections, so that
+/// a handful of networks cannot hold every slot between them.
+pub fn per_client_cap(max_connections: usize, max_per_client: usize) -> usize {
+    if max_per_client == 0 {
+        return 0;
+    }
+    max_per_client.min(max_connections / 8).max(1)
+}
+
 /// Serves `router` until `shutdown` fires, then lets open requests finish (10 s at most).
 pub async fn serve(listener: TcpListener, router: Router, limits: ConnLimits, shutdown: oneshot::Receiver<()>) {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let per_client = Arc::new(PerClient::default());
+    let open = Arc::new(Open::default());
+    let max_per_client = per_client_cap(limits.max_connections.max(1), limits.max_per_client);
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout).keep_alive(true);
     tokio::pin!(shutdown);
-    loop {
-        // Take a connection slot before accepting: over the cap, clients wait in the backlog.
-        let permit = tokio::select! {
-            permit = permits.clone().acquire_owned() => permit.expect("semaphore never closed"),
-            _ = &mut shutdown => break,
-        };
+    'serve: loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -95,19 +150,35 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ConnLimits, sh
             _ = &mut shutdown => break,
         };
         // Direct peers only: behind a trusted proxy every client shares the proxy's address.
-        let cap = if limits.exempt.iter().any(|net| net.contains(peer.ip())) { 0 } else { limits.max_per_client };
+        let cap = if limits.exempt.iter().any(|net| net.contains(peer.ip())) { 0 } else { max_per_client };
         let Some(slot) = per_client.take(crate::net::limit_key(peer.ip()), cap) else {
             drop(stream);
             continue;
         };
+        // A slot: a free one, or the one of the connection that has waited longest without a
+        // request. With none to take (all are being answered), the next clients wait in the
+        // kernel's backlog until one finishes.
+        let permit = match permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => loop {
+                open.evict_longest_waiting();
+                tokio::select! {
+                    permit = permits.clone().acquire_owned() => break permit.expect("semaphore never closed"),
+                    // The one told to close may have just received a request: choose again.
+                    _ = tokio::time::sleep(Duration::from_millis(100)) => continue,
+                    _ = &mut shutdown => break 'serve,
+                }
+            },
+        };
         let _ = stream.set_nodelay(true);
         let activity = Arc::new(Activity::new());
+        let entry = open.add(activity.clone());
         let io = TokioIo::new(Tracked { inner: stream, activity: activity.clone() });
         let service = connection_service(router.clone(), peer, activity.clone());
         let connection = graceful.watch(http.serve_connection(io, service));
         let idle = limits.idle_timeout;
         tokio::spawn(async move {
-            let _held = (permit, slot);
+            let _held = (permit, slot, entry);
             tokio::select! {
                 result = connection => {
                     if let Err(e) = result {
@@ -115,6 +186,7 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ConnLimits, sh
                     }
                 }
                 _ = activity.idle_for(idle) => tracing::debug!("idle connection closed"),
+                _ = activity.evicted() => tracing::debug!("connection without a request closed to make room"),
             }
         });
     }
@@ -144,16 +216,41 @@ fn connection_service(
     })
 }
 
-/// When the connection last moved bytes, and how many of its requests are being answered.
+/// When the connection last moved bytes, how many of its requests are being answered, and since
+/// when it has waited without one (its start, or its last answer).
 struct Activity {
     started: Instant,
     last_ms: AtomicU64,
     in_flight: AtomicUsize,
+    /// Milliseconds after [`SERVER_EPOCH`]: comparable across connections.
+    waiting_since_ms: AtomicU64,
+    /// Told to close (see [`Open::evict_longest_waiting`]).
+    evict: tokio::sync::Notify,
+    evicting: std::sync::atomic::AtomicBool,
+}
+
+/// A common origin for the connections' waiting times.
+static SERVER_EPOCH: std::sync::LazyLock<Instant> = std::sync::LazyLock::new(Instant::now);
+
+fn epoch_ms() -> u64 {
+    SERVER_EPOCH.elapsed().as_millis() as u64
 }
 
 impl Activity {
     fn new() -> Self {
-        Activity { started: Instant::now(), last_ms: AtomicU64::new(0), in_flight: AtomicUsize::new(0) }
+        Activity { started: Instant::now(), last_ms: AtomicU64::new(0), in_flight: AtomicUsize::new(0), waiting_since_ms: AtomicU64::new(epoch_ms()), evict: Default::default(), evicting: Default::default() }
+    }
+
+    /// Resolves when the connection is told to close while no request of it is being answered (a
+    /// request that arrived meanwhile keeps it).
+    async fn evicted(&self) {
+        loop {
+            self.evict.notified().await;
+            if self.in_flight.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            self.evicting.store(false, Ordering::SeqCst);
+        }
     }
 
     fn touch(&self) {
@@ -185,6 +282,7 @@ impl InFlight {
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.touch();
+        self.0.waiting_since_ms.store(epoch_ms(), Ordering::Relaxed);
         self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
 }

@@ -155,6 +155,14 @@ async fn cors_echoes_the_origin_with_credentials_and_altogic_headers() {
     // Errors carry CORS headers too, or a browser client could not read them.
     let err = t.http.get(t.url("/_api/rest/v1/auth/user")).header("Origin", "http://app.example:5173").send().await.unwrap();
     assert_eq!(err.headers()["access-control-allow-origin"], "http://app.example:5173");
+    // `null` is any page that wants it (a sandboxed frame, a data: URL): never echoed.
+    for request in [
+        t.http.request(Method::OPTIONS, t.url("/_api/rest/v1/auth/signin-email")).header("Origin", "null").header("Access-Control-Request-Method", "POST"),
+        t.http.get(t.url("/_api/rest/v1/auth/user")).header("Origin", "null"),
+    ] {
+        let resp = request.send().await.unwrap();
+        assert!(resp.headers().get("access-control-allow-origin").is_none(), "{:?}", resp.headers());
+    }
 }
 
 #[tokio::test]

@@ -176,25 +176,11 @@ async fn an_idle_keep_alive_connection_is_closed() {
 }
 
 #[tokio::test]
-async fn connections_beyond_the_cap_wait_until_one_closes() {
-    let t = server(|c| c.max_connections = 3).await;
-    let mut held = Vec::new();
-    for _ in 0..3 {
-        held.push(TcpStream::connect(t.server.addr).await.unwrap());
-    }
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let health = || async { reqwest::Client::new().get(t.url("/_local/v1/health")).timeout(Duration::from_millis(700)).send().await };
-    assert!(health().await.is_err(), "a 4th connection is not served while 3 are open");
-    held.pop();
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(health().await.unwrap().status(), 200);
-}
-
-#[tokio::test]
 async fn a_sign_in_flood_is_shed_with_503_and_retry_after() {
     let t = server(|c| {
         c.email_verification = false;
-        c.hash_queue = 2;
+        // 40 at once would wait up to 20 hash times: more than this allows.
+        c.max_hash_wait = 0.1;
         c.signin_attempts = 0;
     })
     .await;
@@ -211,8 +197,60 @@ async fn a_sign_in_flood_is_shed_with_503_and_retry_after() {
     .await;
     let shed: Vec<_> = answers.iter().filter(|a| a.0 == 503).collect();
     assert!(!shed.is_empty(), "a full queue sheds load");
+    assert!(shed.len() < answers.len(), "what fits in the wait is served");
     assert!(shed.iter().all(|a| a.1 && a.2 == "server_busy"));
     assert!(answers.iter().all(|a| a.0 == 503 || a.2 == "invalid_credentials"), "{answers:?}");
+}
+
+/// The queue is bounded by the time it would take, not by a count: a burst that two cores work
+/// off within `--max-hash-wait` is served whole.
+#[tokio::test]
+async fn a_burst_of_sign_ups_and_sign_ins_within_the_wait_is_served_whole() {
+    let t = server(|c| {
+        c.email_verification = false;
+        c.signin_attempts = 0;
+    })
+    .await;
+    let emails: Vec<String> = (0..200).map(|_| common::email("burst")).collect();
+    let t = &t;
+    for batch in emails.chunks(64) {
+        let answers = join_all(batch.iter().map(|e| async move { t.client().auth().sign_up_with_name(e, PASSWORD, "B").await })).await;
+        assert!(answers.iter().all(Result::is_ok), "{:?}", answers.iter().find(|a| a.is_err()));
+    }
+    for batch in emails.chunks(64) {
+        let answers = join_all(batch.iter().map(|e| async move { t.client().auth().sign_in_with_email(e, PASSWORD).await })).await;
+        assert!(answers.iter().all(Result::is_ok), "{:?}", answers.iter().find(|a| a.is_err()));
+    }
+}
+
+/// Far more at once than the wait allows: the excess is answered 503 at once, and the server
+/// still answers everything else (its health) meanwhile.
+#[tokio::test]
+async fn a_flood_past_the_wait_is_shed_and_health_still_answers() {
+    let t = server(|c| {
+        c.email_verification = false;
+        c.signin_attempts = 0;
+        c.max_connections_per_client = 0;
+        c.max_hash_wait = 1.0;
+    })
+    .await;
+    let (_, email) = t.signed_in_user("flood2").await;
+    let flood = join_all((0..300).map(|i| {
+        let req = t.raw(reqwest::Method::POST, "/_api/rest/v1/auth/signin-email").json(&serde_json::json!({"email": email, "password": format!("wrong {i}")}));
+        async move {
+            let resp = req.send().await.unwrap();
+            (resp.status().as_u16(), resp.headers().contains_key("retry-after"))
+        }
+    }));
+    let health = async {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        t.http.get(t.url("/_local/v1/health")).send().await.unwrap().status().as_u16()
+    };
+    let (answers, health) = tokio::join!(flood, health);
+    assert_eq!(health, 200);
+    let shed = answers.iter().filter(|a| a.0 == 503).count();
+    assert!(shed > 0 && answers.iter().filter(|a| a.0 == 503).all(|a| a.1), "{answers:?}");
+    assert!(answers.iter().all(|a| a.0 == 503 || a.0 == 401), "{answers:?}");
 }
 
 #[tokio::test]
@@ -236,6 +274,36 @@ async fn uploads_are_held_to_a_quota_and_a_rate() {
     upload("a.png").await.unwrap();
     let err = upload("a.png").await.unwrap_err();
     assert!(err.has_code("rate_limit_exceeded"), "the 7th upload within the hour: {err}");
+}
+
+/// Tiny files are cheap in bytes but not in rows: the quota counts files too, and their tags.
+#[tokio::test]
+async fn thousands_of_tiny_files_do_not_fit_under_a_byte_quota() {
+    let t = server(|c| {
+        c.email_verification = false;
+        c.files_per_user = 3;
+    })
+    .await;
+    let (client, _) = t.signed_in_user("files").await;
+    let bucket = client.bucket("root");
+    let upload = |name: &'static str, tags: Option<serde_json::Value>| {
+        let options = altogic::UploadOptions { tags, ..altogic::UploadOptions::with_content_type("image/png") };
+        bucket.upload(name, PNG.to_vec(), options)
+    };
+    for name in ["a.png", "b.png", "c.png"] {
+        upload(name, None).await.unwrap();
+    }
+    let err = upload("d.png", None).await.unwrap_err();
+    assert!(err.has_code("storage_quota_exceeded"), "{err}");
+    // Replacing one is still fine: it does not count twice.
+    upload("a.png", None).await.unwrap();
+    // Tags are bounded in number and length.
+    let many: Vec<String> = (0..21).map(|i| format!("t{i}")).collect();
+    let err = upload("b.png", Some(serde_json::json!(many))).await.unwrap_err();
+    assert!(err.has_code("validation_error"), "{err}");
+    let err = upload("b.png", Some(serde_json::json!(["x".repeat(101)]))).await.unwrap_err();
+    assert!(err.has_code("validation_error"), "{err}");
+    upload("b.png", Some(serde_json::json!(["avatar", "x".repeat(100)]))).await.unwrap();
 }
 
 #[tokio::test]

@@ -194,3 +194,32 @@ async fn a_legacy_unverified_password_stops_working_when_a_link_proves_the_mailb
     t.client().auth().get_auth_grant(redirect.access_token.as_deref().unwrap()).await.unwrap();
     assert!(t.client().auth().sign_in_with_email(&email, "set by someone").await.unwrap_err().has_code("invalid_credentials"));
 }
+
+#[tokio::test]
+async fn a_flood_of_forged_link_opens_is_refused_per_network_and_the_owners_link_still_opens() {
+    const LIMIT: u32 = 10;
+    let t = server(|c| {
+        c.auth_rate_limit = LIMIT;
+        c.trusted_proxies = vec![altogic_local::net::IpNet::parse("127.0.0.1/32").unwrap()];
+    })
+    .await;
+    let email = common::email("flooded");
+    t.client().auth().sign_up_with_name(&email, PASSWORD, "F").await.unwrap();
+    let real = t.latest_mail(&email).await.link;
+    let (base, key) = real.split_once("key=").unwrap();
+    // Well-formed keys that name no link: each would cost a write transaction if it got through.
+    let forged: Vec<String> = (0..200).map(|i| format!("{base}key={}{i:04}", &key[..key.len() - 4])).collect();
+    let open = |link: String, from: &'static str| {
+        let link = link.replace(&t.server.state.public_url, &t.server.url);
+        t.http.get(link).header("X-Forwarded-For", from).send()
+    };
+    let answers = join_all(forged.iter().map(|l| open(l.clone(), "203.0.113.9"))).await;
+    let statuses: Vec<u16> = answers.into_iter().map(|r| r.unwrap().status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 302).count(), LIMIT as usize, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 200 - LIMIT as usize);
+    // The owner, on another network, opens the real link at once.
+    let resp = open(real.clone(), "198.51.100.2").await.unwrap();
+    assert_eq!(resp.status(), 302);
+    let location = resp.headers()["location"].to_str().unwrap();
+    assert!(location.contains("status=200") && location.contains("access_token="), "{location}");
+}

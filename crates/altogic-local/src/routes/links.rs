@@ -16,7 +16,7 @@ use crate::domain::{CodeChallenge, Email, Password};
 use crate::error::{codes, AppError, AppResult};
 use crate::extract::{ApiJson, ClientIp};
 use crate::mail::MailKind;
-use crate::ratelimit::{over, per_client, CODE_WINDOW};
+use crate::ratelimit::{over, per_client, CLIENT_WINDOW, CODE_WINDOW};
 use crate::store::{LinkOpened, LinkProof, Redeemed};
 use crate::time::{now_iso, unix_now};
 use crate::AppState;
@@ -128,7 +128,10 @@ async fn mail_choose_password(state: &AppState, user_id: &str, challenge: Option
 
 /// The link in every mail. Opened by a browser (or a mail scanner): answers with a 302 to the
 /// app's redirect URL carrying `action`, `status` and `access_token` or `error`.
-pub async fn verify_link(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> AppResult<Response> {
+/// Opens per client network are limited (`--auth-rate-limit` a minute), in memory: a flood of
+/// forged keys is refused before it costs the database anything.
+pub async fn verify_link(State(state): State<AppState>, ip: ClientIp, Query(q): Query<HashMap<String, String>>) -> AppResult<Response> {
+    state.link_opens.hit(&ip.key(), state.config.auth_rate_limit, CLIENT_WINDOW)?;
     let action = RedirectAction::parse(q.get("action").map(String::as_str).unwrap_or(""));
     let outcome = match TokenKey::parse(q.get("key").map(String::as_str).unwrap_or("")) {
         Some(key) => apply_link(&state, LinkProof::Key(key), action).await?,

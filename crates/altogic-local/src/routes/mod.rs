@@ -86,12 +86,24 @@ pub fn router(state: AppState) -> Router {
         // Logs method and path only: query strings carry access tokens and link keys.
         .layer(TraceLayer::new_for_http().make_span_with(|r: &Request<_>| tracing::info_span!("request", method = %r.method(), path = %r.uri().path())))
         .layer(cors(&state.config.cors_origins))
+        .layer(hsts(&state.public_url))
 }
 
-/// altogic-js reads credentials-included responses, so CORS echoes the origin (never `*`).
+/// Behind https, browsers are told to use nothing else for a year: a later plain-http visit
+/// (a typed address, an old bookmark) would otherwise be open to a downgrade.
+fn hsts(public_url: &str) -> tower::util::Either<SetResponseHeaderLayer<HeaderValue>, tower::layer::util::Identity> {
+    let https = public_url.starts_with("https://");
+    tower::util::option_layer(https.then(|| SetResponseHeaderLayer::overriding(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"))))
+}
+
+/// altogic-js sends every request with `credentials: "include"`, so a browser reads an answer
+/// only when CORS echoes its origin with Allow-Credentials (never `*`). Nothing here rides on
+/// cookies (sessions travel in the `Session` header), so the echo grants a page only what its own
+/// script already holds. `null` (sandboxed frames, `file:` and `data:` pages, redirects across
+/// origins) is never echoed: any page can make its origin `null`.
 fn cors(origins: &[String]) -> CorsLayer {
     let allow = if origins.iter().any(|o| o.trim() == "*") {
-        AllowOrigin::mirror_request()
+        AllowOrigin::predicate(|origin: &HeaderValue, _| origin.as_bytes() != b"null")
     } else {
         AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o.trim()).ok()))
     };

@@ -15,9 +15,13 @@ use crate::crypto::{new_id, TokenKey};
 use crate::error::{codes, AppError, AppResult};
 use crate::extract::{too_large, AuthSession};
 use crate::ratelimit::{counted, UPLOAD_WINDOW};
-use crate::store::{FilePut, FileRow};
+use crate::store::{FilePut, FileQuota, FileRow};
 use crate::time::{now_iso, unix_now};
 use crate::AppState;
+
+/// Tags a file may carry, and their length: tags are stored with the file, outside its byte quota.
+pub const MAX_TAGS: usize = 20;
+pub const MAX_TAG_CHARS: usize = 100;
 
 /// The image types accepted, recognized by their first bytes (never by the name or the header alone).
 pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
@@ -84,13 +88,16 @@ async fn store_upload(state: &AppState, auth: &AuthSession, target: UploadTarget
     if !declared_ok {
         return Err(AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, codes::UNSUPPORTED_MEDIA_TYPE, format!("The file is {detected}, not {declared_base}.")));
     }
-    let tags = match &target.options.tags {
+    let tags: Vec<String> = match &target.options.tags {
         Some(serde_json::Value::Array(list)) => list.iter().filter_map(|t| t.as_str().map(str::to_string)).collect(),
         Some(serde_json::Value::String(s)) => vec![s.clone()],
         _ => vec![],
     };
+    if tags.len() > MAX_TAGS || tags.iter().any(|t| t.chars().count() > MAX_TAG_CHARS) {
+        return Err(AppError::validation("options", format!("A file takes at most {MAX_TAGS} tags of at most {MAX_TAG_CHARS} characters.")));
+    }
     let now = now_iso();
-    let quota = i64::try_from(state.config.upload_quota_bytes).unwrap_or(i64::MAX);
+    let quota = FileQuota { bytes: i64::try_from(state.config.upload_quota_bytes).unwrap_or(i64::MAX), files: i64::from(state.config.files_per_user) };
     let id = new_id();
     let size = bytes.len() as i64;
     // The bytes are stored first (under the new id); the row that makes them a file is written
@@ -130,9 +137,15 @@ async fn store_upload(state: &AppState, auth: &AuthSession, target: UploadTarget
         FilePut::OverQuota { used } => Err(AppError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             codes::STORAGE_QUOTA_EXCEEDED,
-            format!("This file does not fit in your storage: {} of {} bytes are used.", used, quota),
+            format!("This file does not fit in your storage: {} of {} bytes are used.", used, quota.bytes),
         )
-        .with_details(serde_json::json!({ "quota": quota, "used": used }))),
+        .with_details(serde_json::json!({ "quota": quota.bytes, "used": used }))),
+        FilePut::TooManyFiles { count } => Err(AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            codes::STORAGE_QUOTA_EXCEEDED,
+            format!("You have {count} files, as many as you can store. Delete one, or replace it under the same name."),
+        )
+        .with_details(serde_json::json!({ "files": quota.files, "count": count }))),
     }
 }
 

@@ -2,27 +2,29 @@
 
 use super::sql::sql;
 use super::steps::session_live;
-use super::{FilePut, FileRow, Store, StoreResult};
+use super::{FilePut, FileQuota, FileRow, Store, StoreResult};
 
 impl Store {
     /// Inserts the file, or replaces the owner's file of the same bucket and name (with a new id,
-    /// so a file URL's bytes never change), within the owner's `quota` of bytes.
-    pub async fn put_file(&self, session: &str, f: &FileRow, quota: i64, now: i64) -> StoreResult<FilePut> {
+    /// so a file URL's bytes never change), within the owner's `quota`.
+    pub async fn put_file(&self, session: &str, f: &FileRow, quota: FileQuota, now: i64) -> StoreResult<FilePut> {
         let Some(owner) = f.owner_id.as_deref() else { return Ok(FilePut::SessionEnded) };
         let mut tx = self.tx().await?;
         if !session_live(&mut tx, session, owner, now).await? {
             return Ok(FilePut::SessionEnded);
         }
         // The file it replaces (same bucket and name) does not count.
-        let used: i64 = sql("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM files WHERE owner_id = ? AND NOT (bucket = ? AND file_name = ?)")
+        let (used, count): (i64, i64) = sql("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT), COUNT(*) FROM files WHERE owner_id = ? AND NOT (bucket = ? AND file_name = ?)")
             .bind(owner)
             .bind(&f.bucket)
             .bind(&f.file_name)
-            .fetch_one::<(i64,)>(&mut tx)
-            .await?
-            .0;
-        if used + f.size > quota {
+            .fetch_one(&mut tx)
+            .await?;
+        if used + f.size > quota.bytes {
             return Ok(FilePut::OverQuota { used });
+        }
+        if count >= quota.files {
+            return Ok(FilePut::TooManyFiles { count });
         }
         // The id of the file this one replaces: its bytes go, if they live elsewhere.
         let replaced: Option<String> = sql("SELECT id FROM files WHERE bucket = ? AND owner_id = ? AND file_name = ?").bind(&f.bucket).bind(owner).bind(&f.file_name).scalar(&mut tx).await?;

@@ -242,8 +242,17 @@ pub enum ProfileUpdate {
 pub enum FilePut {
     Stored { file: FileRow, replaced: Option<String> },
     SessionEnded,
-    /// Storing it would take the owner past `quota` bytes.
+    /// Storing it would take the owner past their quota of bytes.
     OverQuota { used: i64 },
+    /// The owner has their quota's number of files already (the file it replaces not counted).
+    TooManyFiles { count: i64 },
+}
+
+/// What one user may store: bytes and files in all (a file it replaces does not count).
+#[derive(Debug, Clone, Copy)]
+pub struct FileQuota {
+    pub bytes: i64,
+    pub files: i64,
 }
 
 /// What the periodic sweep removes.
