@@ -69,7 +69,10 @@ async fn start<R: Runtime>(handle: AppHandle<R>) -> Result<(), String> {
     let t = Instant::now();
     let config_dir = handle.path().app_config_dir().ok();
     let backend = match backend::configured(config_dir.as_deref(), backend::process_env) {
-        Some((env_url, client_key)) => backend::Backend { env_url, client_key, embedded: None },
+        Some((env_url, client_key)) => {
+            backend::check_transport(&env_url, cfg!(debug_assertions))?;
+            backend::Backend { env_url, client_key, embedded: None }
+        }
         None => {
             let data_dir = handle.path().app_data_dir().map_err(|e| e.to_string())?;
             backend::start_embedded(&data_dir).await.map_err(|e| e.to_string())?
