@@ -21,7 +21,7 @@ pub const SECRETS_FILE: &str = "secrets.json";
 /// Keychain entries are (KEYCHAIN_SERVICE, "<installation id>/<key>").
 pub const KEYCHAIN_SERVICE: &str = "com.altogic.auth";
 /// The client's keys that hold secrets; every other key is profile data.
-const SECRET_KEYS: [&str; 2] = [altogic::SESSION_KEY, altogic::LINK_REQUESTS_KEY];
+const SECRET_KEYS: [&str; 3] = [altogic::SESSION_KEY, altogic::LINK_REQUESTS_KEY, altogic::DEVICE_TOKENS_KEY];
 /// Names this installation's keychain entries: two installs (or test runs) never share a session.
 const INSTALL_ID_KEY: &str = "installId";
 /// Secrets removed while the keychain could not be reached, to remove there when it is back.

@@ -7,7 +7,7 @@ use crate::crypto::{code_hash, new_code, new_token};
 use crate::domain::{validate_name, Email, MAX_EXTRA_BYTES};
 use crate::error::{AppError, AppResult};
 use crate::mail::MailKind;
-use crate::store::{LinkRow, NewAccessToken, RegistrationRow, SessionRow, UserRow};
+use crate::store::{DeviceRow, LinkRow, NewAccessToken, RegistrationRow, SessionRow, UserRow};
 use crate::time::{now_iso, unix_now};
 use crate::{useragent, AppState};
 
@@ -70,6 +70,17 @@ pub fn new_session(state: &AppState, user_id: &str, user_agent: &str) -> (Sessio
         expires_at: unix_now() + state.config.session_ttl_days * 86_400,
         user_agent: user_agent.chars().take(512).collect(),
     };
+    (row, token.value)
+}
+
+/// How long a device token keeps its device known.
+pub const DEVICE_TTL_DAYS: i64 = 365;
+
+/// A device token for a device that just signed in to `user_id` with its password, and the token
+/// that goes to the client once (it keeps it in its secret store and sends it as `X-Device-Token`).
+pub fn new_device(user_id: &str) -> (DeviceRow, String) {
+    let token = new_token();
+    let row = DeviceRow { selector: token.selector, verifier_hash: token.verifier_hash, user_id: user_id.to_string(), created_at: now_iso(), expires_at: unix_now() + DEVICE_TTL_DAYS * 86_400 };
     (row, token.value)
 }
 

@@ -128,8 +128,9 @@ pub struct Config {
     #[arg(long, env = "ALTOGIC_LOCAL_MAIL_RATE_LIMIT_PER_CLIENT", default_value_t = 5)]
     pub mail_rate_limit_per_client: u32,
 
-    /// Password sign-in attempts per account per 15 minutes, from anywhere (0 = no limit). A
-    /// successful sign-in resets the count.
+    /// Password sign-in attempts per account per 15 minutes from one client network, or from one
+    /// device that signed in before (0 = no limit). A successful sign-in resets that count. Past
+    /// this many failures from anywhere, attempts from unknown devices are slowed (up to 3 s).
     #[arg(long, env = "ALTOGIC_LOCAL_SIGNIN_ATTEMPTS", default_value_t = 10)]
     pub signin_attempts: u32,
 

@@ -49,6 +49,8 @@ pub struct AppState {
     pub mailer: Arc<Mailer>,
     /// Mail-link opens per client network, counted in memory (`GET /auth/verify`).
     pub link_opens: Arc<ratelimit::Flood>,
+    /// Password attempts being checked, per throttle key (see [`ratelimit::admit_attempt`]).
+    pub pending_signins: Arc<ratelimit::Pending>,
 }
 
 /// A running server; dropping it does not stop it, [`RunningServer::shutdown`] does.
@@ -152,6 +154,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         blobs: Arc::new(blobs::Blobs::open(&config).map_err(StartError::Storage)?),
         mailer: Arc::new(mailer),
         link_opens: Arc::default(),
+        pending_signins: Arc::default(),
         config: Arc::new(config),
     };
 

@@ -7,6 +7,9 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::domain::Email;
 
 use crate::error::{AppError, AppResult};
 use crate::time::unix_now;
@@ -17,6 +20,8 @@ pub const SIGNIN_WINDOW: i64 = 15 * 60;
 pub const CODE_WINDOW: i64 = 24 * 3600;
 pub const MAIL_WINDOW: i64 = 3600;
 pub const UPLOAD_WINDOW: i64 = 3600;
+/// Code guesses per address from anywhere, as a multiple of the per-network `--code-attempts`.
+pub const CODE_ADDRESS_FACTOR: u32 = 10;
 /// Window of the per-client-network limit on auth endpoints.
 pub const CLIENT_WINDOW: i64 = 60;
 
@@ -86,4 +91,104 @@ impl Flood {
         entry.1 = entry.1.saturating_add(1);
         over(i64::from(entry.1), limit, entry.0, now)
     }
+}
+
+/// How long a password attempt past its limit waits for the others on its key to be decided.
+const PENDING_WAIT: Duration = Duration::from_secs(5);
+/// The account-wide slowdown: this much per failure past one network's budget, at most the max.
+const SLOWDOWN_STEP: Duration = Duration::from_millis(100);
+const SLOWDOWN_MAX: Duration = Duration::from_secs(3);
+
+/// Password attempts admitted on each throttle key and still being checked, in this process.
+#[derive(Default)]
+pub struct Pending {
+    counts: Mutex<HashMap<String, usize>>,
+    decided: tokio::sync::Notify,
+}
+
+/// One admitted attempt; decided when dropped (after its sign-in was written, or refused).
+pub struct PendingAttempt<'a> {
+    pending: &'a Pending,
+    key: String,
+}
+
+impl Pending {
+    fn enter(&self, key: &str) -> PendingAttempt<'_> {
+        *self.counts.lock().unwrap_or_else(|e| e.into_inner()).entry(key.to_string()).or_insert(0) += 1;
+        PendingAttempt { pending: self, key: key.to_string() }
+    }
+
+    fn count(&self, key: &str) -> usize {
+        self.counts.lock().unwrap_or_else(|e| e.into_inner()).get(key).copied().unwrap_or(0)
+    }
+
+    /// Until no attempt on `key` is being checked, or `deadline`.
+    async fn settled(&self, key: &str, deadline: Instant) {
+        while self.count(key) > 0 && Instant::now() < deadline {
+            let _ = tokio::time::timeout(Duration::from_millis(50), self.decided.notified()).await;
+        }
+    }
+}
+
+impl Drop for PendingAttempt<'_> {
+    fn drop(&mut self) {
+        let mut counts = self.pending.counts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = counts.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&self.key);
+            }
+        }
+        drop(counts);
+        self.pending.decided.notify_waiters();
+    }
+}
+
+/// Counts a password attempt on `key` (a network's or a device's budget for one account) before
+/// the password is checked, so that concurrent guesses cannot outrun `limit`. An attempt past the
+/// limit while others on the key are still being checked here waits for them instead of being
+/// refused at once: a right password among them clears the count and lets it in (twenty parallel
+/// right sign-ins all succeed), wrong ones leave it refused.
+pub async fn admit_attempt<'a>(state: &'a AppState, key: &str, limit: u32) -> AppResult<PendingAttempt<'a>> {
+    let deadline = Instant::now() + PENDING_WAIT;
+    loop {
+        let attempt = state.pending_signins.enter(key);
+        match counted(state, key, limit, SIGNIN_WINDOW).await {
+            Ok(()) => return Ok(attempt),
+            Err(refused) => {
+                drop(attempt);
+                if state.pending_signins.count(key) == 0 || Instant::now() >= deadline {
+                    return Err(refused);
+                }
+                state.pending_signins.settled(key, deadline).await;
+            }
+        }
+    }
+}
+
+/// The key that counts failed sign-ins of an address from anywhere.
+fn failures_key(email: &Email) -> String {
+    format!("signin-failed:{email}")
+}
+
+/// Counts a failed password sign-in of an address (known or not: the same write either way).
+pub async fn signin_failed(state: &AppState, email: &Email) -> AppResult<()> {
+    state.store.hit(&failures_key(email), unix_now(), SIGNIN_WINDOW).await?;
+    Ok(())
+}
+
+/// Past one network's budget of failures from anywhere, an attempt from a device the account does
+/// not know waits a little, longer with every failure up to a few seconds. The account is slowed,
+/// never refused: its owner, on a new network, still gets in.
+pub async fn account_slowdown(state: &AppState, email: &Email) -> AppResult<()> {
+    let limit = i64::from(state.config.signin_attempts);
+    if limit == 0 {
+        return Ok(());
+    }
+    let failures = state.store.count(&failures_key(email), unix_now()).await?.map_or(0, |(n, _)| n);
+    let excess = u32::try_from(failures - limit).unwrap_or(0);
+    if excess > 0 {
+        tokio::time::sleep(SLOWDOWN_STEP.saturating_mul(excess).min(SLOWDOWN_MAX)).await;
+    }
+    Ok(())
 }

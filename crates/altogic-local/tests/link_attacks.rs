@@ -24,7 +24,7 @@ async fn forty_concurrent_code_guesses_test_at_most_five() {
     // The burst used up the mail's five attempts: the right code no longer works…
     let err = client.auth().verify_email_code(&email, &mail.code).await.unwrap_err();
     assert!(err.has_code("invalid_code") || err.has_code("rate_limit_exceeded"), "{err}");
-    let link = t.server.state.store.code_attempt(&email, altogic_local::time::unix_now(), 1, 0).await.unwrap().1;
+    let link = t.server.state.store.code_attempt(&email, "probe", altogic_local::time::unix_now(), 1, 0).await.unwrap().1;
     assert!(link.is_none(), "no attempt is left on the mail");
     // …while the link does (the owner is not locked out).
     let redirect = t.open_link(&mail.link).await;

@@ -28,9 +28,17 @@ impl Auth<'_> {
     }
 
     /// `signInWithEmail(email, password)`.
+    /// Presents this device's token for the account, if it has one, and keeps the one a sign-in
+    /// from an unknown device answers (altogic-local: a known device is never locked out by
+    /// others' wrong guesses).
     pub async fn sign_in_with_email(&self, email: &str, password: &str) -> Result<(User, Session)> {
         let body = SignInRequest { email: email.into(), password: password.into() };
-        let grant: AuthGrant = self.client.json(Method::POST, "/_api/rest/v1/auth/signin-email", &[], Body::Json(&body)).await?;
+        let device = self.client.device_token(email);
+        let extra = device.as_deref().map(|token| (crate::DEVICE_TOKEN_HEADER, token));
+        let grant: AuthGrant = self.client.json_with(Method::POST, "/_api/rest/v1/auth/signin-email", &[], Body::Json(&body), extra).await?;
+        if let Some(token) = &grant.device_token {
+            self.client.remember_device_token(email, token);
+        }
         self.session_from(grant)
     }
 

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::error::{ApiError, ErrorEntry};
 use crate::pkce::{parse_requests, LinkPurpose, LinkRequest, LINK_REQUESTS_KEY, NOT_REQUESTED_HERE, NOT_REQUESTED_HERE_MESSAGE};
-use crate::session_store::{MemoryStore, SessionStore, SESSION_KEY, USER_KEY};
+use crate::session_store::{MemoryStore, SessionStore, DEVICE_TOKENS_KEY, SESSION_KEY, USER_KEY};
 use crate::types::{Session, User};
 use crate::{user_agent, Auth, Bucket, Model};
 
@@ -209,6 +209,27 @@ impl AltogicClient {
         *self.inner.session.write().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
+    /// The device token this client was given for `email`'s account (see
+    /// [`crate::AuthGrant::device_token`]). Kept in the store beside the session, and, unlike it,
+    /// kept across sign-outs: the device stays known.
+    pub(crate) fn device_token(&self, email: &str) -> Option<String> {
+        self.device_tokens().remove(&device_key(email))
+    }
+
+    pub(crate) fn remember_device_token(&self, email: &str, token: &str) {
+        // The store's read-modify-write lock, shared with the link requests.
+        let _guard = self.inner.link_requests.lock().unwrap_or_else(|e| e.into_inner());
+        let mut tokens = self.device_tokens();
+        tokens.insert(device_key(email), token.to_string());
+        if let Ok(json) = serde_json::to_string(&tokens) {
+            self.inner.storage.set_item(DEVICE_TOKENS_KEY, &json);
+        }
+    }
+
+    fn device_tokens(&self) -> std::collections::BTreeMap<String, String> {
+        self.inner.storage.get_item(DEVICE_TOKENS_KEY).and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default()
+    }
+
     /// Whether mail links are bound to this device (PKCE).
     pub fn pkce(&self) -> bool {
         self.inner.pkce
@@ -284,7 +305,18 @@ impl AltogicClient {
 
     /// Sends a request and returns the raw success body (possibly empty).
     pub(crate) async fn send<B: Serialize>(&self, method: Method, path: &str, query: &[(&str, &str)], body: Body<'_, B>) -> Result<Vec<u8>> {
-        let mut request: RequestBuilder = self.inner.http.request(method, self.url(path)).headers(self.headers());
+        self.send_with(method, path, query, body, None).await
+    }
+
+    /// [`Self::send`] with one more header.
+    async fn send_with<B: Serialize>(&self, method: Method, path: &str, query: &[(&str, &str)], body: Body<'_, B>, extra: Option<(&'static str, &str)>) -> Result<Vec<u8>> {
+        let mut headers = self.headers();
+        if let Some((name, value)) = extra {
+            if let Ok(value) = value.parse() {
+                headers.insert(name, value);
+            }
+        }
+        let mut request: RequestBuilder = self.inner.http.request(method, self.url(path)).headers(headers);
         if !query.is_empty() {
             request = request.query(query);
         }
@@ -308,7 +340,12 @@ impl AltogicClient {
 
     /// A request whose success body is JSON of type `T`.
     pub(crate) async fn json<T: DeserializeOwned, B: Serialize>(&self, method: Method, path: &str, query: &[(&str, &str)], body: Body<'_, B>) -> Result<T> {
-        let bytes = self.send(method, path, query, body).await?;
+        self.json_with(method, path, query, body, None).await
+    }
+
+    /// [`Self::json`] with one more header.
+    pub(crate) async fn json_with<T: DeserializeOwned, B: Serialize>(&self, method: Method, path: &str, query: &[(&str, &str)], body: Body<'_, B>, extra: Option<(&'static str, &str)>) -> Result<T> {
+        let bytes = self.send_with(method, path, query, body, extra).await?;
         serde_json::from_slice(&bytes).map_err(|e| {
             let what = if bytes.is_empty() { "an empty body".to_string() } else { format!("{} bytes that do not parse ({e})", bytes.len()) };
             Error::InvalidResponse(format!("expected JSON from {path}, got {what}"))
@@ -322,6 +359,11 @@ impl AltogicClient {
             hook();
         }
     }
+}
+
+/// Device tokens are kept per address as typed, folded the way servers fold it.
+fn device_key(email: &str) -> String {
+    email.trim().to_lowercase()
 }
 
 /// A link that no request of this device (or none with a verifier the server accepts) asked for.

@@ -36,6 +36,6 @@ pub use db::{DbObject, Model};
 #[cfg(feature = "client")]
 pub use pkce::{LinkPurpose, LinkRequest, LINK_REQUESTS_KEY};
 #[cfg(feature = "client")]
-pub use session_store::{MemoryStore, SessionStore, SESSION_KEY, USER_KEY};
+pub use session_store::{MemoryStore, SessionStore, DEVICE_TOKENS_KEY, SESSION_KEY, USER_KEY};
 #[cfg(feature = "client")]
 pub use storage::Bucket;

@@ -6,6 +6,8 @@ use std::sync::Mutex;
 
 pub const SESSION_KEY: &str = "session";
 pub const USER_KEY: &str = "user";
+/// The device tokens this client was given, by address (JSON): a secret, like the session.
+pub const DEVICE_TOKENS_KEY: &str = "deviceTokens";
 
 pub trait SessionStore: Send + Sync {
     fn get_item(&self, key: &str) -> Option<String>;

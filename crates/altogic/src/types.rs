@@ -89,7 +89,16 @@ impl Default for UserAgent {
 pub struct AuthGrant {
     pub user: User,
     pub session: Option<Session>,
+    /// altogic-local extension: after a password sign-in from a device that presented no device
+    /// token, a token that makes the device known to the account (sent back as
+    /// [`DEVICE_TOKEN_HEADER`] on later sign-ins, it is counted on a budget of its own, so others'
+    /// wrong guesses never lock it out). Other clients ignore it.
+    #[serde(rename = "deviceToken", default, skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<String>,
 }
+
+/// The header that presents a device token on `signin-email`.
+pub const DEVICE_TOKEN_HEADER: &str = "X-Device-Token";
 
 /// Body of `POST /auth/signup-email`. altogic-js ≥ 2 sends `nameOrUserData`, older clients and the
 /// Dart client send `name` (possibly a whole user object).

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use altogic::{AuthGrant, ChangeEmailRequest, ChangePasswordRequest, Session, SignInRequest, SignOutRequest, SignUpRequest, User};
+use altogic::{AuthGrant, ChangeEmailRequest, ChangePasswordRequest, Session, SignInRequest, SignOutRequest, SignUpRequest, User, DEVICE_TOKEN_HEADER};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
@@ -16,7 +16,7 @@ use crate::domain::{CodeChallenge, Email, Password};
 use crate::error::{codes, AppError, AppResult};
 use crate::extract::{ApiJson, AuthSession, ClientIp};
 use crate::mail::MailKind;
-use crate::ratelimit::{counted, per_client, MAIL_WINDOW, SIGNIN_WINDOW};
+use crate::ratelimit::{account_slowdown, admit_attempt, counted, per_client, signin_failed, MAIL_WINDOW, SIGNIN_WINDOW};
 use crate::store::{Checked, EmailChange, Registered, RegistrationRow, SessionRow, UserRow};
 use crate::time::{now_iso, unix_now};
 use crate::AppState;
@@ -85,7 +85,7 @@ pub async fn signup_email(State(state): State<AppState>, ip: ClientIp, headers: 
         if !state.store.create_user(&user, &session).await? {
             return Err(email_not_unique("email", &email));
         }
-        return Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token) }));
+        return Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token), device_token: None }));
     }
 
     // With verification, a sign-up is only a pending registration until its link is opened, and
@@ -113,23 +113,44 @@ pub async fn signup_email(State(state): State<AppState>, ip: ClientIp, headers: 
         Registered::Pending => mail_link(&state, MailKind::EmailConfirm, &email, &confirm).await?,
         Registered::Taken { .. } => mail_link(&state, MailKind::AccountExists, &email, &exists).await?,
     }
-    Ok(Json(AuthGrant { user: registration_to_wire(&registration), session: None }))
+    Ok(Json(AuthGrant { user: registration_to_wire(&registration), session: None, device_token: None }))
 }
 
+/// A password sign-in. Throttled so that nobody else can lock the owner out:
+/// - a device that signed in to this account before presents its device token (`X-Device-Token`,
+///   OWASP's device cookie) and is counted on its own budget;
+/// - any other attempt is counted on its network's budget for the account, and past a number of
+///   failures from anywhere it is slowed by up to a few seconds, never refused for the account.
+///
+/// A successful sign-in without a known device answers a new device token (`deviceToken`).
 pub async fn signin_email(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, ApiJson(body): ApiJson<SignInRequest>) -> AppResult<Json<AuthGrant>> {
     per_client(&state, "signin", &ip.key()).await?;
     let password = Password::presented(body.password);
     let Ok(email) = Email::parse(&body.email) else {
         return Err(invalid_credentials());
     };
-    // Per account, from anywhere, counted before the password is checked: concurrent guesses
-    // cannot outrun the limit. A successful sign-in resets it.
-    let throttle_key = format!("signin:{email}");
-    counted(&state, &throttle_key, state.config.signin_attempts, SIGNIN_WINDOW).await?;
-
     let found = state.store.user_by_email(email.as_str()).await?;
+    // Looked up whenever one is presented, known address or not: the same work either way.
+    let presented = match headers.get(DEVICE_TOKEN_HEADER).and_then(|v| v.to_str().ok()).and_then(TokenKey::parse) {
+        Some(key) => state.store.device(key, unix_now()).await?,
+        None => None,
+    };
+    // Another account's device token is no device of this one.
+    let device = presented.filter(|d| found.as_ref().is_some_and(|u| u.id == d.user_id));
+    let throttle_key = match &device {
+        Some(d) => format!("signin-device:{}", d.selector),
+        None => format!("signin:{email}:{}", ip.key()),
+    };
+    // Counted before the password is checked; decided (and the count cleared by a success) when
+    // this function returns.
+    let _attempt = admit_attempt(&state, &throttle_key, state.config.signin_attempts).await?;
+    if device.is_none() {
+        account_slowdown(&state, &email).await?;
+    }
+
     let matches = state.hasher.verify(&password, found.as_ref().map(|u| u.password_hash.as_str())).await?;
     let Some(user) = found.filter(|_| matches) else {
+        signin_failed(&state, &email).await?;
         // The password of a pending sign-up answers "not verified", whether or not the address
         // also has an account: signing in after signing up tells nothing about the address.
         if state.config.email_verification {
@@ -145,8 +166,9 @@ pub async fn signin_email(State(state): State<AppState>, ip: ClientIp, headers: 
         return Err(not_verified());
     }
     let (session, token) = new_session(&state, &user.id, &user_agent(&headers));
-    match state.store.sign_in(&user.id, &user.password_hash, &session, &now_iso(), &throttle_key).await? {
-        Checked::Done(user) => Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token) })),
+    let new_device = device.is_none().then(|| new_device(&user.id));
+    match state.store.sign_in(&user.id, &user.password_hash, &session, new_device.as_ref().map(|(row, _)| row), &now_iso(), &throttle_key).await? {
+        Checked::Done(user) => Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token), device_token: new_device.map(|(_, token)| token) })),
         // The password changed while this request was checking the old one.
         _ => Err(invalid_credentials()),
     }
@@ -208,10 +230,10 @@ pub async fn user(auth: AuthSession) -> Json<User> {
     Json(user_to_wire(&auth.user))
 }
 
-/// Guessing the current password through a stolen session counts against the same per-account
-/// budget as guessing it at sign-in.
+/// Guessing the current password through a stolen session is held to `--signin-attempts` per
+/// account (it needs a session already: only the account's own sessions share this budget).
 async fn current_password_budget(state: &AppState, auth: &AuthSession) -> AppResult<()> {
-    counted(state, &format!("signin:{}", auth.user.email), state.config.signin_attempts, SIGNIN_WINDOW).await
+    counted(state, &format!("current-password:{}", auth.user.id), state.config.signin_attempts, SIGNIN_WINDOW).await
 }
 
 /// The answer for a flow that found its condition gone.

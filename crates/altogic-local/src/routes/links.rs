@@ -16,7 +16,7 @@ use crate::domain::{CodeChallenge, Email, Password};
 use crate::error::{codes, AppError, AppResult};
 use crate::extract::{ApiJson, ClientIp};
 use crate::mail::MailKind;
-use crate::ratelimit::{over, per_client, CLIENT_WINDOW, CODE_WINDOW};
+use crate::ratelimit::{counted, over, per_client, CLIENT_WINDOW, CODE_ADDRESS_FACTOR, CODE_WINDOW};
 use crate::store::{LinkOpened, LinkProof, Redeemed};
 use crate::time::{now_iso, unix_now};
 use crate::AppState;
@@ -170,14 +170,18 @@ pub async fn verify_link(State(state): State<AppState>, ip: ClientIp, Query(q): 
 
 /// altogic-local extension: the 6-digit code of the newest mail to an address does what opening
 /// its link does, for when the link cannot open the app. Each guess is counted (atomically, before
-/// it is compared) per address and on the mail, whose code stops working after 5 wrong ones.
+/// it is compared) on the mail, whose code stops working after 5 wrong ones, per address and
+/// network (`--code-attempts` a day), and per address from anywhere (ten times that): guesses from
+/// other networks cannot use up the owner's budget, and all of them together stay bounded.
 pub async fn verify_code(State(state): State<AppState>, ip: ClientIp, ApiJson(body): ApiJson<VerifyCodeRequest>) -> AppResult<Json<CodeExchange>> {
     per_client(&state, "code", &ip.key()).await?;
     let invalid = || AppError::bad_request(codes::INVALID_CODE, "The code is invalid or has expired.");
     let Ok(email) = Email::parse(&body.email) else { return Err(invalid()) };
     let now = unix_now();
-    let (count, link) = state.store.code_attempt(email.as_str(), now, CODE_WINDOW, state.config.code_attempts).await?;
-    over(count, state.config.code_attempts, now + CODE_WINDOW, now)?;
+    let limit = state.config.code_attempts;
+    counted(&state, &format!("code:{email}"), limit.saturating_mul(CODE_ADDRESS_FACTOR), CODE_WINDOW).await?;
+    let (count, link) = state.store.code_attempt(email.as_str(), &format!("code:{email}:{}", ip.key()), now, CODE_WINDOW, limit).await?;
+    over(count, limit, now + CODE_WINDOW, now)?;
     let code = body.code.trim();
     let Some(link) = link else { return Err(invalid()) };
     let proof = LinkProof::Code { selector: &link.selector, code };
@@ -220,7 +224,7 @@ pub async fn grant(State(state): State<AppState>, ip: ClientIp, headers: HeaderM
         Redeemed::WrongVerifier => return Err(AppError::invalid_code_verifier()),
     };
     session.user_id = user.id.clone();
-    Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token) }))
+    Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token), device_token: None }))
 }
 
 pub async fn reset_pwd(State(state): State<AppState>, ip: ClientIp, Query(q): Query<HashMap<String, String>>, ApiJson(body): ApiJson<altogic::ResetPasswordRequest>) -> AppResult<StatusCode> {

@@ -3,7 +3,7 @@
 
 use super::sql::sql;
 use super::steps::{email_taken, end_credentials, insert_link, insert_session, lock_email, lock_user, session_live, user_by_id, Ending};
-use super::{Checked, EmailChange, LinkRow, ProfilePatch, ProfileUpdate, Registered, RegistrationRow, SessionRow, Store, StoreResult, UserRow};
+use super::{Checked, DeviceRow, EmailChange, LinkRow, ProfilePatch, ProfileUpdate, Registered, RegistrationRow, SessionRow, Store, StoreResult, UserRow};
 
 impl Store {
     /// Verification off: the account and its first session; false when the address is taken.
@@ -63,9 +63,10 @@ impl Store {
         })
     }
 
-    /// A password sign-in: records the login and stores the session, if the password hash is still
-    /// `checked_hash`. Clears the account's sign-in throttle key.
-    pub async fn sign_in(&self, user_id: &str, checked_hash: &str, session: &SessionRow, now_iso: &str, throttle_key: &str) -> StoreResult<Checked<UserRow>> {
+    /// A password sign-in: records the login and stores the session (and `device`, a device token
+    /// minted for a device that had none), if the password hash is still `checked_hash`. Clears
+    /// the sign-in throttle key the attempt was counted on.
+    pub async fn sign_in(&self, user_id: &str, checked_hash: &str, session: &SessionRow, device: Option<&DeviceRow>, now_iso: &str, throttle_key: &str) -> StoreResult<Checked<UserRow>> {
         let mut tx = self.tx().await?;
         lock_user(&mut tx, user_id).await?;
         let user: Option<UserRow> = sql("UPDATE users SET last_login_at = ? WHERE id = ? AND password_hash = ? RETURNING *")
@@ -76,6 +77,16 @@ impl Store {
             .await?;
         let Some(user) = user else { return Ok(Checked::Stale) };
         insert_session(&mut tx, session).await?;
+        if let Some(d) = device {
+            sql("INSERT INTO devices (selector, verifier_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+                .bind(&d.selector)
+                .bind(&d.verifier_hash)
+                .bind(&d.user_id)
+                .bind(&d.created_at)
+                .bind(d.expires_at)
+                .execute(&mut tx)
+                .await?;
+        }
         sql("DELETE FROM throttle WHERE key = ?").bind(throttle_key).execute(&mut tx).await?;
         tx.commit().await?;
         Ok(Checked::Done(user))

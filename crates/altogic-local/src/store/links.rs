@@ -7,13 +7,13 @@ use super::{LinkOpened, LinkProof, LinkRow, NewAccessToken, Redeemed, SessionRow
 use crate::crypto::TokenKey;
 
 impl Store {
-    /// Counts a code guess for `recipient` (key `code:RECIPIENT` in `window`) and, while the count
-    /// is within `limit` (0: none), reserves one attempt on the newest live link mailed there.
-    /// Returns the count, and the link when it still had attempts left; the same write happens
-    /// whether or not the address has links.
-    pub async fn code_attempt(&self, recipient: &str, now: i64, window: i64, limit: u32) -> StoreResult<(i64, Option<LinkRow>)> {
+    /// Counts a code guess on `throttle_key` in `window` and, while the count is within `limit`
+    /// (0: none), reserves one attempt on the newest live link mailed to `recipient`. Returns the
+    /// count, and the link when it still had attempts left; the same write happens whether or not
+    /// the address has links.
+    pub async fn code_attempt(&self, recipient: &str, throttle_key: &str, now: i64, window: i64, limit: u32) -> StoreResult<(i64, Option<LinkRow>)> {
         let mut tx = self.tx().await?;
-        let (count, _) = steps::hit(&mut tx, &format!("code:{recipient}"), now, window).await?;
+        let (count, _) = steps::hit(&mut tx, throttle_key, now, window).await?;
         // Past the address's limit no attempt is taken from the mail: the caller is refused anyway.
         let allowed = if limit == 0 { i64::MAX } else { i64::from(limit) };
         // Only the newest mail's code is accepted: one guess tests one code.

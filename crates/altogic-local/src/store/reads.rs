@@ -2,7 +2,7 @@
 //! SQLite's read cache), files, links and the dev mailbox.
 
 use super::sql::sql;
-use super::{FileRow, LinkRow, MailRow, RegistrationRow, SessionRow, SessionUser, Store, StoreResult, UserRow};
+use super::{DeviceRow, FileRow, LinkRow, MailRow, RegistrationRow, SessionRow, SessionUser, Store, StoreResult, UserRow};
 use crate::crypto::TokenKey;
 
 impl Store {
@@ -55,6 +55,12 @@ impl Store {
         };
         // A cached list was read a moment ago: what expired since drops out here.
         Ok(rows.into_iter().filter(|s| s.expires_at > now).collect())
+    }
+
+    /// The live device a token names, whoever's it is (the caller compares the account).
+    pub async fn device(&self, key: TokenKey<'_>, now: i64) -> StoreResult<Option<DeviceRow>> {
+        let found: Option<DeviceRow> = sql("SELECT * FROM devices WHERE selector = ?").bind(key.selector).fetch_optional(self.reader()).await?;
+        Ok(found.filter(|d| key.matches(&d.verifier_hash, d.expires_at, now)))
     }
 
     pub async fn file(&self, id: &str) -> StoreResult<Option<FileRow>> {

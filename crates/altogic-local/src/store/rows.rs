@@ -48,6 +48,16 @@ pub struct SessionRow {
     pub user_agent: String,
 }
 
+/// A device that signed in to the account with its password (see the `devices` migration).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DeviceRow {
+    pub selector: String,
+    pub verifier_hash: Vec<u8>,
+    pub user_id: String,
+    pub created_at: String,
+    pub expires_at: i64,
+}
+
 /// A session with its user, as the authentication of a request loads them (one query).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionUser {

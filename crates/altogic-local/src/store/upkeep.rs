@@ -65,6 +65,7 @@ impl Store {
             "DELETE FROM access_tokens WHERE expires_at <= ?",
             "DELETE FROM registrations WHERE expires_at <= ?",
             "DELETE FROM throttle WHERE expires_at <= ?",
+            "DELETE FROM devices WHERE expires_at <= ?",
         ] {
             sql(statement).bind(p.now).execute(self.writer()).await?;
         }
