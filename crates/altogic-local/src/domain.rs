@@ -75,6 +75,15 @@ fn visible_in_address(c: char) -> bool {
     c.identifier_allowed()
 }
 
+/// The UTS #39 confusable skeleton of a canonical address (its domain read in Unicode): two
+/// addresses with the same skeleton read alike, and only one of them may be an account.
+pub fn skeleton(email: &str) -> String {
+    use unicode_security::confusable_detection::skeleton as uts39;
+    let (local, domain) = email.rsplit_once('@').unwrap_or((email, ""));
+    let (domain, _) = idna::domain_to_unicode(domain);
+    format!("{}@{}", uts39(local).collect::<String>().to_lowercase(), uts39(&domain).collect::<String>().to_lowercase())
+}
+
 impl fmt::Display for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.value)
@@ -218,6 +227,19 @@ mod tests {
         // Letters of other scripts stay welcome.
         assert_eq!(canon("\u{4e0a}\u{6d77}@example.com").unwrap(), "\u{4e0a}\u{6d77}@example.com");
         assert_eq!(canon("jos\u{e9}@example.com").unwrap(), "jos\u{e9}@example.com");
+    }
+
+    #[test]
+    fn addresses_that_read_alike_have_one_skeleton() {
+        let same = |a: &str, b: &str| skeleton(&canon(a).unwrap()) == skeleton(&canon(b).unwrap());
+        assert!(same("paypal@example.com", "paypa1@example.com"));
+        assert!(same("arnold@example.com", "amold@example.com"), "rn and m");
+        assert!(same("bob0@example.com", "bobo@example.com"));
+        // Cyrillic р, а, у in the local part and о in the domain.
+        assert!(same("paypal@example.com", "\u{440}\u{430}\u{443}pal@example.com"));
+        assert!(same("a@google.com", "a@g\u{43e}\u{43e}gle.com"));
+        assert!(!same("alice@example.com", "bob@example.com"));
+        assert!(!same("a@example.com", "a@example.org"));
     }
 
     #[test]

@@ -85,13 +85,16 @@ impl RunningServer {
 /// applies pending migrations; otherwise a schema behind this build is refused.
 pub async fn open_store(config: &Config, migrate: bool) -> Result<Arc<Store>, StartError> {
     let failed = |source| StartError::Database { what: "cannot open the database", source };
-    Ok(match &config.database_url {
-        Some(url) => Arc::new(Store::connect_postgres(url, config.database_pool, migrate).await.map_err(failed)?),
+    let store = match &config.database_url {
+        Some(url) => Store::connect_postgres(url, config.database_pool, migrate).await.map_err(failed)?,
         None => {
             prepare_data_dir(config)?;
-            Arc::new(Store::open_sqlite(&config.data_dir.join("altogic-local.db"), migrate).await.map_err(failed)?)
+            Store::open_sqlite(&config.data_dir.join("altogic-local.db"), migrate).await.map_err(failed)?
         }
-    })
+    };
+    // Accounts from before skeletons were kept get theirs (once; then this finds none).
+    store.fill_skeletons().await.map_err(|source| StartError::Database { what: "cannot update the database", source })?;
+    Ok(Arc::new(store))
 }
 
 /// The data dir exists and is owner-only (it holds the SQLite database and key copies).

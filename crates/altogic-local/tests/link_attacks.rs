@@ -223,3 +223,57 @@ async fn a_flood_of_forged_link_opens_is_refused_per_network_and_the_owners_link
     let location = resp.headers()["location"].to_str().unwrap();
     assert!(location.contains("status=200") && location.contains("access_token="), "{location}");
 }
+
+/// Two addresses that read alike (UTS #39 confusables: `1` and `l`, Cyrillic and Latin letters,
+/// `rn` and `m`) are one account's: the second is refused as the first would be.
+#[tokio::test]
+async fn an_address_that_reads_like_an_accounts_cannot_become_a_second_account() {
+    let t = open().await;
+    t.client().auth().sign_up_with_name("paypal@example.com", PASSWORD, "Owner").await.unwrap();
+    for look_alike in ["paypa1@example.com", "\u{440}\u{430}\u{443}pal@example.com", "paypal@ex\u{430}mple.com"] {
+        let err = t.client().auth().sign_up_with_name(look_alike, PASSWORD, "Attacker").await.unwrap_err();
+        assert!(err.has_code("email_not_unique"), "{look_alike}: {err}");
+    }
+    // Nor can another account move to one.
+    let (other, _) = t.signed_in_user("other").await;
+    assert!(other.auth().change_email(PASSWORD, "paypa1@example.com").await.unwrap_err().has_code("email_not_unique"));
+    // Addresses that only share a part stay free.
+    t.client().auth().sign_up_with_name("paypal.payments@example.com", PASSWORD, "Payments").await.unwrap();
+
+    // With verification on the sign-up answers as any would, and confirming it makes no account.
+    let v = verifying().await;
+    v.client().auth().sign_up_with_name("arnold@example.com", PASSWORD, "Owner").await.unwrap();
+    let mail = v.latest_mail("arnold@example.com").await;
+    let redirect = v.open_link(&mail.link).await;
+    v.client().auth().get_auth_grant(redirect.access_token.as_deref().unwrap()).await.unwrap();
+    let grant = v.client().auth().sign_up_with_name("amold@example.com", PASSWORD, "Attacker").await.unwrap();
+    assert!(grant.session.is_none());
+    let mail = v.latest_mail("amold@example.com").await;
+    let redirect = v.open_link(&mail.link).await;
+    assert!(redirect.access_token.is_none() && redirect.status != 200, "{redirect:?}");
+    assert!(v.server.state.store.user_by_email("amold@example.com").await.unwrap().is_none());
+}
+
+/// Accounts made before skeletons were kept get theirs at the next start: the look-alike of an
+/// old account is refused too.
+#[tokio::test]
+async fn accounts_from_before_skeletons_are_protected_after_an_upgrade() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let config = || {
+        let mut c = altogic_local::Config::loopback(dir.path());
+        c.email_verification = false;
+        c
+    };
+    let first = TestServer::wrap(altogic_local::start(config()).await.unwrap());
+    first.client().auth().sign_up_with_name("old@example.com", PASSWORD, "Old").await.unwrap();
+    first.server.shutdown().await;
+    // As an older altogic-local left it: no skeleton.
+    let mut db = sqlx::SqliteConnection::connect(&format!("sqlite://{}", dir.path().join("altogic-local.db").display())).await.unwrap();
+    sqlx::query("UPDATE users SET skeleton = NULL").execute(&mut db).await.unwrap();
+    db.close().await.unwrap();
+
+    let again = TestServer::wrap(altogic_local::start(config()).await.unwrap());
+    let err = again.client().auth().sign_up_with_name("o1d@example.com", PASSWORD, "Look-alike").await.unwrap_err();
+    assert!(err.has_code("email_not_unique"), "{err}");
+}

@@ -2,18 +2,23 @@
 //! Each is one transaction that re-checks what the request saw when it authenticated.
 
 use super::sql::sql;
-use super::steps::{email_taken, end_credentials, insert_link, insert_session, lock_email, lock_user, session_live, user_by_id, Ending};
+use super::steps::{email_taken, end_credentials, insert_link, insert_session, lock_email, lock_user, session_live, set_email, user_by_id, Ending};
+use crate::domain::skeleton;
 use super::{Checked, DeviceRow, EmailChange, LinkRow, ProfilePatch, ProfileUpdate, Registered, RegistrationRow, SessionRow, Store, StoreResult, UserRow};
 
 impl Store {
     /// Verification off: the account and its first session; false when the address is taken.
     pub async fn create_user(&self, u: &UserRow, session: &SessionRow) -> StoreResult<bool> {
         let mut tx = self.tx().await?;
-        lock_email(&mut tx, &u.email).await?;
-        let inserted = sql("INSERT INTO users (id, email, password_hash, name, profile_picture, email_verified, provider, sign_up_at, last_login_at, extra)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(email) DO NOTHING")
+        // An address that reads like an account's is as taken as that account's own.
+        if email_taken(&mut tx, &u.email, &u.id).await? {
+            return Ok(false);
+        }
+        let inserted = sql("INSERT INTO users (id, email, skeleton, password_hash, name, profile_picture, email_verified, provider, sign_up_at, last_login_at, extra)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(email) DO NOTHING")
         .bind(&u.id)
         .bind(&u.email)
+        .bind(skeleton(&u.email).as_str())
         .bind(&u.password_hash)
         .bind(&u.name)
         .bind(&u.profile_picture)
@@ -122,7 +127,7 @@ impl Store {
             return Ok(EmailChange::Taken);
         }
         // Nobody proved the new mailbox: the address is not verified.
-        let user: UserRow = sql("UPDATE users SET email = ?, email_verified = FALSE WHERE id = ? RETURNING *").bind(new_email).bind(user_id).fetch_one(&mut tx).await?;
+        let user = set_email(&mut tx, user_id, new_email, false).await?;
         end_credentials(&mut tx, user_id, Some(session), Ending::All).await?;
         tx.commit().await?;
         Ok(EmailChange::Done { user, old_email: before.email })

@@ -2,7 +2,7 @@
 //! for a session or a new password.
 
 use super::sql::sql;
-use super::steps::{self, activate_registration, claimable, drop_registrations, email_taken, end_credentials, insert_link, insert_session, insert_token, lock_user, redeem, session_live, user_by_id, Activation, Ending};
+use super::steps::{self, activate_registration, claimable, drop_registrations, email_taken, end_credentials, insert_link, insert_session, insert_token, lock_user, redeem, session_live, set_email, user_by_id, Activation, Ending};
 use super::{LinkOpened, LinkProof, LinkRow, NewAccessToken, Redeemed, SessionRow, Store, StoreResult, UserRow, CODE_ATTEMPTS};
 use crate::crypto::TokenKey;
 
@@ -87,7 +87,7 @@ impl Store {
             if email_taken(&mut tx, &new_email, &user.id).await? {
                 return Ok(LinkOpened::EmailTaken { action: link.action });
             }
-            let changed: UserRow = sql("UPDATE users SET email = ?, email_verified = TRUE WHERE id = ? RETURNING *").bind(&new_email).bind(&user.id).fetch_one(&mut tx).await?;
+            let changed = set_email(&mut tx, &user.id, &new_email, true).await?;
             drop_registrations(&mut tx, &new_email).await?;
             // The old address's links and the other devices end with the change.
             end_credentials(&mut tx, &user.id, link.session_selector.as_deref(), Ending::All).await?;

@@ -5,6 +5,7 @@
 use super::sql::{sql, Tx};
 use super::{AccessTokenRow, LinkRow, NewAccessToken, Redeemed, RegistrationRow, SessionRow, StoreResult, UserRow};
 use crate::crypto::TokenKey;
+use crate::domain::skeleton;
 
 /// Takes a transaction-scoped lock on `key`. PostgreSQL needs it (other instances write to the
 /// same rows); under SQLite's single writer (`BEGIN IMMEDIATE`) there is nothing to lock.
@@ -20,9 +21,10 @@ pub async fn lock_user(tx: &mut Tx, id: &str) -> StoreResult<()> {
     lock(tx, &format!("user:{id}")).await
 }
 
-/// Serializes the flows that give an address to an account; taken after any account lock.
+/// Serializes the flows that give an address to an account; taken after any account lock. The
+/// lock is the address's skeleton's: addresses that read alike are given one at a time.
 pub async fn lock_email(tx: &mut Tx, email: &str) -> StoreResult<()> {
-    lock(tx, &format!("email:{email}")).await
+    lock(tx, &format!("email:{}", skeleton(email))).await
 }
 
 /// Whether the session is live and the user's; every flow that acts for a session checks this in
@@ -90,10 +92,16 @@ pub async fn user_by_id(tx: &mut Tx, id: &str) -> StoreResult<Option<UserRow>> {
     sql("SELECT * FROM users WHERE id = ?").bind(id).fetch_optional(tx).await
 }
 
-/// Whether another account has the address; takes the address's lock first.
+/// Whether another account has the address, or one that reads like it (the same skeleton); takes
+/// the address's lock first.
 pub async fn email_taken(tx: &mut Tx, email: &str, except_user: &str) -> StoreResult<bool> {
     lock_email(tx, email).await?;
-    sql("SELECT TRUE FROM users WHERE email = ? AND id != ?").bind(email).bind(except_user).exists(tx).await
+    sql("SELECT TRUE FROM users WHERE (email = ? OR skeleton = ?) AND id != ?").bind(email).bind(skeleton(email).as_str()).bind(except_user).exists(tx).await
+}
+
+/// Gives the account its address (and the address's skeleton, with it).
+pub async fn set_email(tx: &mut Tx, user_id: &str, email: &str, verified: bool) -> StoreResult<UserRow> {
+    sql("UPDATE users SET email = ?, skeleton = ?, email_verified = ? WHERE id = ? RETURNING *").bind(email).bind(skeleton(email).as_str()).bind(verified).bind(user_id).fetch_one(tx).await
 }
 
 /// Whether `id` is a pending sign-up that can still be confirmed.
@@ -177,10 +185,11 @@ pub async fn activate_registration(tx: &mut Tx, id: &str, keep_link: &str, now: 
         .0;
     let contended = pending > 1;
     let password_hash = if contended { crate::crypto::UNUSABLE_PASSWORD } else { r.password_hash.as_str() };
-    sql("INSERT INTO users (id, email, password_hash, name, profile_picture, email_verified, provider, sign_up_at, last_login_at, extra)
-         VALUES (?, ?, ?, ?, ?, TRUE, 'altogic', ?, ?, ?)")
+    sql("INSERT INTO users (id, email, skeleton, password_hash, name, profile_picture, email_verified, provider, sign_up_at, last_login_at, extra)
+         VALUES (?, ?, ?, ?, ?, ?, TRUE, 'altogic', ?, ?, ?)")
     .bind(&r.id)
     .bind(&r.email)
+    .bind(skeleton(&r.email).as_str())
     .bind(password_hash)
     .bind(&r.name)
     .bind(&r.profile_picture)

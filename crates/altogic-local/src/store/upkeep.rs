@@ -30,6 +30,16 @@ impl Store {
         sql("SELECT count, expires_at FROM throttle WHERE key = ? AND expires_at > ?").bind(key).bind(now).fetch_optional(self.reader()).await
     }
 
+    /// Gives every account written before skeletons were kept its address's skeleton (each
+    /// instance does at start; nothing to do once all have one).
+    pub async fn fill_skeletons(&self) -> StoreResult<u64> {
+        let missing: Vec<(String, String)> = sql("SELECT id, email FROM users WHERE skeleton IS NULL").fetch_all(self.reader()).await?;
+        for (id, email) in &missing {
+            sql("UPDATE users SET skeleton = ? WHERE id = ? AND email = ?").bind(crate::domain::skeleton(email).as_str()).bind(id).bind(email).execute(self.writer()).await?;
+        }
+        Ok(missing.len() as u64)
+    }
+
     /// Keeps a copy of a sent mail for the dev mailbox.
     pub async fn insert_mail(&self, m: &MailRow) -> StoreResult<()> {
         sql("INSERT INTO mails (id, to_addr, subject, action, link, code, text_body, html_body, created_at, seq)
