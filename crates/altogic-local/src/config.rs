@@ -182,7 +182,8 @@ pub struct Config {
     #[arg(long, env = "ALTOGIC_LOCAL_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
 
-    /// Open connections one client network may hold (0 = no cap; trusted proxies are exempt).
+    /// Open connections one client network may hold (0 = no cap; trusted proxies are exempt),
+    /// and never more than an eighth of --max-connections (128 by default).
     #[arg(long, env = "ALTOGIC_LOCAL_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 256)]
     pub max_connections_per_client: usize,
 

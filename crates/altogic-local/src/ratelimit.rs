@@ -10,7 +10,6 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::domain::Email;
-
 use crate::error::{AppError, AppResult};
 use crate::time::unix_now;
 use crate::AppState;

@@ -91,16 +91,12 @@ impl Open {
     }
 
     /// Tells the connection that has waited longest without a request in flight to close.
-    fn evict_longest_waiting(&self) -> bool {
+    fn evict_longest_waiting(&self) {
         let connections = self.connections.lock().unwrap_or_else(|e| e.into_inner());
         let victim = connections.values().filter(|a| a.in_flight.load(Ordering::SeqCst) == 0 && !a.evicting.load(Ordering::SeqCst)).min_by_key(|a| a.waiting_since_ms.load(Ordering::Relaxed));
-        match victim {
-            Some(activity) => {
-                activity.evicting.store(true, Ordering::SeqCst);
-                activity.evict.notify_one();
-                true
-            }
-            None => false,
+        if let Some(activity) = victim {
+            activity.evicting.store(true, Ordering::SeqCst);
+            activity.evict.notify_one();
         }
     }
 }
