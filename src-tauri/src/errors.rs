@@ -44,6 +44,8 @@ impl CmdError {
                 UiError::new(codes::INVALID_RESPONSE, "The server sent an answer the app does not understand. Please try again later.")
             }
             CmdError::Altogic(Error::Client { code, message }) => UiError::new(code, message.clone()),
+            // The ticket stays in the client: the UI only learns that a code is needed.
+            CmdError::Altogic(Error::MfaRequired { .. }) => UiError::new(codes::MFA_REQUIRED, "Enter the 6-digit code from your authenticator app."),
         }
     }
 }

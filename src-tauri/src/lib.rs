@@ -26,6 +26,8 @@ pub struct AppCtx {
     pub embedded: Option<backend::Embedded>,
     /// For the dev mailbox: no redirects followed (mail links answer 302 to the deep link).
     pub http: reqwest::Client,
+    /// The authenticator being set up: its factor id, kept here (the UI needs only the QR code).
+    pub enrolling: std::sync::Mutex<Option<String>>,
 }
 
 fn init_logging() {
@@ -56,7 +58,7 @@ impl AppCtx {
             .pool_idle_timeout(std::time::Duration::from_secs(30))
             .build()
             .map_err(|e| altogic::Error::Network(e.to_string()))?;
-        Ok(AppCtx { client, env_url: backend.env_url, embedded: backend.embedded, http })
+        Ok(AppCtx { client, env_url: backend.env_url, embedded: backend.embedded, http, enrolling: std::sync::Mutex::new(None) })
     }
 }
 

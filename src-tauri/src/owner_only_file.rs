@@ -31,15 +31,21 @@ impl OwnerOnlyFile {
         }
         let tmp = path.with_extension("tmp");
         let _ = std::fs::remove_file(&tmp);
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&tmp)?;
-        file.write_all(&serde_json::to_vec(items).map_err(std::io::Error::other)?)?;
-        file.sync_all()?;
+        create_new(&tmp, &serde_json::to_vec(items).map_err(std::io::Error::other)?)?;
         std::fs::rename(&tmp, path)
     }
+}
+
+/// Writes `bytes` to a new file readable by its owner only (mode 0600 from its creation); fails
+/// with `AlreadyExists` rather than replace a file.
+pub fn create_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 impl Secrets for OwnerOnlyFile {

@@ -8,6 +8,7 @@ mod newcomer;
 mod platform;
 mod profile;
 mod support;
+mod two_step;
 
 use std::time::Duration;
 

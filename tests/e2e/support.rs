@@ -67,6 +67,10 @@ impl Harness {
     pub async fn with(backend: AppBackend) -> Harness {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let home = tempfile::tempdir().unwrap();
+        // The app's Downloads folder (saved recovery codes) is private too: XDG user dirs are
+        // read from the private config dir.
+        std::fs::create_dir_all(home.path().join("config")).unwrap();
+        std::fs::write(home.path().join("config/user-dirs.dirs"), format!("XDG_DOWNLOAD_DIR=\"{}\"\n", home.path().join("downloads").display())).unwrap();
         let mut config = altogic_local::Config::loopback(home.path().join("server"));
         config.client_key = Some("e2e-client-key".into());
         config.redirect_url = "altogic-auth://auth-redirect".into();
@@ -156,6 +160,14 @@ impl Harness {
 
     pub fn client(&self) -> AltogicClient {
         AltogicClient::new(&self.server.url, &self.server.client_key, ClientOptions::default()).unwrap()
+    }
+
+    /// The code an authenticator app with `secret` shows after the server's clock moved on to a
+    /// step no code was used in (a code works once).
+    pub fn next_code(&self, secret: &[u8]) -> String {
+        use altogic_local::totp::{code_at, step_of, STEP_SECS};
+        self.server.state.clock.advance(STEP_SECS);
+        code_at(secret, step_of(self.server.state.clock.now()))
     }
 
     /// The newest mail of `action` to `to`, waiting for it (mail requests are answered before

@@ -115,6 +115,16 @@ mod web {
         f.and_then(|f| f.call0(&d).ok()).and_then(|s| s.as_string()).unwrap_or_else(|| crate::logic::iso_date_part(iso))
     }
 
+    /// `navigator.clipboard.writeText(text)`; false when the webview refused.
+    pub async fn copy_text(text: &str) -> bool {
+        let Some(clipboard) = get(&js_sys::global(), "navigator").and_then(|n| get(&n, "clipboard")) else { return false };
+        let Some(write) = get(&clipboard, "writeText").and_then(|f| f.dyn_into::<Function>().ok()) else { return false };
+        match write.call1(&clipboard, &JsValue::from_str(text)).ok().and_then(|p| p.dyn_into::<Promise>().ok()) {
+            Some(p) => JsFuture::from(p).await.is_ok(),
+            None => false,
+        }
+    }
+
     pub fn focus(id: &str) {
         if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id)) {
             if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
@@ -187,7 +197,7 @@ mod web {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use web::{focus, locale_date, locale_date_time, read_avatar};
+pub use web::{copy_text, focus, locale_date, locale_date_time, read_avatar};
 
 /// True when the page runs inside the Tauri shell.
 pub fn in_tauri() -> bool {
@@ -258,6 +268,11 @@ pub fn locale_date(iso: &str) -> String {
 
 #[cfg(not(target_arch = "wasm32"))]
 pub fn focus(_id: &str) {}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn copy_text(_text: &str) -> bool {
+    false
+}
 
 #[cfg(not(target_arch = "wasm32"))]
 pub async fn read_avatar(_input_id: &str) -> Result<Option<AvatarBytes>, String> {

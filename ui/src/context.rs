@@ -6,6 +6,7 @@ use dioxus::prelude::*;
 use crate::{bridge, Route};
 
 pub const GENERIC_ERROR: &str = "Something went wrong. Please try again.";
+pub const SIGN_IN_EXPIRED: &str = "Your sign-in expired before the code was entered. Please sign in again.";
 pub const OFFLINE_TEXT: &str = "Can't reach the server. Check your connection and try again.";
 
 #[derive(Clone, Copy)]
@@ -24,6 +25,10 @@ pub struct AppCtx {
     pub arrived_redirect: Signal<Option<RedirectView>>,
     /// Not inside the Tauri shell (a plain browser): shown as a banner.
     pub outside_app: Signal<bool>,
+    /// A message for the next screen (Login after an expired two-step sign-in).
+    pub flash: Signal<Option<String>>,
+    /// A call that answered `reauthentication_required`, waiting for the step-up dialog.
+    pub step_up: Signal<Option<crate::hooks::StepUp>>,
 }
 
 impl AppCtx {
@@ -36,6 +41,8 @@ impl AppCtx {
             offline: Signal::new(false),
             arrived_redirect: Signal::new(None),
             outside_app: Signal::new(!bridge::in_tauri()),
+            flash: Signal::new(None),
+            step_up: Signal::new(None),
         }
     }
 
@@ -55,12 +62,17 @@ impl AppCtx {
         };
         match result {
             Ok(v) => {
-                if *self.offline.peek() {
-                    self.offline.set(false);
-                }
+                self.back_online();
                 Ok(v)
             }
             Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// A command answered: the offline banner goes.
+    pub fn back_online(mut self) {
+        if *self.offline.peek() {
+            self.offline.set(false);
         }
     }
 
@@ -70,6 +82,18 @@ impl AppCtx {
             if let Some(r) = dioxus::router::root_router() {
                 r.replace(Route::Login {});
             }
+        } else if e.code == codes::MFA_REQUIRED {
+            // The first step succeeded: the code comes next (its ticket stays in the shell).
+            if let Some(r) = dioxus::router::root_router() {
+                r.push(Route::TwoStep {});
+            }
+            return Vec::new();
+        } else if e.code == codes::INVALID_MFA_TICKET {
+            self.flash.set(Some(SIGN_IN_EXPIRED.to_string()));
+            if let Some(r) = dioxus::router::root_router() {
+                r.replace(Route::Login {});
+            }
+            return vec![SIGN_IN_EXPIRED.to_string()];
         } else if e.code == codes::BACKEND_UNREACHABLE {
             if *self.outside_app.peek() {
                 return e.messages;

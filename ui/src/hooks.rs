@@ -1,7 +1,7 @@
 //! The one way a screen acts: [`use_action`] owns an action's pending state (the double-submit
 //! guard), its errors, and the call of its command.
 
-use altogic_auth_ipc::{Command, UiError};
+use altogic_auth_ipc::{codes, Command, UiError};
 use dioxus::prelude::*;
 
 use crate::bridge;
@@ -46,18 +46,72 @@ impl Action {
     }
 
     /// The part of [`Action::run`] that is the same for every command (one copy in the wasm).
-    fn start(mut self, name: &'static str, args: Result<bridge::Js, UiError>, done: Box<dyn FnOnce(bridge::Js) -> Result<(), Vec<String>>>) {
+    /// A call that answers `reauthentication_required` waits for the step-up dialog (see
+    /// [`StepUp`]), which runs it once more after the user proved who they are.
+    fn start(mut self, name: &'static str, args: Result<bridge::Js, UiError>, done: Done) {
         if *self.pending.peek() {
             return;
         }
         self.pending.set(true);
         self.errors.set(Vec::new());
         spawn(async move {
-            let result = self.ctx.call_js(name, args).await;
-            self.pending.set(false);
-            if let Err(messages) = result.and_then(done) {
-                self.errors.set(messages);
+            let again = args.clone();
+            let result = match args {
+                Ok(args) => bridge::invoke_js(name, args).await,
+                Err(e) => Err(e),
+            };
+            match result {
+                Err(e) if e.code == codes::REAUTHENTICATION_REQUIRED => {
+                    self.pending.set(false);
+                    let mut step_up = self.ctx.step_up;
+                    step_up.set(Some(StepUp { action: self, name, args: again, done, message: e.messages.join(" ") }));
+                }
+                result => {
+                    let mut ctx = self.ctx;
+                    let result = result.map_err(|e| ctx.fail(e)).and_then(|v| {
+                        self.ctx.back_online();
+                        done(v)
+                    });
+                    self.pending.set(false);
+                    if let Err(messages) = result {
+                        self.errors.set(messages);
+                    }
+                }
             }
         });
+    }
+}
+
+type Done = Box<dyn FnOnce(bridge::Js) -> Result<(), Vec<String>>>;
+
+/// A call held back for a recent authentication: the step-up dialog asks for the password (or a
+/// code), then [`StepUp::retry`] runs the call once more; [`StepUp::cancel`] shows its refusal.
+pub struct StepUp {
+    action: Action,
+    name: &'static str,
+    args: Result<bridge::Js, UiError>,
+    done: Done,
+    pub message: String,
+}
+
+impl StepUp {
+    /// Runs the held call again, once: a second refusal is shown, not asked again.
+    pub fn retry(self) {
+        let StepUp { mut action, name, args, done, .. } = self;
+        action.pending.set(true);
+        action.errors.set(Vec::new());
+        spawn(async move {
+            let result = action.ctx.call_js(name, args).await.and_then(done);
+            action.pending.set(false);
+            if let Err(messages) = result {
+                action.errors.set(messages);
+            }
+        });
+    }
+
+    /// The user closed the dialog: the call's refusal is its error.
+    pub fn cancel(self) {
+        let mut errors = self.action.errors;
+        errors.set(vec![self.message]);
     }
 }

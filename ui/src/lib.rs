@@ -15,7 +15,7 @@ pub mod logic;
 mod screens;
 mod shell;
 
-use screens::{AuthRedirect, ForgotPassword, Home, Login, MagicLink, Mailbox, NotFound, Profile, Register};
+use screens::{AuthRedirect, ForgotPassword, Home, Login, MagicLink, Mailbox, NotFound, Profile, Register, TwoStep};
 use shell::Shell;
 
 #[derive(Routable, Clone, PartialEq, Debug)]
@@ -30,6 +30,8 @@ pub enum Route {
         Register {},
         #[route("/login-with-magic-link")]
         MagicLink {},
+        #[route("/two-step")]
+        TwoStep {},
         #[route("/auth-redirect")]
         AuthRedirect {},
         #[route("/profile")]

@@ -7,7 +7,7 @@ use altogic_auth_ipc::MailView;
 pub fn is_guest_only(route: &Route) -> bool {
     matches!(
         route,
-        Route::Home {} | Route::Login {} | Route::Register {} | Route::MagicLink {} | Route::ForgotPassword {}
+        Route::Home {} | Route::Login {} | Route::Register {} | Route::MagicLink {} | Route::ForgotPassword {} | Route::TwoStep {}
     )
 }
 

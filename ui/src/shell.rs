@@ -5,7 +5,7 @@ use dioxus::prelude::*;
 use dioxus::router::Navigator;
 
 use crate::bridge::{self, ShellEvent};
-use crate::components::AppHeader;
+use crate::components::{AppHeader, StepUpDialog};
 use crate::context::{use_app, AppCtx, OFFLINE_TEXT};
 use crate::{logic, Route};
 
@@ -43,6 +43,7 @@ pub fn Shell() -> Element {
                 Outlet::<Route> {}
             }
         }
+        StepUpDialog {}
     }
 }
 

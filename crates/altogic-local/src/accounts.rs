@@ -69,6 +69,8 @@ pub fn new_session(state: &AppState, user_id: &str, user_agent: &str) -> (Sessio
         created_at: now_iso(),
         expires_at: unix_now() + state.config.session_ttl_days * 86_400,
         user_agent: user_agent.chars().take(512).collect(),
+        // Making a session is an authentication of it (for the calls that need a recent one).
+        authenticated_at: state.clock.now(),
     };
     (row, token.value)
 }
@@ -113,7 +115,7 @@ impl<'a> Binding<'a> {
 pub fn new_link(state: &AppState, user_id: &str, kind: MailKind, recipient: &Email, binding: Binding<'_>) -> NewLink {
     let token = new_token();
     let code = new_code();
-    let action = kind.action();
+    let action = kind.action().expect("a mail with a link");
     let row = LinkRow {
         selector: token.selector.clone(),
         verifier_hash: token.verifier_hash,

@@ -99,6 +99,27 @@ pub struct Config {
     #[arg(long, env = "ALTOGIC_LOCAL_MAILBOX_TOKEN_FILE", conflicts_with = "mailbox_token")]
     pub mailbox_token_file: Option<PathBuf>,
 
+    /// The secret that seals authenticator secrets in the database, at least 32 characters. Every
+    /// instance of one database needs the same one. Without it (or --mfa-key-file), one is
+    /// created in the data dir's `mfa-key` file; it is never kept in the database, so a dump of
+    /// the database alone does not give authenticator secrets away. Never printed.
+    #[arg(long, env = "ALTOGIC_LOCAL_MFA_KEY", hide_env_values = true)]
+    pub mfa_key: Option<String>,
+
+    /// A file whose first line is the --mfa-key (a container secret, say).
+    #[arg(long, env = "ALTOGIC_LOCAL_MFA_KEY_FILE", conflicts_with = "mfa_key")]
+    pub mfa_key_file: Option<PathBuf>,
+
+    /// The issuer authenticator apps show next to the account (in the `otpauth://` URI).
+    #[arg(long, env = "ALTOGIC_LOCAL_MFA_ISSUER", default_value = "Altogic Auth")]
+    pub mfa_issuer: String,
+
+    /// How recently a session must have authenticated (signed in, or POST /auth/reauthenticate)
+    /// for the calls that need it: turning two-step verification off, new recovery codes, and,
+    /// with two-step verification on, password and e-mail changes. Seconds.
+    #[arg(long, env = "ALTOGIC_LOCAL_REAUTH_WINDOW_SECS", default_value_t = 300)]
+    pub reauth_window_secs: i64,
+
     /// Lifetime of mailed links, in seconds.
     #[arg(long, env = "ALTOGIC_LOCAL_LINK_TTL", default_value_t = 3600)]
     pub link_ttl_secs: i64,

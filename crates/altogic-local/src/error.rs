@@ -20,7 +20,7 @@ pub mod codes {
     pub const SESSION_NOT_FOUND: &str = "session_not_found";
     pub const MISSING_ACCESS_TOKEN: &str = "missing_access_token";
     pub const INVALID_ACCESS_TOKEN: &str = "invalid_access_token";
-    pub const INVALID_CODE: &str = "invalid_code";
+    pub use altogic::account_security::codes::{INVALID_CODE, INVALID_MFA_TICKET, MFA_NOT_ENABLED, MFA_REQUIRED, REAUTHENTICATION_REQUIRED};
     pub const INVALID_CODE_CHALLENGE: &str = "invalid_code_challenge";
     pub const INVALID_CODE_VERIFIER: &str = "invalid_code_verifier";
     pub const MISSING_CLIENT_KEY: &str = "missing_client_key";
@@ -117,6 +117,10 @@ impl AppError {
 
     pub fn invalid_credentials(message: &str) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, codes::INVALID_CREDENTIALS, message)
+    }
+
+    pub fn reauthentication_required() -> Self {
+        Self::new(StatusCode::FORBIDDEN, codes::REAUTHENTICATION_REQUIRED, "Please confirm it is you: re-authenticate, then try again.")
     }
 
     pub fn busy() -> Self {

@@ -14,10 +14,13 @@ pub mod mail;
 pub mod net;
 pub mod ratelimit;
 mod routes;
+pub mod seal;
 mod server;
 mod start_error;
 pub mod store;
 pub mod time;
+pub mod totp;
+pub mod two_step;
 pub mod useragent;
 
 use std::net::SocketAddr;
@@ -51,6 +54,10 @@ pub struct AppState {
     pub link_opens: Arc<ratelimit::Flood>,
     /// Password attempts being checked, per throttle key (see [`ratelimit::admit_attempt`]).
     pub pending_signins: Arc<ratelimit::Pending>,
+    /// Seals authenticator secrets (the key is never in the database).
+    pub sealer: Arc<seal::Sealer>,
+    /// The time the two-step and recent-authentication rules read; tests move it forward.
+    pub clock: time::Clock,
 }
 
 /// A running server; dropping it does not stop it, [`RunningServer::shutdown`] does.
@@ -133,6 +140,8 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         None => (None, None),
     };
 
+    let sealer = sealer(&config, &store).await?;
+
     let listen_failed = |source| StartError::Listen { addr: config.listen, source };
     let listener = TcpListener::bind(config.listen).await.map_err(listen_failed)?;
     let addr = listener.local_addr().map_err(listen_failed)?;
@@ -158,6 +167,8 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         mailer: Arc::new(mailer),
         link_opens: Arc::default(),
         pending_signins: Arc::default(),
+        sealer: Arc::new(sealer),
+        clock: time::Clock::default(),
         config: Arc::new(config),
     };
 
@@ -231,6 +242,39 @@ where
     }
     Ok((token, file))
 }
+
+/// The key that seals authenticator secrets: given on the command line, read from
+/// `--mfa-key-file`, or else the data dir's `mfa-key` (created on first start). It is never kept in
+/// the database; only its id is, so that an instance with another key refuses to start while the
+/// database holds secrets sealed with the first.
+async fn sealer(config: &Config, store: &Store) -> Result<seal::Sealer, StartError> {
+    let secret = match (&config.mfa_key, &config.mfa_key_file) {
+        (Some(key), _) if !key.trim().is_empty() => key.trim().to_string(),
+        (_, Some(file)) => read_secret_file(file)?,
+        _ => {
+            let file = config.data_dir.join("mfa-key");
+            if file.exists() {
+                read_secret_file(&file)?
+            } else {
+                let fresh = crypto::new_secret();
+                write_secret_file(&file, &fresh)?;
+                fresh
+            }
+        }
+    };
+    if secret.chars().count() < MIN_MFA_KEY_LEN {
+        return Err(StartError::ShortSecret { what: "the MFA key", min: MIN_MFA_KEY_LEN });
+    }
+    let sealer = seal::Sealer::new(&secret);
+    let failed = |source| StartError::Database { what: "cannot read the database", source };
+    if !store.adopt_seal_key(sealer.id()).await.map_err(failed)? {
+        return Err(StartError::MfaKeyMismatch);
+    }
+    Ok(sealer)
+}
+
+/// The MFA key seals every authenticator secret: as long as a generated key.
+pub const MIN_MFA_KEY_LEN: usize = 32;
 
 fn read_secret_file(path: &std::path::Path) -> Result<String, StartError> {
     let failed = |reason: String| StartError::SecretFile { path: path.to_path_buf(), reason };

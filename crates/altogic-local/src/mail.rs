@@ -20,20 +20,65 @@ pub enum MailKind {
     ChangeEmail,
     /// Someone signed up with an address that already has an account: the owner gets a sign-in link.
     AccountExists,
-    /// Sent to the previous address after a change of address: a notice, without a link.
-    EmailChanged,
     /// After a contested sign-up was confirmed without a password: a reset link to choose one.
     SetPassword,
+    /// A mail with no link that signs in, telling the owner of a change (contract §7).
+    Notice(Notice),
+}
+
+/// What a notice tells. Its dev-mailbox `action` is `notice:<kind>` ([`Notice::kind`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// Sent to the previous address after a change of address.
+    EmailChanged,
+    MfaEnabled,
+    MfaDisabled,
+    RecoveryCodeUsed,
+    RecoveryCodesRegenerated,
+}
+
+impl Notice {
+    /// The contract's name of the notice.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Notice::EmailChanged => "email-changed",
+            Notice::MfaEnabled => "mfa-enabled",
+            Notice::MfaDisabled => "mfa-disabled",
+            Notice::RecoveryCodeUsed => "recovery-code-used",
+            Notice::RecoveryCodesRegenerated => "recovery-codes-regenerated",
+        }
+    }
+
+    fn words(self) -> (&'static str, &'static str) {
+        const NOT_YOU: &str = "If this was not you, reset your password from the app at once, and sign out your other devices.";
+        match self {
+            Notice::EmailChanged => ("Your e-mail address was changed", "The e-mail address of your account was changed and this address no longer signs in. Your other devices were signed out. If you did not do this, reset your password from the app with your new address, or contact support."),
+            Notice::MfaEnabled => ("Two-step verification is on", "Two-step verification was turned on for your account: signing in now also asks for a code from your authenticator app. Your other devices were signed out."),
+            Notice::MfaDisabled => ("Two-step verification was turned off", NOT_YOU),
+            Notice::RecoveryCodeUsed => ("A recovery code was used", NOT_YOU),
+            Notice::RecoveryCodesRegenerated => ("New recovery codes were made", NOT_YOU),
+        }
+    }
 }
 
 impl MailKind {
-    /// The redirect action of the mail's link (a notice has none, and is filed as `change-email`).
-    pub fn action(self) -> RedirectAction {
+    /// The redirect action of the mail's link; None for a notice, which has no link.
+    pub fn action(self) -> Option<RedirectAction> {
         match self {
-            MailKind::EmailConfirm => RedirectAction::EmailConfirm,
-            MailKind::MagicLink | MailKind::AccountExists => RedirectAction::MagicLink,
-            MailKind::ResetPwd | MailKind::SetPassword => RedirectAction::ResetPwd,
-            MailKind::ChangeEmail | MailKind::EmailChanged => RedirectAction::ChangeEmail,
+            MailKind::EmailConfirm => Some(RedirectAction::EmailConfirm),
+            MailKind::MagicLink | MailKind::AccountExists => Some(RedirectAction::MagicLink),
+            MailKind::ResetPwd | MailKind::SetPassword => Some(RedirectAction::ResetPwd),
+            MailKind::ChangeEmail => Some(RedirectAction::ChangeEmail),
+            MailKind::Notice(_) => None,
+        }
+    }
+
+    /// How the dev mailbox files the mail: its link's action, or `notice:<kind>`.
+    pub fn mailbox_action(self) -> String {
+        match (self, self.action()) {
+            (MailKind::Notice(notice), _) => format!("notice:{}", notice.kind()),
+            (_, Some(action)) => action.as_str().to_string(),
+            (_, None) => String::new(),
         }
     }
 
@@ -45,7 +90,10 @@ impl MailKind {
             MailKind::ResetPwd => ("Reset your password", "Someone asked to reset the password of your account. If it was you, choose a new password with this link.", "Reset password"),
             MailKind::ChangeEmail => ("Confirm your new e-mail address", "Confirm that this is the new e-mail address of your account.", "Confirm new address"),
             MailKind::AccountExists => ("You already have an account", "Someone tried to create an account with this address, which already has one. If it was you, sign in with this link, or reset your password from the app.", "Sign in"),
-            MailKind::EmailChanged => ("Your e-mail address was changed", "The e-mail address of your account was changed and this address no longer signs in. Your other devices were signed out. If you did not do this, reset your password from the app with your new address, or contact support.", ""),
+            MailKind::Notice(notice) => {
+                let (subject, intro) = notice.words();
+                (subject, intro, "")
+            }
         }
     }
 }
@@ -85,6 +133,14 @@ impl Mailer {
             None => None,
         };
         Ok(Mailer { store, keep_copy, from, smtp })
+    }
+
+    /// A notice to `to` (no link). Like every mail, a delivery problem is logged, not returned.
+    pub async fn notify(&self, notice: Notice, to: &str) -> StoreResult<()> {
+        match Email::parse(to) {
+            Ok(address) => self.send(MailKind::Notice(notice), &address, None).await,
+            Err(_) => Ok(()),
+        }
     }
 
     /// Composes and delivers one mail; `link` is the URL and the 6-digit code, None for a notice.
@@ -127,7 +183,7 @@ impl Mailer {
                     id: new_id(),
                     to: to.as_str().to_string(),
                     subject: subject.to_string(),
-                    action: kind.action().as_str().to_string(),
+                    action: kind.mailbox_action(),
                     link: link.to_string(),
                     code: code.to_string(),
                     text: text.clone(),

@@ -20,6 +20,9 @@ pub enum StartError {
     ShortSecret { what: &'static str, min: usize },
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: SocketAddr, source: std::io::Error },
+    /// This instance's --mfa-key is not the one the database's authenticator secrets are sealed with.
+    #[error("the MFA key (--mfa-key, --mfa-key-file or the data dir's mfa-key) is not the one this database's authenticator secrets were sealed with: give every instance of one database the same key")]
+    MfaKeyMismatch,
     /// The SMTP URL.
     #[error("{0}")]
     Mail(String),

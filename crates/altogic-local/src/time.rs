@@ -21,8 +21,32 @@ pub fn iso(t: OffsetDateTime) -> String {
     )
 }
 
+/// A unix time as a wire timestamp.
+pub fn iso_unix(unix: i64) -> String {
+    iso(OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH))
+}
+
 pub fn unix_now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Unix seconds as the two-step and recent-authentication rules read them: the system clock plus
+/// an offset that only tests move (`advance`), so that they can cross a 30-second step or a
+/// re-authentication window without waiting. Every clone shares the offset.
+#[derive(Clone, Default)]
+pub struct Clock {
+    offset: std::sync::Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl Clock {
+    pub fn now(&self) -> i64 {
+        unix_now() + self.offset.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Moves this server's clock `secs` forward.
+    pub fn advance(&self, secs: i64) {
+        self.offset.fetch_add(secs, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// True when `s` parses as an ISO-8601 time (used by tests and validation).

@@ -15,10 +15,12 @@ use common::{database_url, follow_link, join_all, wait_for_mails, PASSWORD};
 
 const KEY: &str = "cluster-client-key";
 const MAILBOX: &str = "cluster-mailbox-token-0123456789abcdef";
+const MFA_KEY: &str = "cluster-mfa-key-0123456789abcdefghij";
 
 struct Instance {
     child: Child,
     url: String,
+    database: String,
 }
 
 impl Drop for Instance {
@@ -39,6 +41,8 @@ fn instance(database: &str, extra: &[&str]) -> Instance {
     let mut child = Command::new(bin())
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", dir.to_str().unwrap(), "--database-url", database, "--client-key", KEY])
         .args(["--mailbox-token", MAILBOX, "--mail-rate-limit", "0", "--mail-rate-limit-per-client", "0"])
+        // Every instance of one database seals authenticator secrets with the same key.
+        .args(["--mfa-key", MFA_KEY])
         .args(extra)
         .env("ALTOGIC_LOCAL_LOG", "warn")
         .stdout(Stdio::piped())
@@ -50,7 +54,7 @@ fn instance(database: &str, extra: &[&str]) -> Instance {
     reader.read_line(&mut line).unwrap();
     let url = line.trim().strip_prefix("altogic-local listening on ").unwrap_or_else(|| panic!("no listening line: {line:?}")).to_string();
     std::thread::spawn(move || for _ in reader.lines() {});
-    Instance { child, url }
+    Instance { child, url, database: database.to_string() }
 }
 
 /// A fresh, migrated database and two instances on it; None without a PostgreSQL to test on.
@@ -97,6 +101,56 @@ async fn two_instances_on_one_database_are_one_server() {
             assert_eq!(reqwest::get(format!("{}{path}", on.url)).await.unwrap().status(), 200);
         }
     }
+}
+
+#[tokio::test]
+async fn two_step_verification_spans_instances_and_an_instance_with_another_key_is_refused() {
+    let Some((a, b)) = cluster(&["--email-verification", "false"]).await else { return };
+    let email = format!("cluster-mfa{}@example.com", std::process::id());
+    let on_a = client(&a);
+    on_a.auth().sign_up_with_name(&email, PASSWORD, "Cluster").await.unwrap();
+    // Enrolled on A, sealed with the shared key; confirmed and used on B.
+    let enrollment = on_a.auth().enroll_totp().await.unwrap();
+    let secret = altogic_local::totp::parse_base32(&enrollment.secret).unwrap();
+    // Two codes are used below, of this step and the next: start early in a step.
+    let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    while now() % altogic_local::totp::STEP_SECS > 20 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let step = altogic_local::totp::step_of(now());
+    let on_b = AltogicClient::new(&b.url, KEY, ClientOptions::default()).unwrap();
+    on_b.set_session(on_a.session().unwrap());
+    on_b.auth().confirm_totp(&enrollment.factor_id, &altogic_local::totp::code_at(&secret, step)).await.unwrap();
+    let phone = client(&a);
+    assert!(matches!(phone.auth().sign_in_with_email(&email, PASSWORD).await.unwrap_err(), altogic::Error::MfaRequired { .. }));
+    // The ticket made on A, finished on B (by hand: the client's ticket is its own).
+    let answer = browser()
+        .post(format!("{}/_api/rest/v1/auth/signin-email", a.url))
+        .header("X-Client-Key", KEY)
+        .json(&serde_json::json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = answer.json().await.unwrap();
+    let ticket = body["errors"][0]["details"]["mfaTicket"].as_str().unwrap();
+    let verified = browser()
+        .post(format!("{}/_api/rest/v1/auth/mfa/verify", b.url))
+        .header("X-Client-Key", KEY)
+        .json(&serde_json::json!({"mfaTicket": ticket, "code": altogic_local::totp::code_at(&secret, step + 1)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(verified.status(), 200);
+
+    // A third instance with its own key would seal and open with another key: it refuses to start.
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(bin())
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", dir.path().to_str().unwrap(), "--database-url", &a.database, "--client-key", KEY, "--mailbox-token", MAILBOX])
+        .args(["--mfa-key", "another-mfa-key-0123456789abcdefghij"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("MFA key"), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[tokio::test]

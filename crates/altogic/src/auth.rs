@@ -27,7 +27,8 @@ impl Auth<'_> {
         Ok(grant)
     }
 
-    /// `signInWithEmail(email, password)`.
+    /// `signInWithEmail(email, password)`. For an account with two-step verification on, the
+    /// answer is [`crate::Error::MfaRequired`]: finish with [`Auth::verify_mfa`].
     /// Presents this device's token for the account, if it has one, and keeps the one a sign-in
     /// from an unknown device answers (altogic-local: a known device is never locked out by
     /// others' wrong guesses).
@@ -35,7 +36,7 @@ impl Auth<'_> {
         let body = SignInRequest { email: email.into(), password: password.into() };
         let device = self.client.device_token(email);
         let extra = device.as_deref().map(|token| (crate::DEVICE_TOKEN_HEADER, token));
-        let grant: AuthGrant = self.client.json_with(Method::POST, "/_api/rest/v1/auth/signin-email", &[], Body::Json(&body), extra).await?;
+        let grant: AuthGrant = self.client.json_with(Method::POST, "/_api/rest/v1/auth/signin-email", &[], Body::Json(&body), extra).await.map_err(|e| self.second_step_needed(e, Some(email)))?;
         if let Some(token) = &grant.device_token {
             self.client.remember_device_token(email, token);
         }
@@ -52,6 +53,11 @@ impl Auth<'_> {
         for request in self.client.link_candidates(LinkPurpose::grants_session)? {
             match self.grant_with(access_token, Some(&request)).await {
                 Err(e) if e.has_code("invalid_code_verifier") => continue,
+                // The link is spent: the sign-in goes on with the second step.
+                Err(e @ crate::Error::MfaRequired { .. }) => {
+                    self.client.forget_link_requests(|r| r.verifier() == request.verifier());
+                    return Err(e);
+                }
                 Ok((user, session)) => {
                     // This request, and every other sign-in request for the same account, is done.
                     let email = user.email.clone().unwrap_or_default();
@@ -69,7 +75,7 @@ impl Auth<'_> {
         if let Some(r) = request {
             query.push(("codeVerifier", r.verifier()));
         }
-        let grant: AuthGrant = self.client.json(Method::GET, "/_api/rest/v1/auth/grant", &query, NO_BODY).await?;
+        let grant: AuthGrant = self.client.json(Method::GET, "/_api/rest/v1/auth/grant", &query, NO_BODY).await.map_err(|e| self.second_step_needed(e, None))?;
         self.session_from(grant)
     }
 
@@ -86,7 +92,7 @@ impl Auth<'_> {
         self.client.send(Method::POST, path, &query, NO_BODY).await.map(drop)
     }
 
-    fn session_from(&self, grant: AuthGrant) -> Result<(User, Session)> {
+    pub(crate) fn session_from(&self, grant: AuthGrant) -> Result<(User, Session)> {
         let session = grant
             .session
             .ok_or_else(|| crate::Error::InvalidResponse("the server granted no session".into()))?;
@@ -142,7 +148,9 @@ impl Auth<'_> {
     pub async fn verify_email_code(&self, email: &str, code: &str) -> Result<CodeExchange> {
         let request = self.client.link_requests().into_iter().find(|r| r.is_for(email));
         let body = VerifyCodeRequest { email: email.into(), code: code.into(), code_verifier: request.map(|r| r.verifier().to_string()) };
-        self.client.json(Method::POST, "/_api/rest/v1/auth/verify-code", &[], Body::Json(&body)).await
+        // For an account with two-step verification on the code is a first step: the answer is
+        // `Error::MfaRequired`, as for a password.
+        self.client.json(Method::POST, "/_api/rest/v1/auth/verify-code", &[], Body::Json(&body)).await.map_err(|e| self.second_step_needed(e, Some(email)))
     }
 
     /// `signOut(token?)`: ends the given session, or the current one. Local data is cleared when the

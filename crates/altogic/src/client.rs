@@ -32,6 +32,11 @@ pub enum Error {
     /// Refused locally before any request, like altogic-js's `ClientError`.
     #[error("{code}: {message}")]
     Client { code: &'static str, message: String },
+    /// The first step of a sign-in succeeded, and the account has two-step verification on: the
+    /// client keeps the server's ticket until [`Auth::verify_mfa`] finishes the sign-in with a code
+    /// (or the ticket expires at `expires_at`, ISO 8601).
+    #[error("two-step verification needed: enter a code from the authenticator app")]
+    MfaRequired { expires_at: String },
 }
 
 impl Error {
@@ -51,6 +56,7 @@ impl Error {
             Error::Network(m) => vec![ErrorEntry::new("client_error", "network_error", m.clone())],
             Error::InvalidResponse(m) => vec![ErrorEntry::new("client_error", "invalid_response", m.clone())],
             Error::Client { code, message } => vec![ErrorEntry::new("client_error", code, message.clone())],
+            Error::MfaRequired { .. } => vec![ErrorEntry::new("client_error", crate::account_security::codes::MFA_REQUIRED, self.to_string())],
         }
     }
 }
@@ -107,6 +113,14 @@ pub(crate) struct Inner {
     pkce: bool,
     /// Serializes read-modify-write of the stored link requests.
     link_requests: Mutex<()>,
+    /// The ticket of a sign-in waiting for its second step (never handed out of the client).
+    pub(crate) pending_mfa: Mutex<Option<PendingMfa>>,
+}
+
+/// A first step's ticket, and the address it signed in with (for the device token).
+pub(crate) struct PendingMfa {
+    pub ticket: String,
+    pub email: Option<String>,
 }
 
 /// What a request sends as its body (altogic-js sends no body and no Content-Type for body-less POSTs).
@@ -155,6 +169,7 @@ impl AltogicClient {
                 on_session_invalidated: options.on_session_invalidated,
                 pkce: options.pkce,
                 link_requests: Mutex::new(()),
+                pending_mfa: Mutex::new(None),
             }),
         })
     }
@@ -204,6 +219,7 @@ impl AltogicClient {
 
     /// Drops session and user from memory and storage (`deleteLocalData` + `clearSession`).
     pub fn clear_local_data(&self) {
+        *self.inner.pending_mfa.lock().unwrap_or_else(|e| e.into_inner()) = None;
         self.inner.storage.remove_item(SESSION_KEY);
         self.inner.storage.remove_item(USER_KEY);
         *self.inner.session.write().unwrap_or_else(|e| e.into_inner()) = None;

@@ -4,6 +4,7 @@
 //! reuses them with `default-features = false`, so each JSON shape is defined exactly once.
 //! The HTTP client itself sits behind the default `client` feature.
 
+pub mod account_security;
 pub mod error;
 pub mod redirect;
 pub mod types;
@@ -20,6 +21,8 @@ pub mod pkce;
 pub mod session_store;
 #[cfg(feature = "client")]
 mod storage;
+#[cfg(feature = "client")]
+mod two_step;
 #[cfg(feature = "client")]
 pub mod user_agent;
 

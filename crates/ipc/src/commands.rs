@@ -6,7 +6,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::{AppState, MailView, RedirectView, SessionView, SignUpOutcome, UserView};
+use crate::{AppState, EnrollmentView, MailView, MfaView, RedirectView, SessionView, SignUpOutcome, UserView};
 
 /// One command: `window.__TAURI__.core.invoke(NAME, { args })` → `Output`, or a [`crate::UiError`].
 pub trait Command {
@@ -99,6 +99,36 @@ pub struct MailLinkArgs {
     pub link: String,
 }
 
+/// The second step of a sign-in: a code of the authenticator app, or a recovery code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SecondFactorArgs {
+    Code(String),
+    RecoveryCode(String),
+}
+
+/// A code of the authenticator app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CodeArgs {
+    pub code: String,
+}
+
+/// Recovery codes to keep in a file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryCodesArgs {
+    pub codes: Vec<String>,
+}
+
+/// A proof for a step-up: the password, or (with two-step verification on) a code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ReauthArgs {
+    Password(String),
+    Code(String),
+}
+
 macro_rules! commands {
     ($( $(#[doc = $doc:literal])* $ty:ident = $name:literal, $args:ty => $out:ty; )*) => {
         $(
@@ -152,4 +182,23 @@ commands! {
     OpenMailLink = "open_mail_link", MailLinkArgs => ();
     /// Leaves the app (Android's back button on a first screen; ui/assets/boot.js calls it).
     LeaveApp = "leave_app", NoArgs => ();
+    /// Finishes a sign-in that answered `mfa_required` (its ticket stays in the shell).
+    VerifyMfa = "verify_mfa", SecondFactorArgs => UserView;
+    /// Gives up a sign-in waiting for its second step.
+    CancelMfa = "cancel_mfa", NoArgs => ();
+    /// Whether a sign-in waits for its second step (the two-step screen's guard).
+    MfaPending = "mfa_pending", NoArgs => bool;
+    MfaStatus = "mfa_status", NoArgs => MfaView;
+    /// Starts setting up an authenticator app: its QR code and secret (the factor id stays here).
+    EnrollTotp = "enroll_totp", NoArgs => EnrollmentView;
+    /// Confirms the set-up with the app's first code: answers the recovery codes, shown once.
+    ConfirmTotp = "confirm_totp", CodeArgs => Vec<String>;
+    /// Turns two-step verification off (needs a recent authentication).
+    DisableMfa = "disable_mfa", CodeArgs => ();
+    /// New recovery codes, replacing the old ones (needs a recent authentication).
+    NewRecoveryCodes = "new_recovery_codes", CodeArgs => Vec<String>;
+    /// Writes recovery codes to an owner-only file in the Downloads folder; answers its path.
+    SaveRecoveryCodes = "save_recovery_codes", RecoveryCodesArgs => String;
+    /// Proves again who uses the session, for a call that answered `reauthentication_required`.
+    Reauthenticate = "reauthenticate", ReauthArgs => ();
 }

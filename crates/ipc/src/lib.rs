@@ -28,6 +28,13 @@ pub mod codes {
     pub const MISSING_ACCESS_TOKEN: &str = "missing_access_token";
     /// A failed link without a code of its own.
     pub const REDIRECT_ERROR: &str = "redirect_error";
+    /// A sign-in needs its second step: the UI goes to the two-step screen.
+    pub const MFA_REQUIRED: &str = altogic::account_security::codes::MFA_REQUIRED;
+    /// The sign-in waiting for its second step expired (or took five wrong codes): sign in again.
+    pub const INVALID_MFA_TICKET: &str = altogic::account_security::codes::INVALID_MFA_TICKET;
+    /// The call needs a recent authentication: the UI asks for the password or a code, then
+    /// retries the call once.
+    pub const REAUTHENTICATION_REQUIRED: &str = altogic::account_security::codes::REAUTHENTICATION_REQUIRED;
     /// An answer (of the server, or of the shell to the UI) that could not be read.
     pub const INVALID_RESPONSE: &str = "invalid_response";
     pub const UNKNOWN_ERROR: &str = "unknown_error";
@@ -128,6 +135,24 @@ pub fn link_error_message(code: Option<&str>) -> &'static str {
         Some("invalid_code_verifier" | NOT_REQUESTED_HERE) => NOT_REQUESTED_HERE_MESSAGE,
         _ => "This link could not be used. Please request a new one.",
     }
+}
+
+/// Two-step verification of the signed-in account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaView {
+    pub enabled: bool,
+    pub recovery_codes_left: u32,
+}
+
+/// An authenticator app to set up: scan the QR code, or type the secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnrollmentView {
+    /// The `otpauth://` URI as an SVG QR code, drawn by the shell (no remote service).
+    pub qr_svg: String,
+    /// The base32 secret in groups of four, for typing.
+    pub secret: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

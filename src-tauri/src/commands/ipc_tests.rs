@@ -139,3 +139,40 @@ fn a_failed_start_up_is_the_answer_of_every_command_and_unknown_commands_stay_un
     let err: UiError = serde_json::from_value(invoke_on(&webview, GetAppState::NAME, serde_json::json!({ ARGS_KEY: {} })).unwrap_err()).unwrap();
     assert!(err.messages.iter().any(|m| m.contains("could not start: the data dir is not writable")), "{err:?}");
 }
+
+#[test]
+fn two_step_verification_through_the_ipc_never_hands_the_ticket_to_the_webview() {
+    use altogic_local::totp::{code_at, parse_base32, step_of, STEP_SECS};
+    let h = harness();
+    let clock = h._server.state.clock.clone();
+    let next_code = |secret: &[u8]| {
+        clock.advance(STEP_SECS);
+        code_at(secret, step_of(clock.now()))
+    };
+    let email = format!("ipc-mfa{}@example.com", std::process::id());
+    call::<SignUp>(&h, SignUpArgs { email: email.clone(), name: "Ipc".into(), password: PASSWORD.into() }).unwrap();
+    assert!(!call::<MfaStatus>(&h, NoArgs {}).unwrap().enabled);
+    let view = call::<EnrollTotp>(&h, NoArgs {}).unwrap();
+    assert!(view.qr_svg.starts_with("<svg"), "drawn here, inline");
+    let secret = parse_base32(&view.secret).unwrap();
+    let codes = call::<ConfirmTotp>(&h, CodeArgs { code: next_code(&secret) }).unwrap();
+    assert_eq!(codes.len(), 10);
+    assert_eq!(call::<MfaStatus>(&h, NoArgs {}).unwrap().recovery_codes_left, 10);
+
+    call::<SignOut>(&h, NoArgs {}).unwrap();
+    let raw = invoke(&h, SignIn::NAME, serde_json::json!({ ARGS_KEY: SignInArgs { email: email.clone(), password: PASSWORD.into() } })).unwrap_err();
+    assert!(!raw.to_string().to_lowercase().contains("ticket"), "the ticket stays in the shell: {raw}");
+    let err: UiError = serde_json::from_value(raw).unwrap();
+    assert_eq!(err.code, codes::MFA_REQUIRED);
+    assert!(call::<MfaPending>(&h, NoArgs {}).unwrap());
+    assert_eq!(call::<VerifyMfa>(&h, SecondFactorArgs::Code("000000".into())).unwrap_err().code, "invalid_code");
+    let user = call::<VerifyMfa>(&h, SecondFactorArgs::RecoveryCode(codes[0].clone())).unwrap();
+    assert_eq!(user.email.as_deref(), Some(email.as_str()));
+    assert!(!call::<MfaPending>(&h, NoArgs {}).unwrap());
+    assert_eq!(call::<MfaStatus>(&h, NoArgs {}).unwrap().recovery_codes_left, 9);
+
+    // Turning it off from a fresh session needs no step-up; a wrong code is refused.
+    assert_eq!(call::<DisableMfa>(&h, CodeArgs { code: "000000".into() }).unwrap_err().code, "invalid_code");
+    call::<DisableMfa>(&h, CodeArgs { code: next_code(&secret) }).unwrap();
+    assert!(!call::<MfaStatus>(&h, NoArgs {}).unwrap().enabled);
+}

@@ -15,11 +15,13 @@ use crate::AppCtx;
 mod after_startup;
 #[cfg(test)]
 mod ipc_tests;
+mod two_step;
 
 pub use after_startup::after_startup;
+use two_step::*;
 
 /// A command's answer, as `altogic_auth_ipc` declares it.
-type Answer<C> = CmdResult<<C as Command>::Output>;
+pub(crate) type Answer<C> = CmdResult<<C as Command>::Output>;
 
 /// Whether two names are the same, at compile time.
 const fn same(a: &str, b: &str) -> bool {
@@ -76,9 +78,19 @@ handlers! {
     dev_mailbox: DevMailbox,
     open_mail_link: OpenMailLink,
     leave_app: LeaveApp,
+    verify_mfa: VerifyMfa,
+    cancel_mfa: CancelMfa,
+    mfa_pending: MfaPending,
+    mfa_status: MfaStatus,
+    enroll_totp: EnrollTotp,
+    confirm_totp: ConfirmTotp,
+    disable_mfa: DisableMfa,
+    new_recovery_codes: NewRecoveryCodes,
+    save_recovery_codes: SaveRecoveryCodes,
+    reauthenticate: Reauthenticate,
 }
 
-fn signed_in_user(ctx: &AppCtx) -> CmdResult<User> {
+pub(crate) fn signed_in_user(ctx: &AppCtx) -> CmdResult<User> {
     match (ctx.client.session(), ctx.client.user()) {
         (Some(_), Some(user)) => Ok(user),
         _ => Err(CmdError::signed_out()),

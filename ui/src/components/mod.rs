@@ -9,6 +9,8 @@ mod code_entry;
 mod field;
 mod mail_note;
 mod sessions;
+mod step_up;
+mod two_step;
 
 pub use alerts::{Errors, Success};
 pub use app_header::AppHeader;
@@ -19,3 +21,5 @@ pub use code_entry::CodeEntry;
 pub use field::Field;
 pub use mail_note::MailNote;
 pub use sessions::Sessions;
+pub use step_up::StepUpDialog;
+pub use two_step::TwoStepPanel;

@@ -13,8 +13,12 @@ pub fn Login() -> Element {
     let mut email = use_signal(String::new);
     let mut password = use_signal(String::new);
     let sign_in = use_action();
+    // Why the user is here again (an expired two-step sign-in), shown until the next try.
+    let flash = ctx.flash.read().clone().unwrap_or_default();
     let submit = move |e: FormEvent| {
         e.prevent_default();
+        let mut f = ctx.flash;
+        f.set(None);
         let args = SignInArgs { email: email.peek().trim().to_string(), password: password.peek().clone() };
         sign_in.run::<SignIn>(args, move |user| {
             email.set(String::new());
@@ -27,6 +31,9 @@ pub fn Login() -> Element {
         div { class: "center-screen",
             Card { title: "Login to your account",
                 form { class: "form", onsubmit: submit,
+                    if !flash.is_empty() {
+                        div { id: "login-notice", class: "alert alert-info", role: "status", "{flash}" }
+                    }
                     Errors { messages: sign_in.errors() }
                     Field { id: "email", label: "Email", kind: "email", value: email(), oninput: move |v| email.set(v),
                         placeholder: "you@example.com", autocomplete: "email", autofocus: true }

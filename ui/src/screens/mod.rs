@@ -8,6 +8,7 @@ mod mailbox;
 mod not_found;
 mod profile;
 mod register;
+mod two_step;
 
 pub use auth_redirect::AuthRedirect;
 pub use home::Home;
@@ -17,3 +18,4 @@ pub use mailbox::Mailbox;
 pub use not_found::NotFound;
 pub use profile::Profile;
 pub use register::Register;
+pub use two_step::TwoStep;

@@ -4,7 +4,7 @@ use altogic_auth_ipc::commands::{ChangeEmail, ChangeEmailArgs, ChangePassword, C
 use altogic_auth_ipc::UserView;
 use dioxus::prelude::*;
 
-use crate::components::{AppHeader, Avatar, BusyButton, Errors, Field, MailNote, Sessions, SubmitButton, Success};
+use crate::components::{AppHeader, Avatar, BusyButton, Errors, Field, MailNote, Sessions, SubmitButton, Success, TwoStepPanel};
 use crate::context::use_app;
 use crate::hooks::use_action;
 use crate::{bridge, Route};
@@ -43,14 +43,17 @@ pub fn Profile() -> Element {
     }
 }
 
-/// Password and e-mail changes: rarely needed, so closed until asked for.
+/// Two-step verification, and password and e-mail changes (rarely needed, so closed until asked
+/// for).
 #[component]
 fn Security(user: UserView) -> Element {
     let mut open = use_signal(|| false);
     rsx! {
         section { class: "panel security", "aria-labelledby": "security-title",
+            h2 { id: "security-title", class: "panel-title", "Security" }
+            TwoStepPanel {}
             div { class: "panel-header",
-                h2 { id: "security-title", class: "panel-title", "Security" }
+                h3 { class: "panel-subtitle", "Password and e-mail" }
                 button { id: "security-toggle", class: "btn btn-outline btn-sm", r#type: "button", "aria-expanded": if open() { "true" } else { "false" },
                     "aria-controls": "security-forms", onclick: move |_| open.toggle(),
                     if open() { "Close" } else { "Change password or e-mail" }

@@ -15,9 +15,11 @@ use crate::crypto::{new_id, TokenKey};
 use crate::domain::{CodeChallenge, Email, Password};
 use crate::error::{codes, AppError, AppResult};
 use crate::extract::{ApiJson, AuthSession, ClientIp};
-use crate::mail::MailKind;
+use crate::mail::{MailKind, Notice};
 use crate::ratelimit::{account_slowdown, admit_attempt, counted, per_client, signin_failed, MAIL_WINDOW, SIGNIN_WINDOW};
-use crate::store::{Checked, EmailChange, Registered, RegistrationRow, SessionRow, UserRow};
+use super::two_step::{mfa_required, window_start};
+use crate::store::{Checked, EmailChange, Registered, RegistrationRow, SessionRow, SignedIn, UserRow};
+use crate::two_step::new_ticket;
 use crate::time::{now_iso, unix_now};
 use crate::AppState;
 
@@ -167,8 +169,11 @@ pub async fn signin_email(State(state): State<AppState>, ip: ClientIp, headers: 
     }
     let (session, token) = new_session(&state, &user.id, &user_agent(&headers));
     let new_device = device.is_none().then(|| new_device(&user.id));
-    match state.store.sign_in(&user.id, &user.password_hash, &session, new_device.as_ref().map(|(row, _)| row), &now_iso(), &throttle_key).await? {
-        Checked::Done(user) => Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token), device_token: new_device.map(|(_, token)| token) })),
+    // Used instead of the session when the account has two-step verification on.
+    let (ticket, ticket_token) = new_ticket("password", &user_agent(&headers), &throttle_key, device.is_none(), state.clock.now());
+    match state.store.sign_in(&user.id, &user.password_hash, &session, new_device.as_ref().map(|(row, _)| row), &ticket, &now_iso(), &throttle_key).await? {
+        Checked::Done(SignedIn::Session(user)) => Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token), device_token: new_device.map(|(_, token)| token) })),
+        Checked::Done(SignedIn::SecondStep) => Err(mfa_required(ticket_token, ticket.expires_at)),
         // The password changed while this request was checking the old one.
         _ => Err(invalid_credentials()),
     }
@@ -242,6 +247,7 @@ fn not_applied<T>(outcome: Checked<T>) -> AppResult<T> {
         Checked::Done(value) => Ok(value),
         Checked::SessionEnded => Err(AppError::invalid_session()),
         Checked::Stale => Err(AppError::stale()),
+        Checked::ReauthRequired => Err(AppError::reauthentication_required()),
     }
 }
 
@@ -255,7 +261,7 @@ pub async fn change_pwd(State(state): State<AppState>, auth: AuthSession, ApiJso
     let hash = state.hasher.hash(&new_password).await?;
     // Applies only if the session is live and the password is still the one just checked; the
     // other devices, links and access tokens end with it.
-    not_applied(state.store.change_password(&auth.session.selector, &auth.user.id, &auth.user.password_hash, &hash, unix_now()).await?)?;
+    not_applied(state.store.change_password(&auth.session.selector, &auth.user.id, &auth.user.password_hash, &hash, window_start(&state), unix_now()).await?)?;
     Ok(StatusCode::OK)
 }
 
@@ -277,19 +283,20 @@ pub async fn change_email(State(state): State<AppState>, ip: ClientIp, auth: Aut
         mail_budget(&state, &new_email, &ip.key()).await?;
         let bound = Binding { new_email: Some(&new_email), session: Some(&auth.session.selector), challenge: challenge.as_ref().map(CodeChallenge::as_str) };
         let link = new_link(&state, &auth.user.id, MailKind::ChangeEmail, &new_email, bound);
-        not_applied(state.store.request_email_change(&auth.session.selector, &auth.user.id, &auth.user.password_hash, &link.row, now).await?)?;
+        not_applied(state.store.request_email_change(&auth.session.selector, &auth.user.id, &auth.user.password_hash, &link.row, window_start(&state), now).await?)?;
         mail_link(&state, MailKind::ChangeEmail, &new_email, &link).await?;
         return Ok(Json(user_to_wire(&auth.user)));
     }
-    match state.store.change_email(&auth.session.selector, &auth.user.id, &auth.user.password_hash, new_email.as_str(), now).await? {
+    match state.store.change_email(&auth.session.selector, &auth.user.id, &auth.user.password_hash, new_email.as_str(), window_start(&state), now).await? {
         EmailChange::Done { user, old_email } => {
             if let Ok(old) = Email::parse(&old_email) {
-                state.mailer.send(MailKind::EmailChanged, &old, None).await?;
+                state.mailer.send(MailKind::Notice(Notice::EmailChanged), &old, None).await?;
             }
             Ok(Json(user_to_wire(&user)))
         }
         EmailChange::Taken => Err(email_not_unique("newEmail", &new_email)),
         EmailChange::SessionEnded => Err(AppError::invalid_session()),
         EmailChange::Stale => Err(AppError::stale()),
+        EmailChange::ReauthRequired => Err(AppError::reauthentication_required()),
     }
 }

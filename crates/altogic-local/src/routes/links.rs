@@ -15,9 +15,11 @@ use crate::crypto::{pkce_ok, TokenKey};
 use crate::domain::{CodeChallenge, Email, Password};
 use crate::error::{codes, AppError, AppResult};
 use crate::extract::{ApiJson, ClientIp};
-use crate::mail::MailKind;
+use crate::mail::{MailKind, Notice};
 use crate::ratelimit::{counted, over, per_client, CLIENT_WINDOW, CODE_ADDRESS_FACTOR, CODE_WINDOW};
-use crate::store::{LinkOpened, LinkProof, Redeemed};
+use super::two_step::mfa_required;
+use crate::store::{LinkOpened, LinkProof, Redeemed, SignedIn};
+use crate::two_step::new_ticket;
 use crate::time::{now_iso, unix_now};
 use crate::AppState;
 
@@ -78,7 +80,8 @@ pub async fn resend(State(state): State<AppState>, ip: ClientIp, Query(q): Query
 
 /// What opening a link (or entering its code) led to, for the redirect or the code answer.
 enum LinkOutcome {
-    Done { action: RedirectAction, access_token: Option<String> },
+    /// `user_id`: the account (or pending sign-up) a minted access token is for.
+    Done { action: RedirectAction, access_token: Option<String>, user_id: Option<String> },
     Failed { action: RedirectAction, status: u16, code: &'static str, message: &'static str },
 }
 
@@ -96,13 +99,13 @@ async fn apply_link(state: &AppState, proof: LinkProof<'_>, fallback: RedirectAc
             if contended {
                 mail_choose_password(state, &user_id, code_challenge.as_deref()).await?;
             }
-            LinkOutcome::Done { action: RedirectAction::parse(&action), access_token: Some(token_value) }
+            LinkOutcome::Done { action: RedirectAction::parse(&action), access_token: Some(token_value), user_id: Some(user_id) }
         }
         LinkOpened::EmailChanged { old_email, .. } => {
             if let Some(old) = old_email.as_deref().and_then(|e| Email::parse(e).ok()) {
-                state.mailer.send(MailKind::EmailChanged, &old, None).await?;
+                state.mailer.send(MailKind::Notice(Notice::EmailChanged), &old, None).await?;
             }
-            LinkOutcome::Done { action: RedirectAction::ChangeEmail, access_token: None }
+            LinkOutcome::Done { action: RedirectAction::ChangeEmail, access_token: None, user_id: None }
         }
         LinkOpened::EmailTaken { action } => LinkOutcome::Failed {
             action: RedirectAction::parse(&action),
@@ -139,7 +142,7 @@ pub async fn verify_link(State(state): State<AppState>, ip: ClientIp, Query(q): 
     };
     let mut params: Vec<(&str, String)> = Vec::new();
     match outcome {
-        LinkOutcome::Done { action, access_token } => {
+        LinkOutcome::Done { action, access_token, .. } => {
             params.push(("action", action.as_str().to_string()));
             params.push(("status", "200".into()));
             if let Some(token) = access_token {
@@ -173,7 +176,7 @@ pub async fn verify_link(State(state): State<AppState>, ip: ClientIp, Query(q): 
 /// it is compared) on the mail, whose code stops working after 5 wrong ones, per address and
 /// network (`--code-attempts` a day), and per address from anywhere (ten times that): guesses from
 /// other networks cannot use up the owner's budget, and all of them together stay bounded.
-pub async fn verify_code(State(state): State<AppState>, ip: ClientIp, ApiJson(body): ApiJson<VerifyCodeRequest>) -> AppResult<Json<CodeExchange>> {
+pub async fn verify_code(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, ApiJson(body): ApiJson<VerifyCodeRequest>) -> AppResult<Json<CodeExchange>> {
     per_client(&state, "code", &ip.key()).await?;
     let invalid = || AppError::bad_request(codes::INVALID_CODE, "The code is invalid or has expired.");
     let Ok(email) = Email::parse(&body.email) else { return Err(invalid()) };
@@ -193,8 +196,30 @@ pub async fn verify_code(State(state): State<AppState>, ip: ClientIp, ApiJson(bo
         return Err(AppError::invalid_code_verifier());
     }
     match apply_link(&state, proof, RedirectAction::parse(&link.action)).await? {
-        LinkOutcome::Done { action, access_token } => Ok(Json(CodeExchange { action: action.as_str().to_string(), access_token })),
+        LinkOutcome::Done { action, access_token: Some(token), user_id: Some(user_id) } if action.grants_session() && state.store.mfa_on(&user_id).await? => {
+            // The code is a way in: for an account with two-step verification on it answers, like
+            // `grant`, the second step's ticket instead of a token that would sign in.
+            second_step_of_code(&state, &ip, &user_agent(&headers), action, &token, body.code_verifier.as_deref()).await
+        }
+        LinkOutcome::Done { action, access_token, .. } => Ok(Json(CodeExchange { action: action.as_str().to_string(), access_token })),
         LinkOutcome::Failed { status, code, message, .. } => Err(AppError::new(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), code, message)),
+    }
+}
+
+/// Spends the access token a mailed code just minted for an account with two-step verification
+/// on, and answers `mfa_required` with the ticket (or the token, should the account have turned
+/// two-step verification off meanwhile).
+async fn second_step_of_code(state: &AppState, ip: &ClientIp, user_agent: &str, action: RedirectAction, token: &str, verifier: Option<&str>) -> AppResult<Json<CodeExchange>> {
+    let key = TokenKey::parse(token).ok_or_else(AppError::internal)?;
+    let (session, _) = new_session(state, "", user_agent);
+    let (mut ticket, ticket_token) = new_ticket("mail-code", user_agent, &format!("mfa-link:{}", ip.key()), false, state.clock.now());
+    if let Some(email) = state.store.access_token_owner(key.selector).await? {
+        ticket.throttle_key = format!("signin:{email}:{}", ip.key());
+    }
+    match state.store.grant(key, verifier, &["email-confirm", "magic-link"], unix_now(), &now_iso(), &session, &ticket, true).await? {
+        Redeemed::Done((SignedIn::SecondStep, _)) => Err(mfa_required(ticket_token, ticket.expires_at)),
+        Redeemed::Done((SignedIn::Session(_), _)) | Redeemed::Invalid => Ok(Json(CodeExchange { action: action.as_str().to_string(), access_token: Some(token.to_string()) })),
+        Redeemed::WrongVerifier => Err(AppError::invalid_code_verifier()),
     }
 }
 
@@ -213,13 +238,22 @@ pub async fn grant(State(state): State<AppState>, ip: ClientIp, headers: HeaderM
     let key = TokenKey::parse(&key).ok_or_else(AppError::invalid_access_token)?;
     let (mut session, token) = new_session(&state, "", &user_agent(&headers));
     let verifier = q.get("codeVerifier").map(String::as_str);
-    let user = match state.store.grant(key, verifier, &["email-confirm", "magic-link"], unix_now(), &now_iso(), &session).await? {
-        Redeemed::Done((user, contended)) => {
+    // Used instead of the session when the account has two-step verification on; wrong codes are
+    // then counted on the sign-in throttle of the account from this network.
+    // A mail link's sign-in gets no device token (the device proved a mailbox, not the password).
+    let (mut ticket, ticket_token) = new_ticket("mail-link", &user_agent(&headers), &format!("mfa-link:{}", ip.key()), false, state.clock.now());
+    let owner = state.store.access_token_owner(key.selector).await?;
+    if let Some(email) = owner.as_deref() {
+        ticket.throttle_key = format!("signin:{email}:{}", ip.key());
+    }
+    let user = match state.store.grant(key, verifier, &["email-confirm", "magic-link"], unix_now(), &now_iso(), &session, &ticket, false).await? {
+        Redeemed::Done((SignedIn::Session(user), contended)) => {
             if contended {
                 mail_choose_password(&state, &user.id, verifier.map(crate::crypto::challenge_of).as_deref()).await?;
             }
             user
         }
+        Redeemed::Done((SignedIn::SecondStep, _)) => return Err(mfa_required(ticket_token, ticket.expires_at)),
         Redeemed::Invalid => return Err(AppError::invalid_access_token()),
         Redeemed::WrongVerifier => return Err(AppError::invalid_code_verifier()),
     };

@@ -6,6 +6,7 @@ mod db;
 mod links;
 mod local;
 mod storage;
+mod two_step;
 
 use std::time::Duration;
 
@@ -46,6 +47,13 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/user", get(auth::user))
         .route("/auth/change-pwd", post(auth::change_pwd))
         .route("/auth/change-email", post(auth::change_email))
+        .route("/auth/mfa", get(two_step::status))
+        .route("/auth/mfa/totp/enroll", post(two_step::enroll))
+        .route("/auth/mfa/totp/confirm", post(two_step::confirm))
+        .route("/auth/mfa/verify", post(two_step::verify))
+        .route("/auth/mfa/disable", post(two_step::disable))
+        .route("/auth/mfa/recovery-codes", post(two_step::recovery_codes))
+        .route("/auth/reauthenticate", post(two_step::reauthenticate))
         .route("/db/object/get", post(db::get_object))
         .route("/db/object/update", post(db::update_object))
         .route("/storage/bucket/upload-formdata", post(storage::upload_formdata).layer(upload_limit))

@@ -2,9 +2,9 @@
 //! Each is one transaction that re-checks what the request saw when it authenticated.
 
 use super::sql::sql;
-use super::steps::{email_taken, end_credentials, insert_link, insert_session, lock_email, lock_user, session_live, set_email, user_by_id, Ending};
+use super::steps::{email_taken, end_credentials, insert_link, insert_session, insert_ticket, lock_email, lock_user, mfa_on, session_authenticated_at, session_live, set_email, user_by_id, Ending};
 use crate::domain::skeleton;
-use super::{Checked, DeviceRow, EmailChange, LinkRow, ProfilePatch, ProfileUpdate, Registered, RegistrationRow, SessionRow, Store, StoreResult, UserRow};
+use super::{Checked, DeviceRow, SignedIn, TicketRow, EmailChange, LinkRow, ProfilePatch, ProfileUpdate, Registered, RegistrationRow, SessionRow, Store, StoreResult, UserRow};
 
 impl Store {
     /// Verification off: the account and its first session; false when the address is taken.
@@ -70,17 +70,22 @@ impl Store {
 
     /// A password sign-in: records the login and stores the session (and `device`, a device token
     /// minted for a device that had none), if the password hash is still `checked_hash`. Clears
-    /// the sign-in throttle key the attempt was counted on.
-    pub async fn sign_in(&self, user_id: &str, checked_hash: &str, session: &SessionRow, device: Option<&DeviceRow>, now_iso: &str, throttle_key: &str) -> StoreResult<Checked<UserRow>> {
+    /// the sign-in throttle key the attempt was counted on. For an account with two-step
+    /// verification on it stores `ticket` instead, and nothing else: the throttle key keeps
+    /// counting until the second step succeeds.
+    pub async fn sign_in(&self, user_id: &str, checked_hash: &str, session: &SessionRow, device: Option<&DeviceRow>, ticket: &TicketRow, now_iso: &str, throttle_key: &str) -> StoreResult<Checked<SignedIn<UserRow>>> {
         let mut tx = self.tx().await?;
         lock_user(&mut tx, user_id).await?;
-        let user: Option<UserRow> = sql("UPDATE users SET last_login_at = ? WHERE id = ? AND password_hash = ? RETURNING *")
-            .bind(now_iso)
-            .bind(user_id)
-            .bind(checked_hash)
-            .fetch_optional(&mut tx)
-            .await?;
-        let Some(user) = user else { return Ok(Checked::Stale) };
+        let unchanged = sql("SELECT TRUE FROM users WHERE id = ? AND password_hash = ?").bind(user_id).bind(checked_hash).exists(&mut tx).await?;
+        if !unchanged {
+            return Ok(Checked::Stale);
+        }
+        if mfa_on(&mut tx, user_id).await? {
+            insert_ticket(&mut tx, &TicketRow { user_id: user_id.to_string(), password_hash: super::password_fingerprint(checked_hash), ..ticket.clone() }).await?;
+            tx.commit().await?;
+            return Ok(Checked::Done(SignedIn::SecondStep));
+        }
+        let user: UserRow = sql("UPDATE users SET last_login_at = ? WHERE id = ? RETURNING *").bind(now_iso).bind(user_id).fetch_one(&mut tx).await?;
         insert_session(&mut tx, session).await?;
         if let Some(d) = device {
             sql("INSERT INTO devices (selector, verifier_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
@@ -94,15 +99,17 @@ impl Store {
         }
         sql("DELETE FROM throttle WHERE key = ?").bind(throttle_key).execute(&mut tx).await?;
         tx.commit().await?;
-        Ok(Checked::Done(user))
+        Ok(Checked::Done(SignedIn::Session(user)))
     }
 
     /// Sets a new password if the session is live and the hash is still `checked_hash`; ends the
     /// other sessions and every link and access token.
-    pub async fn change_password(&self, session: &str, user_id: &str, checked_hash: &str, new_hash: &str, now: i64) -> StoreResult<Checked<()>> {
+    /// With two-step verification on, the session must have authenticated since `window_start`.
+    pub async fn change_password(&self, session: &str, user_id: &str, checked_hash: &str, new_hash: &str, window_start: i64, now: i64) -> StoreResult<Checked<()>> {
         let mut tx = self.tx().await?;
-        if !session_live(&mut tx, session, user_id, now).await? {
-            return Ok(Checked::SessionEnded);
+        let Some(authenticated_at) = session_authenticated_at(&mut tx, session, user_id, now).await? else { return Ok(Checked::SessionEnded) };
+        if authenticated_at < window_start && mfa_on(&mut tx, user_id).await? {
+            return Ok(Checked::ReauthRequired);
         }
         let updated = sql("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?").bind(new_hash).bind(user_id).bind(checked_hash).execute(&mut tx).await?;
         if updated != 1 {
@@ -114,10 +121,11 @@ impl Store {
     }
 
     /// Verification off: switches the address at once; ends the other sessions, links and tokens.
-    pub async fn change_email(&self, session: &str, user_id: &str, checked_hash: &str, new_email: &str, now: i64) -> StoreResult<EmailChange> {
+    pub async fn change_email(&self, session: &str, user_id: &str, checked_hash: &str, new_email: &str, window_start: i64, now: i64) -> StoreResult<EmailChange> {
         let mut tx = self.tx().await?;
-        if !session_live(&mut tx, session, user_id, now).await? {
-            return Ok(EmailChange::SessionEnded);
+        let Some(authenticated_at) = session_authenticated_at(&mut tx, session, user_id, now).await? else { return Ok(EmailChange::SessionEnded) };
+        if authenticated_at < window_start && mfa_on(&mut tx, user_id).await? {
+            return Ok(EmailChange::ReauthRequired);
         }
         let Some(before) = user_by_id(&mut tx, user_id).await? else { return Ok(EmailChange::Stale) };
         if before.password_hash != checked_hash {
@@ -134,10 +142,11 @@ impl Store {
     }
 
     /// Verification on: stores the confirmation link for the new address (retiring older ones).
-    pub async fn request_email_change(&self, session: &str, user_id: &str, checked_hash: &str, link: &LinkRow, now: i64) -> StoreResult<Checked<()>> {
+    pub async fn request_email_change(&self, session: &str, user_id: &str, checked_hash: &str, link: &LinkRow, window_start: i64, now: i64) -> StoreResult<Checked<()>> {
         let mut tx = self.tx().await?;
-        if !session_live(&mut tx, session, user_id, now).await? {
-            return Ok(Checked::SessionEnded);
+        let Some(authenticated_at) = session_authenticated_at(&mut tx, session, user_id, now).await? else { return Ok(Checked::SessionEnded) };
+        if authenticated_at < window_start && mfa_on(&mut tx, user_id).await? {
+            return Ok(Checked::ReauthRequired);
         }
         let unchanged = sql("SELECT TRUE FROM users WHERE id = ? AND password_hash = ?").bind(user_id).bind(checked_hash).exists(&mut tx).await?;
         if !unchanged {

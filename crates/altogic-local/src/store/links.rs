@@ -2,8 +2,8 @@
 //! for a session or a new password.
 
 use super::sql::sql;
-use super::steps::{self, activate_registration, claimable, drop_registrations, email_taken, end_credentials, insert_link, insert_session, insert_token, lock_user, redeem, session_live, set_email, user_by_id, Activation, Ending};
-use super::{LinkOpened, LinkProof, LinkRow, NewAccessToken, Redeemed, SessionRow, Store, StoreResult, UserRow, CODE_ATTEMPTS};
+use super::steps::{self, activate_registration, claimable, drop_registrations, email_taken, end_credentials, insert_link, insert_session, insert_ticket, insert_token, lock_user, mfa_on, redeem, session_live, set_email, user_by_id, Activation, Ending};
+use super::{LinkOpened, LinkProof, LinkRow, NewAccessToken, Redeemed, SessionRow, SignedIn, Store, StoreResult, TicketRow, UserRow, CODE_ATTEMPTS};
 use crate::crypto::TokenKey;
 
 impl Store {
@@ -148,7 +148,10 @@ impl Store {
     /// for a session: burns the token and its link, records the login and stores `session`.
     /// A bound sign-up confirmation whose link was only opened makes the account here; the bool
     /// says it was contended (see [`LinkOpened::Granted`]).
-    pub async fn grant(&self, key: TokenKey<'_>, verifier: Option<&str>, actions: &[&str], now: i64, now_iso: &str, session: &SessionRow) -> StoreResult<Redeemed<(UserRow, bool)>> {
+    /// For an account with two-step verification on, the token is spent and `ticket` stored
+    /// instead of the session. With `second_step_only`, an account without it gets nothing (the
+    /// token stays unspent, `Invalid`).
+    pub async fn grant(&self, key: TokenKey<'_>, verifier: Option<&str>, actions: &[&str], now: i64, now_iso: &str, session: &SessionRow, ticket: &TicketRow, second_step_only: bool) -> StoreResult<Redeemed<(SignedIn<UserRow>, bool)>> {
         let mut tx = self.tx().await?;
         let (user_id, link) = match redeem(&mut tx, key, verifier, actions, now).await? {
             Redeemed::Done(found) => found,
@@ -165,11 +168,22 @@ impl Store {
                 Activation::Taken | Activation::Gone => return Ok(Redeemed::Invalid),
             }
         }
+        let second_step = mfa_on(&mut tx, &user_id).await?;
+        if second_step_only && !second_step {
+            return Ok(Redeemed::Invalid);
+        }
+        if second_step {
+            let hash: Option<String> = sql("SELECT password_hash FROM users WHERE id = ?").bind(&user_id).scalar(&mut tx).await?;
+            let Some(password_hash) = hash else { return Ok(Redeemed::Invalid) };
+            insert_ticket(&mut tx, &TicketRow { user_id, password_hash: super::password_fingerprint(&password_hash), ..ticket.clone() }).await?;
+            tx.commit().await?;
+            return Ok(Redeemed::Done((SignedIn::SecondStep, contended)));
+        }
         let user: Option<UserRow> = sql("UPDATE users SET last_login_at = ? WHERE id = ? RETURNING *").bind(now_iso).bind(&user_id).fetch_optional(&mut tx).await?;
         let Some(user) = user else { return Ok(Redeemed::Invalid) };
         insert_session(&mut tx, &SessionRow { user_id, ..session.clone() }).await?;
         tx.commit().await?;
-        Ok(Redeemed::Done((user, contended)))
+        Ok(Redeemed::Done((SignedIn::Session(user), contended)))
     }
 
     /// Redeems a `reset-pwd` token: sets the password and ends every session, link and access token

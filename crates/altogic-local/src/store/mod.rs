@@ -40,12 +40,14 @@ mod rows;
 pub(crate) mod sql;
 mod sqlite;
 mod steps;
+mod two_step;
 mod upkeep;
 
 use std::path::Path;
 
 use serde_json::{Map, Value};
 pub use rows::*;
+pub use two_step::{code_budget_key, password_fingerprint, CodeCheck, Gate, Proof, SecondStep, TICKET_ATTEMPTS};
 use sql::{On, Tx};
 
 use crate::crypto::{code_matches, TokenKey};
@@ -179,6 +181,15 @@ pub enum Redeemed<T> {
     WrongVerifier,
 }
 
+/// What a proof of the first step (a password, a mail link) led to.
+#[derive(Debug)]
+pub enum SignedIn<T> {
+    /// A session was stored.
+    Session(T),
+    /// The account has two-step verification on: no session, the ticket was stored instead.
+    SecondStep,
+}
+
 /// Outcome of a sign-up with e-mail verification on.
 pub enum Registered {
     /// Pending; its link was stored.
@@ -195,6 +206,8 @@ pub enum Checked<T> {
     SessionEnded,
     /// The password (or the address) changed since the request checked it.
     Stale,
+    /// With two-step verification on, the session must re-authenticate first.
+    ReauthRequired,
 }
 
 pub enum EmailChange {
@@ -202,6 +215,7 @@ pub enum EmailChange {
     SessionEnded,
     Stale,
     Taken,
+    ReauthRequired,
 }
 
 /// A change of the profile fields a user may edit themselves. Fields left `None` are not touched.

@@ -2,7 +2,7 @@
 //! SQLite's read cache), files, links and the dev mailbox.
 
 use super::sql::sql;
-use super::{DeviceRow, FileRow, LinkRow, MailRow, RegistrationRow, SessionRow, SessionUser, Store, StoreResult, UserRow};
+use super::{DeviceRow, FileRow, LinkRow, MailRow, RegistrationRow, SessionRow, SessionUser, Store, StoreResult, TicketRow, UserRow};
 use crate::crypto::TokenKey;
 
 impl Store {
@@ -44,6 +44,21 @@ impl Store {
         };
         // The key's verifier and the expiry are checked on every hit, cached or not.
         Ok(found.filter(|f| key.matches(&f.session.verifier_hash, f.session.expires_at, now)))
+    }
+
+    /// A first step's ticket, by its selector (the caller checks the key and the expiry).
+    pub async fn ticket(&self, selector: &str) -> StoreResult<Option<TicketRow>> {
+        sql("SELECT * FROM mfa_tickets WHERE selector = ?").bind(selector).fetch_optional(self.reader()).await
+    }
+
+    /// The address of the account an access token would sign in to (None for a sign-up's).
+    pub async fn access_token_owner(&self, selector: &str) -> StoreResult<Option<String>> {
+        sql("SELECT u.email FROM access_tokens a JOIN users u ON u.id = a.user_id WHERE a.selector = ?").bind(selector).scalar(self.reader()).await
+    }
+
+    /// Whether the account has two-step verification on.
+    pub async fn mfa_on(&self, user_id: &str) -> StoreResult<bool> {
+        sql("SELECT TRUE FROM mfa_factors WHERE user_id = ? AND confirmed = TRUE").bind(user_id).exists(self.reader()).await
     }
 
     /// Live sessions of the user, newest first.

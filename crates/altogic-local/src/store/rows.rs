@@ -46,6 +46,8 @@ pub struct SessionRow {
     pub created_at: String,
     pub expires_at: i64,
     pub user_agent: String,
+    /// When the session last proved who uses it (its sign-in, or a re-authentication), unix seconds.
+    pub authenticated_at: i64,
 }
 
 /// A device that signed in to the account with its password (see the `devices` migration).
@@ -131,4 +133,37 @@ pub struct MailRow {
     #[sqlx(rename = "html_body")]
     pub html: String,
     pub created_at: String,
+}
+
+/// An authenticator of an account (see the `two_step` migration). `secret` is sealed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FactorRow {
+    pub id: String,
+    pub user_id: String,
+    pub secret: Vec<u8>,
+    pub confirmed: bool,
+    pub created_at: String,
+    pub expires_at: i64,
+    /// The newest step whose code was accepted.
+    pub last_step: i64,
+}
+
+/// A first step waiting for its second (see the `two_step` migration).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TicketRow {
+    pub selector: String,
+    pub verifier_hash: Vec<u8>,
+    pub user_id: String,
+    /// What was proved: `password`, or the action of the spent link.
+    pub proof: String,
+    /// The fingerprint ([`super::password_fingerprint`]) of the account's password hash when the
+    /// proof was given: a change of password voids the ticket.
+    pub password_hash: String,
+    pub user_agent: String,
+    /// The sign-in throttle key the first step was counted on; wrong codes count there too.
+    pub throttle_key: String,
+    /// A password sign-in from a device without a device token: it gets one with its session.
+    pub new_device: bool,
+    pub attempts: i64,
+    pub expires_at: i64,
 }

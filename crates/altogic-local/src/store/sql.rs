@@ -80,6 +80,11 @@ impl<'a> From<&'a Vec<u8>> for Arg<'a> {
         Arg::Bytes(v)
     }
 }
+impl<'a> From<&'a [u8]> for Arg<'a> {
+    fn from(v: &'a [u8]) -> Self {
+        Arg::Bytes(v)
+    }
+}
 impl<'a> From<&'a Map<String, Value>> for Arg<'a> {
     fn from(v: &'a Map<String, Value>) -> Self {
         Arg::Object(v)

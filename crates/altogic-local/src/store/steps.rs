@@ -3,7 +3,7 @@
 //! the caller's transaction and commits nothing itself.
 
 use super::sql::{sql, Tx};
-use super::{AccessTokenRow, LinkRow, NewAccessToken, Redeemed, RegistrationRow, SessionRow, StoreResult, UserRow};
+use super::{AccessTokenRow, FactorRow, TicketRow, LinkRow, NewAccessToken, Redeemed, RegistrationRow, SessionRow, StoreResult, UserRow};
 use crate::crypto::TokenKey;
 use crate::domain::skeleton;
 
@@ -34,6 +34,73 @@ pub async fn session_live(tx: &mut Tx, selector: &str, user_id: &str, now: i64) 
     sql("SELECT TRUE FROM sessions WHERE selector = ? AND user_id = ? AND expires_at > ?").bind(selector).bind(user_id).bind(now).exists(tx).await
 }
 
+/// When the live session `selector` of the user last authenticated; None when it has ended.
+/// Takes the user's lock, like [`session_live`].
+pub async fn session_authenticated_at(tx: &mut Tx, selector: &str, user_id: &str, now: i64) -> StoreResult<Option<i64>> {
+    lock_user(tx, user_id).await?;
+    sql("SELECT authenticated_at FROM sessions WHERE selector = ? AND user_id = ? AND expires_at > ?").bind(selector).bind(user_id).bind(now).scalar(tx).await
+}
+
+/// Ends every session of the user but `keep`, and the first steps waiting for a code.
+pub async fn end_sessions_but(tx: &mut Tx, user_id: &str, keep: &str) -> StoreResult<()> {
+    sql("DELETE FROM sessions WHERE user_id = ? AND selector != ?").bind(user_id).bind(keep).execute(&mut *tx).await?;
+    sql("DELETE FROM mfa_tickets WHERE user_id = ?").bind(user_id).execute(tx).await?;
+    Ok(())
+}
+
+/// Whether the account has two-step verification on (a confirmed factor).
+pub async fn mfa_on(tx: &mut Tx, user_id: &str) -> StoreResult<bool> {
+    sql("SELECT TRUE FROM mfa_factors WHERE user_id = ? AND confirmed = TRUE").bind(user_id).exists(tx).await
+}
+
+/// The account's confirmed factor.
+pub async fn confirmed_factor(tx: &mut Tx, user_id: &str) -> StoreResult<Option<FactorRow>> {
+    sql("SELECT * FROM mfa_factors WHERE user_id = ? AND confirmed = TRUE").bind(user_id).fetch_optional(tx).await
+}
+
+/// Accepts a code of the account's factor: `check` finds the step the code is of (after the
+/// factor's last used one), and the step is recorded in the same statement that tests it is newer,
+/// so of concurrent uses of one code exactly one succeeds.
+pub async fn accept_code(tx: &mut Tx, user_id: &str, check: impl FnOnce(&FactorRow) -> Option<i64>) -> StoreResult<bool> {
+    let Some(factor) = confirmed_factor(&mut *tx, user_id).await? else { return Ok(false) };
+    let Some(step) = check(&factor) else { return Ok(false) };
+    let recorded = sql("UPDATE mfa_factors SET last_step = ? WHERE id = ? AND last_step < ?").bind(step).bind(&factor.id).bind(step).execute(tx).await?;
+    Ok(recorded == 1)
+}
+
+/// Spends one recovery code of the account (its hash): true when it was there.
+pub async fn spend_recovery_code(tx: &mut Tx, user_id: &str, code_hash: &[u8]) -> StoreResult<bool> {
+    let spent = sql("DELETE FROM recovery_codes WHERE user_id = ? AND code_hash = ?").bind(user_id).bind(code_hash).execute(tx).await?;
+    Ok(spent == 1)
+}
+
+/// Replaces the account's recovery codes with these hashes.
+pub async fn replace_recovery_codes(tx: &mut Tx, user_id: &str, hashes: &[Vec<u8>]) -> StoreResult<()> {
+    sql("DELETE FROM recovery_codes WHERE user_id = ?").bind(user_id).execute(&mut *tx).await?;
+    for hash in hashes {
+        sql("INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)").bind(user_id).bind(hash).execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// Stores a first step's ticket.
+pub async fn insert_ticket(tx: &mut Tx, t: &TicketRow) -> StoreResult<()> {
+    sql("INSERT INTO mfa_tickets (selector, verifier_hash, user_id, proof, password_hash, user_agent, throttle_key, new_device, attempts, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)")
+    .bind(&t.selector)
+    .bind(&t.verifier_hash)
+    .bind(&t.user_id)
+    .bind(&t.proof)
+    .bind(&t.password_hash)
+    .bind(&t.user_agent)
+    .bind(&t.throttle_key)
+    .bind(t.new_device)
+    .bind(t.expires_at)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
 /// Which outstanding links and access tokens a change ends besides sessions.
 #[derive(Clone, Copy, PartialEq)]
 pub enum Ending {
@@ -50,18 +117,21 @@ pub async fn end_credentials(tx: &mut Tx, user_id: &str, keep: Option<&str>, end
     let ended = sql("DELETE FROM sessions WHERE user_id = ? AND selector IS DISTINCT FROM ?").bind(user_id).bind(keep).execute(&mut *tx).await?;
     let spare = if ending == Ending::KeepResets { "reset-pwd" } else { "" };
     sql("UPDATE email_links SET consumed = TRUE WHERE user_id = ? AND consumed = FALSE AND action != ?").bind(user_id).bind(spare).execute(&mut *tx).await?;
-    sql("DELETE FROM access_tokens WHERE user_id = ? AND action != ?").bind(user_id).bind(spare).execute(tx).await?;
+    sql("DELETE FROM access_tokens WHERE user_id = ? AND action != ?").bind(user_id).bind(spare).execute(&mut *tx).await?;
+    // A first step waiting for its code was given to the old credentials.
+    sql("DELETE FROM mfa_tickets WHERE user_id = ?").bind(user_id).execute(tx).await?;
     Ok(ended)
 }
 
 pub async fn insert_session(tx: &mut Tx, s: &SessionRow) -> StoreResult<()> {
-    sql("INSERT INTO sessions (selector, verifier_hash, user_id, created_at, expires_at, user_agent) VALUES (?, ?, ?, ?, ?, ?)")
+    sql("INSERT INTO sessions (selector, verifier_hash, user_id, created_at, expires_at, user_agent, authenticated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
         .bind(&s.selector)
         .bind(&s.verifier_hash)
         .bind(&s.user_id)
         .bind(&s.created_at)
         .bind(s.expires_at)
         .bind(&s.user_agent)
+        .bind(s.authenticated_at)
         .execute(tx)
         .await?;
     Ok(())

@@ -16,6 +16,26 @@ impl Store {
         Ok(stored.0)
     }
 
+    /// Records `id` as the key that seals the database's authenticator secrets. False when the
+    /// database has another key's id: on PostgreSQL always (another instance seals with it), on
+    /// SQLite while secrets sealed with it are stored (they would not open). A SQLite database
+    /// without any takes the new key.
+    pub async fn adopt_seal_key(&self, id: &str) -> StoreResult<bool> {
+        let mut tx = self.tx().await?;
+        // Of instances starting at once on a fresh database, the first insert wins and the others
+        // read its id.
+        sql("INSERT INTO meta (key, value) VALUES ('seal_key_id', ?) ON CONFLICT(key) DO NOTHING").bind(id).execute(&mut tx).await?;
+        let stored: String = sql("SELECT value FROM meta WHERE key = 'seal_key_id'").fetch_one::<(String,)>(&mut tx).await?.0;
+        if stored != id {
+            if matches!(tx, super::sql::Tx::Pg(_)) || sql("SELECT TRUE FROM mfa_factors LIMIT 1").exists(&mut tx).await? {
+                return Ok(false);
+            }
+            sql("UPDATE meta SET value = ? WHERE key = 'seal_key_id'").bind(id).execute(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Counts one hit of `key` in a fixed window of `window` seconds (atomically: concurrent hits
     /// each get their own count). Returns the count including this hit and when the window ends.
     pub async fn hit(&self, key: &str, now: i64, window: i64) -> StoreResult<(i64, i64)> {
@@ -76,6 +96,9 @@ impl Store {
             "DELETE FROM registrations WHERE expires_at <= ?",
             "DELETE FROM throttle WHERE expires_at <= ?",
             "DELETE FROM devices WHERE expires_at <= ?",
+            "DELETE FROM mfa_tickets WHERE expires_at <= ?",
+            // Pending factors only: a confirmed one never expires.
+            "DELETE FROM mfa_factors WHERE confirmed = FALSE AND expires_at <= ?",
         ] {
             sql(statement).bind(p.now).execute(self.writer()).await?;
         }
