@@ -43,6 +43,13 @@ async fn log_out(app: &App) {
     app.wait_path("/login").await;
 }
 
+/// From Login, the password: the first step.
+async fn password_step(app: &App, email: &str) {
+    app.fill("#email", email).await;
+    app.fill("#password", PASSWORD).await;
+    app.click("#login-button").await;
+}
+
 #[tokio::test]
 #[ignore = "needs a display and D-Bus: run through scripts/test.sh"]
 async fn two_step_verification_guards_the_password_the_magic_link_and_takes_a_recovery_code_once() {
@@ -55,9 +62,7 @@ async fn two_step_verification_guards_the_password_the_magic_link_and_takes_a_re
 
     // The password: then the code screen; a wrong code says so; the right one signs in.
     log_out(&app).await;
-    app.fill("#email", &email).await;
-    app.fill("#password", PASSWORD).await;
-    app.click("#login-button").await;
+    password_step(&app, &email).await;
     app.wait_path("/two-step").await;
     app.text_contains("#mfa-prompt", "Enter the 6-digit code from your authenticator app").await;
     app.screenshot("22-two-step-sign-in").await;
@@ -88,9 +93,7 @@ async fn two_step_verification_guards_the_password_the_magic_link_and_takes_a_re
 
     // The same recovery code again: refused. Giving up goes back to Login.
     log_out(&app).await;
-    app.fill("#email", &email).await;
-    app.fill("#password", PASSWORD).await;
-    app.click("#login-button").await;
+    password_step(&app, &email).await;
     app.wait_path("/two-step").await;
     app.click("#mfa-switch").await;
     app.fill("#mfa-code", &codes[0]).await;
@@ -114,9 +117,7 @@ async fn an_expired_second_step_goes_back_to_login_with_a_message() {
     sign_in_through_the_ui(&app, &email, PASSWORD).await;
     let (secret, _) = set_up(&h, &app).await;
     log_out(&app).await;
-    app.fill("#email", &email).await;
-    app.fill("#password", PASSWORD).await;
-    app.click("#login-button").await;
+    password_step(&app, &email).await;
     app.wait_path("/two-step").await;
     // Five minutes go by.
     h.server.state.clock.advance(5 * 60 + 1);
@@ -159,9 +160,7 @@ async fn turning_two_step_verification_off_asks_to_confirm_it_is_you() {
     assert!(h.latest_mail(&email, "notice:mfa-disabled").await.link.is_empty());
     // The password alone signs in again.
     log_out(&app).await;
-    app.fill("#email", &email).await;
-    app.fill("#password", PASSWORD).await;
-    app.click("#login-button").await;
+    password_step(&app, &email).await;
     app.wait_path("/profile").await;
     app.close().await;
 }

@@ -2,7 +2,7 @@
 //! Each is one transaction that re-checks what the request saw when it authenticated.
 
 use super::sql::sql;
-use super::steps::{email_taken, end_credentials, insert_link, insert_session, insert_ticket, lock_email, lock_user, mfa_on, session_authenticated_at, session_live, set_email, user_by_id, Ending};
+use super::steps::{email_taken, end_credentials, insert_link, insert_session, insert_ticket, lock_email, lock_user, mfa_on, recency, session_live, set_email, user_by_id, Ending, Recency};
 use crate::domain::skeleton;
 use super::{Checked, DeviceRow, SignedIn, TicketRow, EmailChange, LinkRow, ProfilePatch, ProfileUpdate, Registered, RegistrationRow, SessionRow, Store, StoreResult, UserRow};
 
@@ -107,9 +107,10 @@ impl Store {
     /// With two-step verification on, the session must have authenticated since `window_start`.
     pub async fn change_password(&self, session: &str, user_id: &str, checked_hash: &str, new_hash: &str, window_start: i64, now: i64) -> StoreResult<Checked<()>> {
         let mut tx = self.tx().await?;
-        let Some(authenticated_at) = session_authenticated_at(&mut tx, session, user_id, now).await? else { return Ok(Checked::SessionEnded) };
-        if authenticated_at < window_start && mfa_on(&mut tx, user_id).await? {
-            return Ok(Checked::ReauthRequired);
+        match recency(&mut tx, session, user_id, window_start, true, now).await? {
+            Recency::Ended => return Ok(Checked::SessionEnded),
+            Recency::Stale => return Ok(Checked::ReauthRequired),
+            Recency::Recent => {}
         }
         let updated = sql("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?").bind(new_hash).bind(user_id).bind(checked_hash).execute(&mut tx).await?;
         if updated != 1 {
@@ -123,9 +124,10 @@ impl Store {
     /// Verification off: switches the address at once; ends the other sessions, links and tokens.
     pub async fn change_email(&self, session: &str, user_id: &str, checked_hash: &str, new_email: &str, window_start: i64, now: i64) -> StoreResult<EmailChange> {
         let mut tx = self.tx().await?;
-        let Some(authenticated_at) = session_authenticated_at(&mut tx, session, user_id, now).await? else { return Ok(EmailChange::SessionEnded) };
-        if authenticated_at < window_start && mfa_on(&mut tx, user_id).await? {
-            return Ok(EmailChange::ReauthRequired);
+        match recency(&mut tx, session, user_id, window_start, true, now).await? {
+            Recency::Ended => return Ok(EmailChange::SessionEnded),
+            Recency::Stale => return Ok(EmailChange::ReauthRequired),
+            Recency::Recent => {}
         }
         let Some(before) = user_by_id(&mut tx, user_id).await? else { return Ok(EmailChange::Stale) };
         if before.password_hash != checked_hash {
@@ -144,9 +146,10 @@ impl Store {
     /// Verification on: stores the confirmation link for the new address (retiring older ones).
     pub async fn request_email_change(&self, session: &str, user_id: &str, checked_hash: &str, link: &LinkRow, window_start: i64, now: i64) -> StoreResult<Checked<()>> {
         let mut tx = self.tx().await?;
-        let Some(authenticated_at) = session_authenticated_at(&mut tx, session, user_id, now).await? else { return Ok(Checked::SessionEnded) };
-        if authenticated_at < window_start && mfa_on(&mut tx, user_id).await? {
-            return Ok(Checked::ReauthRequired);
+        match recency(&mut tx, session, user_id, window_start, true, now).await? {
+            Recency::Ended => return Ok(Checked::SessionEnded),
+            Recency::Stale => return Ok(Checked::ReauthRequired),
+            Recency::Recent => {}
         }
         let unchanged = sql("SELECT TRUE FROM users WHERE id = ? AND password_hash = ?").bind(user_id).bind(checked_hash).exists(&mut tx).await?;
         if !unchanged {

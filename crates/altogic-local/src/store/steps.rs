@@ -48,6 +48,27 @@ pub async fn end_sessions_but(tx: &mut Tx, user_id: &str, keep: &str) -> StoreRe
     Ok(())
 }
 
+/// What a flow that needs a recent authentication found of its session.
+#[derive(Debug, PartialEq)]
+pub enum Recency {
+    /// The session has ended.
+    Ended,
+    /// It authenticated before the window.
+    Stale,
+    Recent,
+}
+
+/// Whether the live session `selector` authenticated since `window_start` (under the user's
+/// lock, which it takes). With `only_with_mfa` the window applies only to an account with
+/// two-step verification on: for the others any live session is `Recent`.
+pub async fn recency(tx: &mut Tx, selector: &str, user_id: &str, window_start: i64, only_with_mfa: bool, now: i64) -> StoreResult<Recency> {
+    let Some(authenticated_at) = session_authenticated_at(&mut *tx, selector, user_id, now).await? else { return Ok(Recency::Ended) };
+    if authenticated_at >= window_start || (only_with_mfa && !mfa_on(tx, user_id).await?) {
+        return Ok(Recency::Recent);
+    }
+    Ok(Recency::Stale)
+}
+
 /// Whether the account has two-step verification on (a confirmed factor).
 pub async fn mfa_on(tx: &mut Tx, user_id: &str) -> StoreResult<bool> {
     sql("SELECT TRUE FROM mfa_factors WHERE user_id = ? AND confirmed = TRUE").bind(user_id).exists(tx).await

@@ -4,7 +4,8 @@
 //! code or a ticket works once however many requests present it at the same time.
 
 use super::sql::sql;
-use super::steps::{accept_code, end_sessions_but, insert_session, lock_user, mfa_on, replace_recovery_codes, session_authenticated_at, spend_recovery_code};
+use super::sql::Tx;
+use super::steps::{accept_code, end_sessions_but, insert_session, lock_user, mfa_on, recency, replace_recovery_codes, session_authenticated_at, spend_recovery_code, Recency};
 use super::{DeviceRow, FactorRow, SessionRow, Store, StoreResult, TicketRow, UserRow};
 use crate::crypto::TokenKey;
 
@@ -73,9 +74,8 @@ impl Store {
     /// authenticator on the account (it would lock the owner out).
     pub async fn enroll_factor(&self, session: &str, factor: &FactorRow, window_start: i64, now: i64) -> StoreResult<Gate<()>> {
         let mut tx = self.tx().await?;
-        let Some(authenticated_at) = session_authenticated_at(&mut tx, session, &factor.user_id, now).await? else { return Ok(Gate::SessionEnded) };
-        if authenticated_at < window_start {
-            return Ok(Gate::ReauthRequired);
+        if let Some(refused) = recent_or(&mut tx, session, &factor.user_id, window_start, now).await? {
+            return Ok(refused);
         }
         sql("DELETE FROM mfa_factors WHERE user_id = ? AND confirmed = FALSE").bind(&factor.user_id).execute(&mut tx).await?;
         sql("INSERT INTO mfa_factors (id, user_id, secret, confirmed, created_at, expires_at, last_step) VALUES (?, ?, ?, FALSE, ?, ?, 0)")
@@ -96,9 +96,8 @@ impl Store {
     /// authenticated since `window_start`.
     pub async fn confirm_factor(&self, session: &str, user_id: &str, factor_id: &str, check: CodeCheck<'_>, recovery_hashes: &[Vec<u8>], window_start: i64, now: i64) -> StoreResult<Gate<()>> {
         let mut tx = self.tx().await?;
-        let Some(authenticated_at) = session_authenticated_at(&mut tx, session, user_id, now).await? else { return Ok(Gate::SessionEnded) };
-        if authenticated_at < window_start {
-            return Ok(Gate::ReauthRequired);
+        if let Some(refused) = recent_or(&mut tx, session, user_id, window_start, now).await? {
+            return Ok(refused);
         }
         let pending: Option<FactorRow> = sql("SELECT * FROM mfa_factors WHERE id = ? AND user_id = ? AND confirmed = FALSE AND expires_at > ?").bind(factor_id).bind(user_id).bind(now).fetch_optional(&mut tx).await?;
         let Some(pending) = pending else { return Ok(Gate::NotApplicable) };
@@ -225,14 +224,22 @@ impl Store {
     }
 
     /// The gate of the calls that need two-step verification on and a recent authentication.
-    async fn fresh_session_with_mfa(&self, tx: &mut super::sql::Tx, session: &str, user_id: &str, window_start: i64, now: i64) -> StoreResult<Gate<()>> {
-        let Some(authenticated_at) = session_authenticated_at(tx, session, user_id, now).await? else { return Ok(Gate::SessionEnded) };
-        if authenticated_at < window_start {
-            return Ok(Gate::ReauthRequired);
+    async fn fresh_session_with_mfa(&self, tx: &mut Tx, session: &str, user_id: &str, window_start: i64, now: i64) -> StoreResult<Gate<()>> {
+        if let Some(refused) = recent_or(tx, session, user_id, window_start, now).await? {
+            return Ok(refused);
         }
         if !mfa_on(tx, user_id).await? {
             return Ok(Gate::NotApplicable);
         }
         Ok(Gate::Done(()))
     }
+}
+
+/// None when the session is live and authenticated since `window_start`; else the refusal.
+async fn recent_or<T>(tx: &mut Tx, session: &str, user_id: &str, window_start: i64, now: i64) -> StoreResult<Option<Gate<T>>> {
+    Ok(match recency(tx, session, user_id, window_start, false, now).await? {
+        Recency::Ended => Some(Gate::SessionEnded),
+        Recency::Stale => Some(Gate::ReauthRequired),
+        Recency::Recent => None,
+    })
 }
