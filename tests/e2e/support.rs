@@ -288,7 +288,9 @@ impl App {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("{css} never contained {needle:?} (last: {last:?})");
+        let source = self.client.source().await.unwrap_or_default();
+        self.screenshot("failure").await;
+        panic!("{css} never contained {needle:?} (last: {last:?})\npage: {source}");
     }
 
     /// Types into a field and checks the field took it: a screen that is still settling can

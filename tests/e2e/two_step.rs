@@ -19,7 +19,11 @@ async fn set_up(h: &Harness, app: &App) -> (Vec<u8>, Vec<String>) {
     app.text_contains("#totp-errors", "not valid").await;
     app.fill("#totp-code", &h.next_code(&secret)).await;
     app.click("#totp-confirm").await;
-    let codes: Vec<String> = app.text("#recovery-codes").await.lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
+    app.wait_for("#recovery-codes li").await;
+    let mut codes = Vec::new();
+    for item in app.client.find_all(fantoccini::Locator::Css("#recovery-codes li")).await.unwrap() {
+        codes.push(item.text().await.unwrap().trim().to_string());
+    }
     assert_eq!(codes.len(), 10, "{codes:?}");
     app.screenshot("21-recovery-codes").await;
     // Done only after saying they are kept.

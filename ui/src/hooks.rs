@@ -100,7 +100,9 @@ impl StepUp {
         let StepUp { mut action, name, args, done, .. } = self;
         action.pending.set(true);
         action.errors.set(Vec::new());
-        spawn(async move {
+        // Not `spawn`: that task would belong to the dialog, which closes now and would take the
+        // retry with it.
+        dioxus::core::spawn_forever(async move {
             let result = action.ctx.call_js(name, args).await.and_then(done);
             action.pending.set(false);
             if let Err(messages) = result {

@@ -110,7 +110,8 @@ fn Enroll(view: EnrollmentView, oncodes: EventHandler<Vec<String>>, oncancel: Ev
         confirm.run::<ConfirmTotp>(CodeArgs { code: c }, move |codes| oncodes.call(codes));
     };
     rsx! {
-        div { class: "enroll",
+        // The set-up opens below the fold of a phone: bring it into view.
+        div { class: "enroll", onmounted: move |e: MountedEvent| async move { let _ = e.scroll_to(ScrollBehavior::Smooth).await; },
             ol { class: "steps",
                 li { "Open your authenticator app (Google Authenticator, 1Password, Authy, ...) and scan this QR code." }
             }
@@ -152,7 +153,7 @@ fn RecoveryCodes(codes: Vec<String>, ondone: EventHandler<()>) -> Element {
         move |()| save.run::<SaveRecoveryCodes>(RecoveryCodesArgs { codes: codes.clone() }, move |path| note.set(format!("Saved to {path}")))
     };
     rsx! {
-        div { class: "recovery",
+        div { class: "recovery", onmounted: move |e: MountedEvent| async move { let _ = e.scroll_to(ScrollBehavior::Smooth).await; },
             p { "Each of these codes signs you in once when your authenticator app is not at hand. They are shown only now: keep them somewhere safe." }
             ol { id: "recovery-codes", class: "codes",
                 for c in codes.iter() {
