@@ -150,12 +150,32 @@ bench/cold-start.sh | tee "$WORK/cold"
 grep -E "^cold start median:|^memory after sign-in:" "$WORK/cold" | sed 's/^/app     /' >>"$SUMMARY"
 
 echo "== installed size: the release binary and the deb (tauri build)"
-[ -x node_modules/.bin/tauri ] || npm ci --no-audit --no-fund --loglevel=error
-npx tauri build --bundles deb >"$WORK/deb.log" 2>&1 || { tail -20 "$WORK/deb.log"; echo "warning: the deb did not build" >&2; }
+scripts/setup.sh run >/dev/null
+cargo tauri build --bundles deb >"$WORK/deb.log" 2>&1 || { tail -20 "$WORK/deb.log"; echo "warning: the deb did not build" >&2; }
 DEB=$(ls -t "$TARGET_DIR"/release/bundle/deb/*.deb 2>/dev/null | head -1 || true)
 DEB_SIZE="none built"
 [ -n "$DEB" ] && DEB_SIZE="$(stat -c %s "$DEB") bytes ($(basename "$DEB"))"
 say "size    release binary $(stat -c %s "$TARGET_DIR/release/altogic-auth") bytes; deb $DEB_SIZE; bare Tauri binary $(stat -c %s "$TARGET_DIR/release/bare-tauri") bytes"
+
+echo "== the distribution packages (scripts/build-release.sh: deb and rpm, SHA256SUMS), checked"
+# Not in CI (a release build with LTO takes too long there). A clean chroot or container is not to
+# be had here, so the deb is checked by its metadata and contents.
+if scripts/build-release.sh --env-url https://auth.example.com --client-key bench-key >"$WORK/release.log" 2>&1; then
+  (cd dist && sha256sum --check --quiet SHA256SUMS) || { echo "SHA256SUMS does not match dist/" >&2; exit 1; }
+  DIST_DEB=$(ls dist/*.deb)
+  dpkg-deb --info "$DIST_DEB" | grep -q "Package: altogic-auth" || { echo "$DIST_DEB: not the altogic-auth package" >&2; exit 1; }
+  dpkg-deb --info "$DIST_DEB" | grep -q "Version: $(cargo metadata --no-deps --format-version 1 --locked | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).packages.find(p=>p.name==="altogic-auth").version))')" || { echo "$DIST_DEB: not Cargo.toml's version" >&2; exit 1; }
+  dpkg-deb --contents "$DIST_DEB" | grep -q "usr/bin/altogic-auth" || { echo "$DIST_DEB: no usr/bin/altogic-auth" >&2; exit 1; }
+  DESKTOP=$(mktemp -d); dpkg-deb -x "$DIST_DEB" "$DESKTOP"
+  grep -q "MimeType=x-scheme-handler/altogic-auth" "$DESKTOP"/usr/share/applications/*.desktop || { echo "$DIST_DEB: the desktop entry registers no altogic-auth:// scheme" >&2; exit 1; }
+  "$DESKTOP/usr/bin/altogic-auth" --version | grep -q "^altogic-auth " || { echo "$DIST_DEB: --version" >&2; exit 1; }
+  if grep -qa "altogic-local/src" "$DESKTOP/usr/bin/altogic-auth"; then echo "$DIST_DEB: altogic-local's code is in the distribution binary" >&2; exit 1; fi
+  rm -rf "$DESKTOP"
+  say "dist    $(cd dist && ls | tr '\n' ' ')(checked: SHA256SUMS, dpkg-deb info/contents, scheme, --version, no altogic-local)"
+else
+  tail -20 "$WORK/release.log"
+  say "dist    the distribution build failed (see above)"
+fi
 
 echo
 cat "$SUMMARY"

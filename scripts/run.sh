@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the app (installing what it needs): builds the UI and starts `tauri dev`.
+# Runs the app (installing what it needs): builds the UI and starts `cargo tauri dev`.
 # With no backend configured (ALTOGIC_ENV_URL + ALTOGIC_CLIENT_KEY, or backend.json in the app's
 # config dir) the app starts its built-in altogic-local, with a Dev mailbox screen.
 #   scripts/run.sh            the app
@@ -11,4 +11,5 @@ if [ "${1:-}" = "--server" ]; then
   shift
   exec cargo run -p altogic-local --release --locked -- serve --data-dir .data/altogic-local "$@"
 fi
-exec npx tauri dev "$@"
+export PATH="$HOME/.cargo/bin:$PATH"
+exec cargo tauri dev "$@"

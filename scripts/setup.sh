@@ -30,6 +30,13 @@ command -v npm >/dev/null || apt_need nodejs npm
 if [ ! -x node_modules/.bin/tauri ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# `cargo tauri …` as the README types it: the Rust CLI, at the JS CLI's version (package.json).
+tauri_version=$(node -p 'require("./package.json").devDependencies["@tauri-apps/cli"]')
+export PATH="$HOME/.cargo/bin:$PATH"
+if [ "$(cargo tauri --version 2>/dev/null)" != "tauri-cli $tauri_version" ]; then
+  echo "setup: cargo install tauri-cli $tauri_version (a few minutes, once)"
+  cargo install tauri-cli --version "$tauri_version" --locked --quiet
+fi
 
 # The UI's release build is smaller on nightly with a rebuilt std (scripts/build-ui.sh); it needs
 # nightly's rust-src. Without nightly (or offline), the UI builds on stable.

@@ -7,6 +7,7 @@
 #      SQLite and on PostgreSQL;
 #   4. the app end to end through WebDriver (tauri-driver + WebKitWebDriver) under Xvfb and a
 #      private D-Bus session with an unlocked gnome-keyring, against a real altogic-local;
+#   5. a distribution build (its backend baked in, no built-in backend) end to end, the same way;
 #   0. first, the app type-checks for Android (scripts/check-platforms.sh android).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,5 +56,18 @@ section "app end to end (WebDriver, Xvfb, a Secret Service keychain)"
 XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" XDG_CACHE_HOME="$home/cache" \
   timeout 1200 xvfb-run -a dbus-run-session -- bash -c '
     echo -n e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-    exec cargo test --workspace --test e2e --locked -- --ignored --test-threads=1' 2>&1
+    exec cargo test --workspace --test e2e --locked -- --ignored --test-threads=1 --skip distribution::' 2>&1
+
+section "distribution build end to end (its backend baked in, no built-in backend, no Dev mailbox)"
+# Baked with a loopback altogic-local that the test starts on this port, with this key.
+dist_port=47219 dist_key=e2e-distribution-key
+ALTOGIC_ENV_URL="http://127.0.0.1:$dist_port" ALTOGIC_CLIENT_KEY="$dist_key" \
+  cargo build -p altogic-auth --bin altogic-auth --no-default-features --features distribution --locked 2>&1
+mkdir -p "$target_dir/distribution"
+cp "$target_dir/debug/altogic-auth" "$target_dir/distribution/altogic-auth"
+XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" XDG_CACHE_HOME="$home/cache" \
+ALTOGIC_DISTRIBUTION_BIN="$target_dir/distribution/altogic-auth" ALTOGIC_DISTRIBUTION_PORT="$dist_port" ALTOGIC_DISTRIBUTION_KEY="$dist_key" \
+  timeout 1200 xvfb-run -a dbus-run-session -- bash -c '
+    echo -n e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    exec cargo test --workspace --test e2e --locked -- --ignored --test-threads=1 distribution::' 2>&1
 section "all tests passed"

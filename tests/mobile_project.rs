@@ -37,3 +37,20 @@ fn the_android_manifest_opens_only_verified_app_links() {
     let gradle = std::fs::read_to_string(root().join("gen/android/app/build.gradle.kts")).unwrap();
     assert!(gradle.contains(&format!("applicationId = \"{}\"", conf["identifier"].as_str().unwrap())), "the package assetlinks.json names");
 }
+
+#[test]
+fn nothing_of_the_app_leaves_an_android_phone_in_a_backup_or_a_transfer() {
+    let manifest = std::fs::read_to_string(root().join("gen/android/app/src/main/AndroidManifest.xml")).unwrap();
+    let application = manifest.split("<application").nth(1).and_then(|a| a.split('>').next()).expect("an <application> element");
+    assert!(application.contains("android:allowBackup=\"false\""), "no cloud backup (Android 11 and older): {application}");
+    assert!(application.contains("android:fullBackupContent=\"false\""), "{application}");
+    assert!(application.contains("android:dataExtractionRules=\"@xml/data_extraction_rules\""), "Android 12+ reads these rules instead: {application}");
+    let rules = std::fs::read_to_string(root().join("gen/android/app/src/main/res/xml/data_extraction_rules.xml")).unwrap();
+    for section in ["cloud-backup", "device-transfer"] {
+        let body = rules.split(&format!("<{section}>")).nth(1).and_then(|b| b.split(&format!("</{section}>")).next()).unwrap_or_else(|| panic!("no <{section}> rules"));
+        for domain in ["root", "file", "database", "sharedpref", "external"] {
+            assert!(body.contains(&format!("<exclude domain=\"{domain}\" path=\".\" />")), "{section} keeps {domain}: {body}");
+        }
+        assert!(!body.contains("<include"), "{section} includes something: {body}");
+    }
+}

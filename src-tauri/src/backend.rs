@@ -39,9 +39,35 @@ pub fn process_env(key: &str) -> Option<String> {
     std::env::var(key).ok()
 }
 
-/// `ALTOGIC_ENV_URL` + `ALTOGIC_CLIENT_KEY` (looked up with `env`), else `backend.json`
-/// (`{"envUrl", "clientKey"}`) in the app's config dir, else None.
-pub fn configured(config_dir: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Option<(String, String)> {
+/// The backend a distribution build was made for (`scripts/build-release.sh`, or
+/// `ALTOGIC_ENV_URL`/`ALTOGIC_CLIENT_KEY` set at `cargo tauri build` with `--features
+/// distribution`): baked in by build.rs. `locked`: the environment and backend.json are ignored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Baked {
+    pub env_url: &'static str,
+    pub client_key: &'static str,
+    pub locked: bool,
+}
+
+/// This build's baked backend, if it is a distribution build.
+pub fn baked() -> Option<Baked> {
+    let (env_url, client_key) = (option_env!("ALTOGIC_BAKED_ENV_URL")?, option_env!("ALTOGIC_BAKED_CLIENT_KEY")?);
+    Some(Baked { env_url, client_key, locked: option_env!("ALTOGIC_BAKED_LOCKED") == Some("1") })
+}
+
+/// The backend to use: a locked baked one; else `ALTOGIC_ENV_URL` + `ALTOGIC_CLIENT_KEY` (looked
+/// up with `env`), else `backend.json` (`{"envUrl", "clientKey"}`) in the app's config dir, else
+/// the baked one, else None (the built-in backend).
+pub fn configured(config_dir: Option<&Path>, env: impl Fn(&str) -> Option<String>, baked: Option<&Baked>) -> Option<(String, String)> {
+    if let Some(b) = baked.filter(|b| b.locked) {
+        return Some((b.env_url.to_string(), b.client_key.to_string()));
+    }
+    let own = baked.map(|b| (b.env_url.to_string(), b.client_key.to_string()));
+    overridden(config_dir, env).or(own)
+}
+
+/// What the environment or backend.json name.
+fn overridden(config_dir: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Option<(String, String)> {
     let env = |k: &str| env(k).filter(|v| !v.trim().is_empty());
     if let (Some(url), Some(key)) = (env("ALTOGIC_ENV_URL"), env("ALTOGIC_CLIENT_KEY")) {
         return Some((url, key));
@@ -56,26 +82,7 @@ pub fn configured(config_dir: Option<&Path>, env: impl Fn(&str) -> Option<String
     }
 }
 
-/// A configured backend must not carry passwords, codes and sessions over a network in the clear:
-/// https, or plain http only to this machine (a local altogic-local). Anything else is refused at
-/// start-up, and every command answers with this message. `allow_lan` (debug builds: `tauri dev`,
-/// `tauri android dev` against a computer's altogic-local) also lets plain http reach a private
-/// network's address literal; a release build never does.
-pub fn check_transport(env_url: &str, allow_lan: bool) -> Result<(), String> {
-    let parsed = url::Url::parse(env_url).map_err(|_| format!("The backend address {env_url:?} is not a URL (ALTOGIC_ENV_URL or backend.json)."))?;
-    let (loopback, lan) = match parsed.host() {
-        Some(url::Host::Domain(d)) => (d == "localhost", false),
-        Some(url::Host::Ipv4(ip)) => (ip.is_loopback(), ip.is_private() || ip.is_link_local()),
-        Some(url::Host::Ipv6(ip)) => (ip.is_loopback(), ip.is_unique_local() || ip.is_unicast_link_local()),
-        None => (false, false),
-    };
-    match parsed.scheme() {
-        "https" => Ok(()),
-        "http" if loopback || (allow_lan && lan) => Ok(()),
-        "http" => Err(format!("The backend {env_url} uses plain http to another machine: passwords and sessions would cross the network unencrypted. Use its https:// address.")),
-        other => Err(format!("The backend address {env_url} is not http(s) ({other}://).")),
-    }
-}
+pub use crate::transport::check_transport;
 
 impl Embedded {
     /// A mail link of this backend, on its current address: links of an earlier run name the port
@@ -136,24 +143,6 @@ pub async fn start_embedded(data_dir: &Path) -> Result<Backend, String> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_backend_elsewhere_is_reached_over_https_only() {
-        for allow_lan in [false, true] {
-            for ok in ["https://c1-europe.altogic.com", "http://127.0.0.1:7171", "http://localhost:7171/", "http://[::1]:7171", "https://10.0.0.5"] {
-                assert_eq!(check_transport(ok, allow_lan), Ok(()), "{ok}");
-            }
-            for refused in ["http://auth.example.com", "http://8.8.8.8:7171", "http://127.0.0.1.evil.example", "http://192.168.1.20.nip.io", "ftp://auth.example.com", "auth.example.com"] {
-                assert!(check_transport(refused, allow_lan).is_err(), "{refused}");
-            }
-        }
-        assert!(check_transport("http://auth.example.com", false).unwrap_err().contains("https://"));
-        // A computer's altogic-local on the LAN, during development only.
-        for lan in ["http://192.168.1.20:7171", "http://10.0.2.2:7171", "http://[fd00::5]:7171"] {
-            assert!(check_transport(lan, false).is_err(), "{lan} in a release build");
-            assert_eq!(check_transport(lan, true), Ok(()), "{lan} in a debug build");
-        }
-    }
-
     #[cfg(feature = "embedded-backend")]
     #[tokio::test]
     async fn links_of_an_earlier_run_are_recognised_on_the_current_address() {
@@ -172,20 +161,35 @@ mod tests {
     fn the_environment_wins_over_backend_json_which_wins_over_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let silent = |_: &str| None;
-        assert_eq!(configured(Some(dir.path()), silent), None);
+        assert_eq!(configured(Some(dir.path()), silent, None), None);
         std::fs::write(dir.path().join("backend.json"), r#"{"envUrl":"https://x.example","clientKey":"k"}"#).unwrap();
-        assert_eq!(configured(Some(dir.path()), silent), Some(("https://x.example".into(), "k".into())));
+        assert_eq!(configured(Some(dir.path()), silent, None), Some(("https://x.example".into(), "k".into())));
         let env = |k: &str| match k {
             "ALTOGIC_ENV_URL" => Some("https://env.example".to_string()),
             "ALTOGIC_CLIENT_KEY" => Some("env-key".to_string()),
             _ => None,
         };
-        assert_eq!(configured(Some(dir.path()), env), Some(("https://env.example".into(), "env-key".into())));
+        assert_eq!(configured(Some(dir.path()), env, None), Some(("https://env.example".into(), "env-key".into())));
         // Half a configuration (or a blank one) is none.
-        assert_eq!(configured(None, |k: &str| (k == "ALTOGIC_ENV_URL").then(|| "https://env.example".to_string())), None);
-        assert_eq!(configured(None, |_: &str| Some("  ".to_string())), None);
+        assert_eq!(configured(None, |k: &str| (k == "ALTOGIC_ENV_URL").then(|| "https://env.example".to_string()), None), None);
+        assert_eq!(configured(None, |_: &str| Some("  ".to_string()), None), None);
         std::fs::write(dir.path().join("backend.json"), "not json").unwrap();
-        assert_eq!(configured(Some(dir.path()), silent), None, "an unreadable file is ignored");
+        assert_eq!(configured(Some(dir.path()), silent, None), None, "an unreadable file is ignored");
+    }
+
+    #[test]
+    fn a_distribution_build_uses_its_baked_backend_unless_told_otherwise_and_never_when_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let baked = Baked { env_url: "https://auth.example.com", client_key: "baked-key", locked: false };
+        let ours = Some(("https://auth.example.com".to_string(), "baked-key".to_string()));
+        assert_eq!(configured(Some(dir.path()), |_: &str| None, Some(&baked)), ours, "no built-in backend to fall back to");
+        std::fs::write(dir.path().join("backend.json"), r#"{"envUrl":"https://staging.example","clientKey":"k"}"#).unwrap();
+        assert_eq!(configured(Some(dir.path()), |_: &str| None, Some(&baked)), Some(("https://staging.example".into(), "k".into())), "testers can point it elsewhere");
+        let locked = Baked { locked: true, ..baked };
+        assert_eq!(configured(Some(dir.path()), |_: &str| Some("https://evil.example".into()), Some(&locked)), ours, "a locked build ignores both");
+        // The default build bakes nothing.
+        #[cfg(not(feature = "distribution"))]
+        assert_eq!(super::baked(), None);
     }
 
     #[cfg(feature = "embedded-backend")]

@@ -8,6 +8,7 @@ mod errors;
 mod owner_only_file;
 mod redirect;
 mod session_store;
+mod transport;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -70,7 +71,7 @@ impl AppCtx {
 async fn start<R: Runtime>(handle: AppHandle<R>) -> Result<(), String> {
     let t = Instant::now();
     let config_dir = handle.path().app_config_dir().ok();
-    let backend = match backend::configured(config_dir.as_deref(), backend::process_env) {
+    let backend = match backend::configured(config_dir.as_deref(), backend::process_env, backend::baked().as_ref()) {
         Some((env_url, client_key)) => {
             backend::check_transport(&env_url, cfg!(debug_assertions))?;
             backend::Backend { env_url, client_key, embedded: None }

@@ -22,6 +22,8 @@ pub enum AppBackend {
     Embedded,
     /// A URL where nothing listens.
     Down,
+    /// Nothing configured, in a distribution build: the backend baked into it.
+    Baked,
 }
 
 pub struct Harness {
@@ -65,6 +67,27 @@ impl Harness {
     }
 
     pub async fn with(backend: AppBackend) -> Harness {
+        Self::with_server(backend, |_| {}).await
+    }
+
+    /// A distribution build of the app (`ALTOGIC_DISTRIBUTION_BIN`, made by scripts/test.sh with
+    /// the backend `http://127.0.0.1:$ALTOGIC_DISTRIBUTION_PORT` and key `$ALTOGIC_DISTRIBUTION_KEY`
+    /// baked in), and the test's altogic-local at that address.
+    pub async fn distribution() -> Harness {
+        let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: scripts/test.sh builds the distribution app and sets it"));
+        let (bin, port, key) = (var("ALTOGIC_DISTRIBUTION_BIN"), var("ALTOGIC_DISTRIBUTION_PORT"), var("ALTOGIC_DISTRIBUTION_KEY"));
+        let port: u16 = port.parse().unwrap();
+        let mut h = Self::with_server(AppBackend::Baked, |c| {
+            c.listen.set_port(port);
+            c.client_key = Some(key);
+        })
+        .await;
+        // The driver starts the binary named at each launch.
+        h.app_binary = bin.into();
+        h
+    }
+
+    async fn with_server(backend: AppBackend, configure: impl FnOnce(&mut altogic_local::Config)) -> Harness {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let home = tempfile::tempdir().unwrap();
         // The app's Downloads folder (saved recovery codes) is private too: XDG user dirs are
@@ -76,6 +99,7 @@ impl Harness {
         config.redirect_url = "altogic-auth://auth-redirect".into();
         config.auth_rate_limit = 0;
         config.mail_rate_limit = 0;
+        configure(&mut config);
         let server = altogic_local::start(config).await.unwrap();
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         let app_binary = env!("CARGO_BIN_EXE_altogic-auth").into();
@@ -95,7 +119,7 @@ impl Harness {
         ];
         let (url, key) = match self.backend {
             AppBackend::TestServer => (self.server.url.clone(), self.server.client_key.clone()),
-            AppBackend::Embedded => (String::new(), String::new()),
+            AppBackend::Embedded | AppBackend::Baked => (String::new(), String::new()),
             AppBackend::Down => (format!("http://127.0.0.1:{}", free_port()), "k".into()),
         };
         env.push(("ALTOGIC_ENV_URL".into(), url));

@@ -28,6 +28,12 @@ pub fn guard(route: &Route, signed_in: bool) -> Option<Route> {
     None
 }
 
+/// The Dev mailbox exists only beside the built-in backend: elsewhere (a distribution build, a
+/// configured backend) its route leads Home.
+pub fn without_dev_tools(route: &Route, embedded: bool) -> Option<Route> {
+    (matches!(route, Route::Mailbox {}) && !embedded).then_some(Route::Home {})
+}
+
 /// Up to two initials of a name ("Ada Lovelace" → "AL", "ada" → "A"); "?" when there is nothing.
 pub fn initials(name: &str) -> String {
     let name = name.split('@').next().unwrap_or("");
@@ -150,8 +156,18 @@ mod tests {
             Route::Profile {},
             Route::ForgotPassword {},
             Route::Mailbox {},
+            Route::TwoStep {},
             Route::NotFound { segments: vec!["x".into()] },
         ]
+    }
+
+    #[test]
+    fn the_dev_mailbox_is_there_only_with_the_built_in_backend() {
+        for r in all_routes() {
+            let expected = (r == Route::Mailbox {}).then_some(Route::Home {});
+            assert_eq!(without_dev_tools(&r, false), expected, "{r:?}");
+            assert_eq!(without_dev_tools(&r, true), None, "{r:?}");
+        }
     }
 
     #[test]
@@ -167,7 +183,7 @@ mod tests {
         for r in all_routes() {
             let guest_only = matches!(
                 r,
-                Route::Home {} | Route::Login {} | Route::Register {} | Route::MagicLink {} | Route::ForgotPassword {}
+                Route::Home {} | Route::Login {} | Route::Register {} | Route::MagicLink {} | Route::ForgotPassword {} | Route::TwoStep {}
             );
             let expected = guest_only.then_some(Route::Profile {});
             assert_eq!(guard(&r, true), expected, "{r:?}");

@@ -18,7 +18,8 @@ pub fn Shell() -> Element {
 
     let ready = *ctx.ready.read();
     let signed_in = ctx.user.read().is_some();
-    let target = if ready { logic::guard(&route, signed_in) } else { None };
+    let embedded = *ctx.embedded.read();
+    let target = if ready { logic::guard(&route, signed_in).or_else(|| logic::without_dev_tools(&route, embedded)) } else { None };
     // Guarded screens wait for `app_state`; open ones (redirect, mailbox) render at once.
     let waiting = !ready && (logic::is_guest_only(&route) || logic::is_auth_only(&route));
     use_effect(use_reactive((&target,), move |(target,)| {
