@@ -24,6 +24,17 @@ fn listening_sockets(pid: u32) -> Vec<String> {
     listening
 }
 
+/// The address WebKit's automation (WebDriver's connection into the app) listens on, as
+/// /proc/net/tcp spells it: WebKitWebDriver hands it to the app in WEBKIT_INSPECTOR_SERVER.
+fn webdriver_inspector(pid: u32) -> Option<String> {
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+    let value = environ.split(|b| *b == 0).filter_map(|v| std::str::from_utf8(v).ok()).find_map(|v| v.strip_prefix("WEBKIT_INSPECTOR_SERVER="))?.to_string();
+    let (ip, port) = value.rsplit_once(':')?;
+    let ip: std::net::Ipv4Addr = ip.parse().ok()?;
+    let port: u16 = port.parse().ok()?;
+    Some(format!("{:08X}:{port:04X}", u32::from_le_bytes(ip.octets())))
+}
+
 /// The pid of the running app (the binary under test, not WebKit's helper processes).
 fn app_pid(binary: &std::path::Path) -> u32 {
     let out = Command::new("pgrep").arg("-f").arg(binary).output().unwrap();
@@ -77,7 +88,9 @@ async fn a_distribution_build_signs_in_against_its_baked_backend_with_no_dev_too
         assert!(!binary.windows(needle.len()).any(|w| w == needle), "the distribution binary carries altogic-local: {}", String::from_utf8_lossy(needle));
     }
     let pid = app_pid(&h.app_binary);
-    assert_eq!(listening_sockets(pid), Vec::<String>::new(), "the app process listens on nothing");
+    let inspector = webdriver_inspector(pid);
+    let own: Vec<String> = listening_sockets(pid).into_iter().filter(|addr| Some(addr) != inspector.as_ref()).collect();
+    assert_eq!(own, Vec::<String>::new(), "the app process listens on nothing but WebDriver's inspector ({inspector:?})");
     let data = h.home.path().join("data");
     let built_in = walk(&data).into_iter().filter(|p| p.to_string_lossy().contains("altogic-local")).collect::<Vec<_>>();
     assert!(built_in.is_empty(), "the built-in backend's data dir exists: {built_in:?}");
