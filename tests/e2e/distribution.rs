@@ -2,8 +2,6 @@
 //! starts), no built-in backend, no Dev mailbox. scripts/test.sh builds it and runs only these
 //! tests with it (`distribution::`); the default build's run skips them.
 
-use std::process::Command;
-
 use super::*;
 
 /// The TCP sockets process `pid` listens on (its socket inodes found LISTENing in /proc/net/tcp*).
@@ -37,8 +35,7 @@ fn webdriver_inspector(pid: u32) -> Option<String> {
 
 /// The pid of the running app (the binary under test, not WebKit's helper processes).
 fn app_pid(binary: &std::path::Path) -> u32 {
-    let out = Command::new("pgrep").arg("-f").arg(binary).output().unwrap();
-    let pids: Vec<u32> = String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.trim().parse().ok()).collect();
+    let pids = processes_of(binary);
     assert_eq!(pids.len(), 1, "one app process: {pids:?}");
     pids[0]
 }

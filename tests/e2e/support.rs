@@ -163,16 +163,28 @@ impl Harness {
     /// Launches the app and returns its WebDriver session at once: its page may still be loading.
     pub async fn session(&self, args: &[&str]) -> App {
         let caps = json!({ "browserName": "wry", "tauri:options": { "application": self.app_binary, "args": args } });
-        let mut builder = ClientBuilder::rustls().expect("rustls");
-        builder.capabilities(caps.as_object().unwrap().clone());
         let url = format!("http://127.0.0.1:{}", self.driver_port);
-        let connect = builder.connect(&url);
-        // A session hangs if the app exits early (e.g. another instance is running): bound it.
-        let client = tokio::time::timeout(Duration::from_secs(60), connect)
-            .await
-            .expect("the app started within 60 s")
-            .expect("a WebDriver session on the app");
-        App { client }
+        let connect = || async {
+            let mut builder = ClientBuilder::rustls().expect("rustls");
+            builder.capabilities(caps.as_object().unwrap().clone());
+            // A session hangs if the app exits early (e.g. another instance is running): bound it.
+            tokio::time::timeout(Duration::from_secs(60), builder.connect(&url)).await
+        };
+        let client = match connect().await.expect("the app started within 60 s") {
+            Ok(client) => client,
+            // tauri-driver dropped the request (see `dropped`): whatever it started is stopped,
+            // and the session asked for again, once.
+            Err(e @ (fantoccini::error::NewSessionError::FailedC(_) | fantoccini::error::NewSessionError::Failed(_) | fantoccini::error::NewSessionError::Lost(_))) => {
+                eprintln!("webdriver: the new-session request was dropped ({e:?}); starting the app again");
+                for pid in processes_of(&self.app_binary) {
+                    let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                connect().await.expect("the app started within 60 s").expect("a WebDriver session on the app")
+            }
+            Err(e) => panic!("a WebDriver session on the app: {e:?}"),
+        };
+        App { client, binary: self.app_binary.clone() }
     }
 
     /// Delivers a deep link the way the OS does on Linux: a second launch with the URL, which
@@ -253,6 +265,14 @@ impl Drop for Harness {
 
 pub struct App {
     pub client: Client,
+    /// The binary it runs: `close` waits until no process of it is left.
+    binary: PathBuf,
+}
+
+/// The pids of processes running `binary` (their command line names it).
+pub fn processes_of(binary: &Path) -> Vec<u32> {
+    let out = Command::new("pgrep").arg("-f").arg(binary).output().expect("pgrep (procps) is installed");
+    String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.trim().parse().ok()).collect()
 }
 
 /// tauri-driver 2.1 now and then drops a request ("connection reset by peer", about 1 in 100):
@@ -397,7 +417,15 @@ impl App {
 
     pub async fn close(self) {
         let _ = self.client.close().await;
-        // Let the instance exit before the next launch (single-instance would forward to it).
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        // The instance must be gone before the next launch: single-instance would hand the new
+        // one over to it, and the new WebDriver session would fail. A fixed pause was not always
+        // enough on a loaded machine.
+        for _ in 0..100 {
+            if processes_of(&self.binary).is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
