@@ -69,5 +69,7 @@ XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" XDG_CACHE_HOME="$home/
 ALTOGIC_DISTRIBUTION_BIN="$target_dir/distribution/altogic-auth" ALTOGIC_DISTRIBUTION_PORT="$dist_port" ALTOGIC_DISTRIBUTION_KEY="$dist_key" \
   timeout 1200 xvfb-run -a dbus-run-session -- bash -c '
     echo -n e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-    exec cargo test --workspace --test e2e --locked -- --ignored --test-threads=1 distribution::' 2>&1
+    exec cargo test --workspace --test e2e --locked -- --ignored --test-threads=1 distribution::' 2>&1 | tee "$home/distribution.log"
+# A renamed test would match nothing and pass: the run must have run it.
+grep -q "test result: ok. 1 passed" "$home/distribution.log"
 section "all tests passed"

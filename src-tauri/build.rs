@@ -27,6 +27,10 @@ fn bake_backend() {
     let (Some(env_url), Some(client_key)) = (var("ALTOGIC_ENV_URL"), var("ALTOGIC_CLIENT_KEY")) else {
         panic!("a distribution build (--features distribution) needs its backend: set ALTOGIC_ENV_URL and ALTOGIC_CLIENT_KEY (scripts/build-release.sh --env-url URL --client-key KEY)");
     };
+    // Each goes into a `cargo:` line: a line break would be a directive of its own.
+    if [&env_url, &client_key].iter().any(|v| v.chars().any(char::is_control)) {
+        panic!("ALTOGIC_ENV_URL and ALTOGIC_CLIENT_KEY must be one line each");
+    }
     if let Err(why) = transport::check_transport(&env_url, false) {
         panic!("{why}");
     }

@@ -48,7 +48,7 @@ fn nothing_of_the_app_leaves_an_android_phone_in_a_backup_or_a_transfer() {
     let rules = std::fs::read_to_string(root().join("gen/android/app/src/main/res/xml/data_extraction_rules.xml")).unwrap();
     for section in ["cloud-backup", "device-transfer"] {
         let body = rules.split(&format!("<{section}>")).nth(1).and_then(|b| b.split(&format!("</{section}>")).next()).unwrap_or_else(|| panic!("no <{section}> rules"));
-        for domain in ["root", "file", "database", "sharedpref", "external"] {
+        for domain in ["root", "file", "database", "sharedpref", "external", "device_root", "device_file", "device_database", "device_sharedpref"] {
             assert!(body.contains(&format!("<exclude domain=\"{domain}\" path=\".\" />")), "{section} keeps {domain}: {body}");
         }
         assert!(!body.contains("<include"), "{section} includes something: {body}");

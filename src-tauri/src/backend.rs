@@ -50,9 +50,15 @@ pub struct Baked {
 }
 
 /// This build's baked backend, if it is a distribution build.
+#[cfg(feature = "distribution")]
 pub fn baked() -> Option<Baked> {
-    let (env_url, client_key) = (option_env!("ALTOGIC_BAKED_ENV_URL")?, option_env!("ALTOGIC_BAKED_CLIENT_KEY")?);
-    Some(Baked { env_url, client_key, locked: option_env!("ALTOGIC_BAKED_LOCKED") == Some("1") })
+    Some(Baked { env_url: env!("ALTOGIC_BAKED_ENV_URL"), client_key: env!("ALTOGIC_BAKED_CLIENT_KEY"), locked: env!("ALTOGIC_BAKED_LOCKED") == "1" })
+}
+
+/// The default build bakes nothing (whatever the build's environment holds).
+#[cfg(not(feature = "distribution"))]
+pub fn baked() -> Option<Baked> {
+    None
 }
 
 /// The backend to use: a locked baked one; else `ALTOGIC_ENV_URL` + `ALTOGIC_CLIENT_KEY` (looked

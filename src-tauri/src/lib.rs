@@ -2,6 +2,10 @@
 //! commands of [`commands`]; the session lives here, in the app's private store, and never
 //! reaches the webview.
 
+// What users get has no built-in backend: `--features distribution` needs `--no-default-features`.
+#[cfg(all(feature = "distribution", feature = "embedded-backend"))]
+compile_error!("the distribution build carries no built-in backend: build it with --no-default-features --features distribution (scripts/build-release.sh)");
+
 mod backend;
 mod commands;
 mod errors;
