@@ -2,7 +2,7 @@
 //! Each is one transaction that re-checks what the request saw when it authenticated.
 
 use super::sql::sql;
-use super::steps::{email_taken, end_credentials, insert_link, insert_session, insert_ticket, lock_email, lock_user, mfa_on, recency, session_live, set_email, user_by_id, Ending, Recency};
+use super::steps::{email_taken, end_credentials, insert_device, insert_link, insert_session, insert_ticket, lock_email, lock_user, mfa_on, recency, session_live, set_email, user_by_id, Ending, Recency};
 use crate::domain::skeleton;
 use super::{Checked, DeviceRow, SignedIn, TicketRow, EmailChange, LinkRow, ProfilePatch, ProfileUpdate, Registered, RegistrationRow, SessionRow, Store, StoreResult, UserRow};
 
@@ -88,14 +88,7 @@ impl Store {
         let user: UserRow = sql("UPDATE users SET last_login_at = ? WHERE id = ? RETURNING *").bind(now_iso).bind(user_id).fetch_one(&mut tx).await?;
         insert_session(&mut tx, session).await?;
         if let Some(d) = device {
-            sql("INSERT INTO devices (selector, verifier_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
-                .bind(&d.selector)
-                .bind(&d.verifier_hash)
-                .bind(&d.user_id)
-                .bind(&d.created_at)
-                .bind(d.expires_at)
-                .execute(&mut tx)
-                .await?;
+            insert_device(&mut tx, d).await?;
         }
         sql("DELETE FROM throttle WHERE key = ?").bind(throttle_key).execute(&mut tx).await?;
         tx.commit().await?;

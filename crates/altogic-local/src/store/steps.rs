@@ -3,7 +3,7 @@
 //! the caller's transaction and commits nothing itself.
 
 use super::sql::{sql, Tx};
-use super::{AccessTokenRow, FactorRow, TicketRow, LinkRow, NewAccessToken, Redeemed, RegistrationRow, SessionRow, StoreResult, UserRow};
+use super::{AccessTokenRow, DeviceRow, FactorRow, TicketRow, LinkRow, NewAccessToken, Redeemed, RegistrationRow, SessionRow, StoreResult, UserRow};
 use crate::crypto::TokenKey;
 use crate::domain::skeleton;
 
@@ -101,6 +101,19 @@ pub async fn replace_recovery_codes(tx: &mut Tx, user_id: &str, hashes: &[Vec<u8
     for hash in hashes {
         sql("INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)").bind(user_id).bind(hash).execute(&mut *tx).await?;
     }
+    Ok(())
+}
+
+/// Stores a device token's row (see the `devices` migration).
+pub async fn insert_device(tx: &mut Tx, d: &DeviceRow) -> StoreResult<()> {
+    sql("INSERT INTO devices (selector, verifier_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(&d.selector)
+        .bind(&d.verifier_hash)
+        .bind(&d.user_id)
+        .bind(&d.created_at)
+        .bind(d.expires_at)
+        .execute(tx)
+        .await?;
     Ok(())
 }
 

@@ -5,7 +5,7 @@
 
 use super::sql::sql;
 use super::sql::Tx;
-use super::steps::{accept_code, end_sessions_but, insert_session, lock_user, mfa_on, recency, replace_recovery_codes, session_authenticated_at, spend_recovery_code, Recency};
+use super::steps::{accept_code, end_sessions_but, insert_device, insert_session, lock_user, mfa_on, recency, replace_recovery_codes, session_authenticated_at, spend_recovery_code, Recency};
 use super::{DeviceRow, FactorRow, SessionRow, Store, StoreResult, TicketRow, UserRow};
 use crate::crypto::TokenKey;
 
@@ -146,14 +146,7 @@ impl Store {
         let user: UserRow = sql("UPDATE users SET last_login_at = ? WHERE id = ? RETURNING *").bind(now_iso).bind(&user.id).fetch_one(&mut tx).await?;
         insert_session(&mut tx, &SessionRow { user_id: user.id.clone(), user_agent: ticket.user_agent.clone(), ..session.clone() }).await?;
         if ticket.new_device {
-            sql("INSERT INTO devices (selector, verifier_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
-                .bind(&device.selector)
-                .bind(&device.verifier_hash)
-                .bind(&user.id)
-                .bind(&device.created_at)
-                .bind(device.expires_at)
-                .execute(&mut tx)
-                .await?;
+            insert_device(&mut tx, &DeviceRow { user_id: user.id.clone(), ..device.clone() }).await?;
         }
         sql("DELETE FROM throttle WHERE key = ? OR key = ?").bind(&ticket.throttle_key).bind(code_budget_key(&user.id).as_str()).execute(&mut tx).await?;
         tx.commit().await?;
