@@ -8,7 +8,7 @@ use crate::domain::{validate_name, Email, MAX_EXTRA_BYTES};
 use crate::error::{AppError, AppResult};
 use crate::mail::MailKind;
 use crate::store::{DeviceRow, LinkRow, NewAccessToken, RegistrationRow, SessionRow, UserRow};
-use crate::time::{now_iso, unix_now};
+use crate::time::{iso_unix, now_iso, unix_now};
 use crate::{useragent, AppState};
 
 /// Fields of `users` that only the auth flows may change.
@@ -62,15 +62,19 @@ pub fn session_to_wire(s: &SessionRow, token: String, is_current: bool) -> Sessi
 /// A new session row for `user_id` and the token that goes to the client once.
 pub fn new_session(state: &AppState, user_id: &str, user_agent: &str) -> (SessionRow, String) {
     let token = new_token();
+    let now = state.clock.now();
+    let ends_at = now + state.config.session_max_days * 86_400;
     let row = SessionRow {
         selector: token.selector,
         verifier_hash: token.verifier_hash,
         user_id: user_id.to_string(),
-        created_at: now_iso(),
-        expires_at: unix_now() + state.config.session_ttl_days * 86_400,
+        created_at: iso_unix(now),
+        expires_at: ends_at.min(now + state.config.session_idle_days * 86_400),
         user_agent: user_agent.chars().take(512).collect(),
         // Making a session is an authentication of it (for the calls that need a recent one).
-        authenticated_at: state.clock.now(),
+        authenticated_at: now,
+        used_at: now,
+        ends_at,
     };
     (row, token.value)
 }

@@ -128,9 +128,17 @@ pub struct Config {
     #[arg(long, env = "ALTOGIC_LOCAL_ACCESS_TOKEN_TTL", default_value_t = 600)]
     pub access_token_ttl_secs: i64,
 
-    /// Lifetime of a session, in days.
-    #[arg(long, env = "ALTOGIC_LOCAL_SESSION_TTL_DAYS", default_value_t = 365)]
-    pub session_ttl_days: i64,
+    /// A session ends after this many days without use (contract §3).
+    #[arg(long, env = "ALTOGIC_LOCAL_SESSION_IDLE_DAYS", default_value_t = altogic::account_security::SESSION_IDLE_DAYS, value_parser = clap::value_parser!(i64).range(1..=3650))]
+    pub session_idle_days: i64,
+
+    /// A session ends this many days after it was made, whatever its use (contract §3).
+    #[arg(long, env = "ALTOGIC_LOCAL_SESSION_MAX_DAYS", default_value_t = altogic::account_security::SESSION_MAX_DAYS, value_parser = clap::value_parser!(i64).range(1..=3650))]
+    pub session_max_days: i64,
+
+    /// The lowest zxcvbn score (0-4) a new password may have (contract §4).
+    #[arg(long, env = "ALTOGIC_LOCAL_MIN_PASSWORD_SCORE", default_value_t = altogic::account_security::MIN_PASSWORD_SCORE, value_parser = clap::value_parser!(u8).range(0..=4))]
+    pub min_password_score: u8,
 
     /// Largest accepted upload, in bytes.
     #[arg(long, env = "ALTOGIC_LOCAL_MAX_UPLOAD_BYTES", default_value_t = 5 * 1024 * 1024)]

@@ -7,8 +7,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{codes, AppError};
 
-pub const MIN_PASSWORD: usize = 8;
-pub const MAX_PASSWORD: usize = 256;
+pub const MAX_PASSWORD: usize = altogic::account_security::MAX_PASSWORD_CHARS;
 pub const MAX_NAME: usize = 100;
 /// Serialized size limit of a user's extra fields.
 pub const MAX_EXTRA_BYTES: usize = 16 * 1024;
@@ -101,16 +100,22 @@ impl fmt::Debug for Email {
 pub struct Password(String);
 
 impl Password {
-    /// `param` names the field in the error (`password`, `newPassword`).
-    pub fn parse(raw: String, param: &str) -> Result<Password, AppError> {
-        let n = raw.chars().count();
-        if n < MIN_PASSWORD {
-            return Err(AppError::validation(param, format!("The password must be at least {MIN_PASSWORD} characters long.")));
+    /// A new password (sign-up, change, reset), by the rules of contract §4: 400 `weak_password`
+    /// with the reasons and zxcvbn's suggestion. `user_inputs` are the account's own words (its
+    /// address, its name), which make a password guessable.
+    pub fn new(raw: String, user_inputs: &[&str], min_score: u8) -> Result<Password, AppError> {
+        let assessment = altogic::password_policy::assess(&raw, user_inputs, min_score);
+        match assessment.weak() {
+            None => Ok(Password(raw)),
+            Some(weak) => {
+                let mut message = String::from("Choose a stronger password.");
+                for reason in &weak.reasons {
+                    message.push(' ');
+                    message.push_str(&reason.explain());
+                }
+                Err(AppError::bad_request(altogic::account_security::WEAK_PASSWORD, message).with_details(serde_json::to_value(&weak).unwrap_or_default()))
+            }
         }
-        if n > MAX_PASSWORD {
-            return Err(AppError::validation(param, format!("The password must be at most {MAX_PASSWORD} characters long.")));
-        }
-        Ok(Password(raw))
     }
 
     /// A password presented to be checked (sign-in, current password): never length-checked, so
@@ -244,8 +249,8 @@ mod tests {
 
     #[test]
     fn passwords_never_print() {
-        let p = Password::parse("correct horse".into(), "password").unwrap();
+        let p = Password::new("correct horse battery".into(), &[], 2).unwrap();
         assert_eq!(format!("{p:?}"), "Password(***)");
-        assert!(Password::parse("short".into(), "password").is_err());
+        assert!(Password::new("short".into(), &[], 2).is_err());
     }
 }

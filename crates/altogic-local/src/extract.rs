@@ -15,8 +15,7 @@ use subtle::ConstantTimeEq;
 use crate::crypto::TokenKey;
 use crate::error::{codes, AppError};
 use crate::net::{client_ip, limit_key};
-use crate::store::{SessionRow, UserRow};
-use crate::time::unix_now;
+use crate::store::{SessionRow, UserRow, USE_RESOLUTION_SECS};
 use crate::{ratelimit, AppState};
 
 /// `axum::Json`, but a bad body is a 4xx in the Altogic form.
@@ -70,7 +69,15 @@ impl FromRequestParts<AppState> for AuthSession {
             return Err(AppError::missing_session());
         }
         let key = TokenKey::parse(token).ok_or_else(AppError::invalid_session)?;
-        let found = state.store.live_session(key, unix_now()).await?.ok_or_else(AppError::invalid_session)?;
+        let now = state.clock.now();
+        let found = state.store.live_session(key, now).await?.ok_or_else(AppError::invalid_session)?;
+        // A use moves the session's idle end (contract §3); written at most once a minute, and a
+        // failure to write it does not fail the request.
+        if found.session.used_at <= now - USE_RESOLUTION_SECS {
+            if let Err(e) = state.store.touch_session(&found.session.selector, now, state.config.session_idle_days * 86_400).await {
+                tracing::warn!(error = %e, "a session's use was not recorded");
+            }
+        }
         Ok(AuthSession { user: found.user, session: found.session, token: token.to_string() })
     }
 }

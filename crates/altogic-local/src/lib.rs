@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod domain;
 pub mod error;
 mod accounts;
+pub mod events;
 mod extract;
 pub mod mail;
 pub mod net;

@@ -29,29 +29,42 @@ pub enum MailKind {
 /// What a notice tells. Its dev-mailbox `action` is `notice:<kind>` ([`Notice::kind`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {
+    PasswordChanged,
+    PasswordReset,
     /// Sent to the previous address after a change of address.
     EmailChanged,
     MfaEnabled,
     MfaDisabled,
     RecoveryCodeUsed,
     RecoveryCodesRegenerated,
+    /// A successful sign-in from a user agent and network the account had not signed in from.
+    NewDevice,
+    AccountDeleted,
 }
 
 impl Notice {
     /// The contract's name of the notice.
     pub fn kind(self) -> &'static str {
         match self {
+            Notice::PasswordChanged => "password-changed",
+            Notice::PasswordReset => "password-reset",
             Notice::EmailChanged => "email-changed",
             Notice::MfaEnabled => "mfa-enabled",
             Notice::MfaDisabled => "mfa-disabled",
             Notice::RecoveryCodeUsed => "recovery-code-used",
             Notice::RecoveryCodesRegenerated => "recovery-codes-regenerated",
+            Notice::NewDevice => "new-device",
+            Notice::AccountDeleted => "account-deleted",
         }
     }
 
     fn words(self) -> (&'static str, &'static str) {
         const NOT_YOU: &str = "If this was not you, reset your password from the app at once, and sign out your other devices.";
         match self {
+            Notice::PasswordChanged => ("Your password was changed", "The password of your account was changed, and your other devices were signed out. If this was not you, reset your password from the app at once."),
+            Notice::PasswordReset => ("Your password was reset", "The password of your account was reset with a link mailed to this address, and every device was signed out. If this was not you, reset it again from the app at once: someone can read your mail."),
+            Notice::NewDevice => ("New sign-in to your account", "Your account was just signed in to from a device or network it had not been signed in from before. If this was you, there is nothing to do. If not, reset your password from the app at once, and sign out your other devices."),
+            Notice::AccountDeleted => ("Your account was deleted", "Your account and everything it held were deleted, as you asked. This address can sign up again at any time."),
             Notice::EmailChanged => ("Your e-mail address was changed", "The e-mail address of your account was changed and this address no longer signs in. Your other devices were signed out. If you did not do this, reset your password from the app with your new address, or contact support."),
             Notice::MfaEnabled => ("Two-step verification is on", "Two-step verification was turned on for your account: signing in now also asks for a code from your authenticator app. Your other devices were signed out."),
             Notice::MfaDisabled => ("Two-step verification was turned off", NOT_YOU),
@@ -217,6 +230,14 @@ impl Mailer {
             }
         }
         Ok(())
+    }
+}
+
+/// A notice after a change that is already written: a failure to store or send it is logged, and
+/// the caller still gets its answer.
+pub async fn notice(state: &crate::AppState, notice: Notice, to: &str) {
+    if let Err(e) = state.mailer.notify(notice, to).await {
+        tracing::warn!(error = %e, notice = notice.kind(), "a notice was not sent");
     }
 }
 

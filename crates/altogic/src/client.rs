@@ -242,6 +242,22 @@ impl AltogicClient {
         }
     }
 
+    /// Forgets everything this device keeps about `email`'s account: the session and user (when
+    /// they are that account's), its device token and the mail links it asked for.
+    pub(crate) fn forget_account(&self, email: &str) {
+        self.clear_local_data();
+        {
+            let _guard = self.inner.link_requests.lock().unwrap_or_else(|e| e.into_inner());
+            let mut tokens = self.device_tokens();
+            tokens.remove(&device_key(email));
+            match serde_json::to_string(&tokens) {
+                Ok(json) if !tokens.is_empty() => self.inner.storage.set_item(DEVICE_TOKENS_KEY, &json),
+                _ => self.inner.storage.remove_item(DEVICE_TOKENS_KEY),
+            }
+        }
+        self.forget_link_requests(|r| r.is_for(email));
+    }
+
     fn device_tokens(&self) -> std::collections::BTreeMap<String, String> {
         self.inner.storage.get_item(DEVICE_TOKENS_KEY).and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default()
     }

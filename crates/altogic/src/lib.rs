@@ -5,6 +5,8 @@
 //! The HTTP client itself sits behind the default `client` feature.
 
 pub mod account_security;
+#[cfg(feature = "password-policy")]
+pub mod password_policy;
 pub mod error;
 pub mod redirect;
 pub mod types;
@@ -21,6 +23,8 @@ pub mod pkce;
 pub mod session_store;
 #[cfg(feature = "client")]
 mod storage;
+#[cfg(feature = "client")]
+mod account;
 #[cfg(feature = "client")]
 mod two_step;
 #[cfg(feature = "client")]

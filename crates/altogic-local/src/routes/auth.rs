@@ -14,8 +14,10 @@ use crate::accounts::*;
 use crate::crypto::{new_id, TokenKey};
 use crate::domain::{CodeChallenge, Email, Password};
 use crate::error::{codes, AppError, AppResult};
+use crate::events::{record, signed_in, Actor};
 use crate::extract::{ApiJson, AuthSession, ClientIp};
-use crate::mail::{MailKind, Notice};
+use altogic::account_security::EventType;
+use crate::mail::{notice, MailKind, Notice};
 use crate::ratelimit::{account_slowdown, admit_attempt, counted, per_client, signin_failed, MAIL_WINDOW, SIGNIN_WINDOW};
 use super::two_step::{mfa_required, window_start};
 use crate::store::{Checked, EmailChange, Registered, RegistrationRow, SessionRow, SignedIn, UserRow};
@@ -60,11 +62,11 @@ pub(super) fn session_out(row: &SessionRow, token: String) -> Option<Session> {
     Some(session_to_wire(row, token, true))
 }
 
-pub async fn signup_email(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, ApiJson(body): ApiJson<SignUpRequest>) -> AppResult<Json<AuthGrant>> {
+pub async fn signup_email(State(state): State<AppState>, ip: ClientIp, actor: Actor, headers: HeaderMap, ApiJson(body): ApiJson<SignUpRequest>) -> AppResult<Json<AuthGrant>> {
     per_client(&state, "signup", &ip.key()).await?;
     let email = Email::parse(&body.email)?;
-    let password = Password::parse(body.password, "password")?;
     let (name, profile_picture, extra) = user_data(body.name_or_user_data.or(body.name))?;
+    let password = Password::new(body.password, &[email.as_str(), name.as_deref().unwrap_or("")], state.config.min_password_score)?;
     let challenge = CodeChallenge::from_body(&body.pkce)?;
     let id = new_id();
     let now = now_iso();
@@ -87,6 +89,7 @@ pub async fn signup_email(State(state): State<AppState>, ip: ClientIp, headers: 
         if !state.store.create_user(&user, &session).await? {
             return Err(email_not_unique("email", &email));
         }
+        signed_in(&state, &user, EventType::SignIn, &actor, &session.selector).await;
         return Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token), device_token: None }));
     }
 
@@ -125,7 +128,7 @@ pub async fn signup_email(State(state): State<AppState>, ip: ClientIp, headers: 
 ///   failures from anywhere it is slowed by up to a few seconds, never refused for the account.
 ///
 /// A successful sign-in without a known device answers a new device token (`deviceToken`).
-pub async fn signin_email(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, ApiJson(body): ApiJson<SignInRequest>) -> AppResult<Json<AuthGrant>> {
+pub async fn signin_email(State(state): State<AppState>, ip: ClientIp, actor: Actor, headers: HeaderMap, ApiJson(body): ApiJson<SignInRequest>) -> AppResult<Json<AuthGrant>> {
     per_client(&state, "signin", &ip.key()).await?;
     let password = Password::presented(body.password);
     let Ok(email) = Email::parse(&body.email) else {
@@ -145,13 +148,24 @@ pub async fn signin_email(State(state): State<AppState>, ip: ClientIp, headers: 
     };
     // Counted before the password is checked; decided (and the count cleared by a success) when
     // this function returns.
-    let _attempt = admit_attempt(&state, &throttle_key, state.config.signin_attempts).await?;
+    let _attempt = match admit_attempt(&state, &throttle_key, state.config.signin_attempts).await {
+        Ok(attempt) => attempt,
+        Err(refused) => {
+            if let Some(user) = &found {
+                record(&state, &user.id, EventType::SignInThrottled, &actor, None).await;
+            }
+            return Err(refused);
+        }
+    };
     if device.is_none() {
         account_slowdown(&state, &email).await?;
     }
 
     let matches = state.hasher.verify(&password, found.as_ref().map(|u| u.password_hash.as_str())).await?;
-    let Some(user) = found.filter(|_| matches) else {
+    let Some(user) = found.as_ref().filter(|_| matches).cloned() else {
+        if let Some(user) = &found {
+            record(&state, &user.id, EventType::SignInFailed, &actor, None).await;
+        }
         signin_failed(&state, &email).await?;
         // The password of a pending sign-up answers "not verified", whether or not the address
         // also has an account: signing in after signing up tells nothing about the address.
@@ -172,14 +186,20 @@ pub async fn signin_email(State(state): State<AppState>, ip: ClientIp, headers: 
     // Used instead of the session when the account has two-step verification on.
     let (ticket, ticket_token) = new_ticket("password", &user_agent(&headers), &throttle_key, device.is_none(), state.clock.now());
     match state.store.sign_in(&user.id, &user.password_hash, &session, new_device.as_ref().map(|(row, _)| row), &ticket, &now_iso(), &throttle_key).await? {
-        Checked::Done(SignedIn::Session(user)) => Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token), device_token: new_device.map(|(_, token)| token) })),
-        Checked::Done(SignedIn::SecondStep) => Err(mfa_required(ticket_token, ticket.expires_at)),
+        Checked::Done(SignedIn::Session(user)) => {
+            signed_in(&state, &user, EventType::SignIn, &actor, &session.selector).await;
+            Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token), device_token: new_device.map(|(_, token)| token) }))
+        }
+        Checked::Done(SignedIn::SecondStep) => {
+            record(&state, &user.id, EventType::MfaRequired, &actor, None).await;
+            Err(mfa_required(ticket_token, ticket.expires_at))
+        }
         // The password changed while this request was checking the old one.
         _ => Err(invalid_credentials()),
     }
 }
 
-pub async fn signout(State(state): State<AppState>, auth: AuthSession, body: axum::body::Bytes) -> AppResult<StatusCode> {
+pub async fn signout(State(state): State<AppState>, actor: Actor, auth: AuthSession, body: axum::body::Bytes) -> AppResult<StatusCode> {
     // altogic-js sends `{}` or `{"token": …}`; an empty body means the current session too.
     let request: SignOutRequest = if body.iter().all(u8::is_ascii_whitespace) {
         SignOutRequest::default()
@@ -201,6 +221,7 @@ pub async fn signout(State(state): State<AppState>, auth: AuthSession, body: axu
     if !not_applied(state.store.sign_out(&auth.session.selector, &auth.user.id, &selector, unix_now()).await?)? {
         return Err(session_not_found());
     }
+    record(&state, &auth.user.id, EventType::SessionRevoked, &actor, Some(&selector)).await;
     Ok(StatusCode::OK)
 }
 
@@ -209,13 +230,15 @@ fn session_not_found() -> AppError {
     AppError::not_found(codes::SESSION_NOT_FOUND, "No such session of this user.")
 }
 
-pub async fn signout_all(State(state): State<AppState>, auth: AuthSession) -> AppResult<StatusCode> {
+pub async fn signout_all(State(state): State<AppState>, actor: Actor, auth: AuthSession) -> AppResult<StatusCode> {
     not_applied(state.store.sign_out_all(&auth.session.selector, &auth.user.id, false, unix_now()).await?)?;
+    record(&state, &auth.user.id, EventType::SignedOutAll, &actor, Some(&auth.session.selector)).await;
     Ok(StatusCode::OK)
 }
 
-pub async fn signout_all_except(State(state): State<AppState>, auth: AuthSession) -> AppResult<StatusCode> {
+pub async fn signout_all_except(State(state): State<AppState>, actor: Actor, auth: AuthSession) -> AppResult<StatusCode> {
     not_applied(state.store.sign_out_all(&auth.session.selector, &auth.user.id, true, unix_now()).await?)?;
+    record(&state, &auth.user.id, EventType::SignedOutAll, &actor, Some(&auth.session.selector)).await;
     Ok(StatusCode::OK)
 }
 
@@ -237,7 +260,7 @@ pub async fn user(auth: AuthSession) -> Json<User> {
 
 /// Guessing the current password through a stolen session is held to `--signin-attempts` per
 /// account (it needs a session already: only the account's own sessions share this budget).
-async fn current_password_budget(state: &AppState, auth: &AuthSession) -> AppResult<()> {
+pub(super) async fn current_password_budget(state: &AppState, auth: &AuthSession) -> AppResult<()> {
     counted(state, &format!("current-password:{}", auth.user.id), state.config.signin_attempts, SIGNIN_WINDOW).await
 }
 
@@ -251,9 +274,9 @@ fn not_applied<T>(outcome: Checked<T>) -> AppResult<T> {
     }
 }
 
-pub async fn change_pwd(State(state): State<AppState>, auth: AuthSession, ApiJson(body): ApiJson<ChangePasswordRequest>) -> AppResult<StatusCode> {
+pub async fn change_pwd(State(state): State<AppState>, actor: Actor, auth: AuthSession, ApiJson(body): ApiJson<ChangePasswordRequest>) -> AppResult<StatusCode> {
     per_client(&state, "pwd", &auth.user.id).await?;
-    let new_password = Password::parse(body.new_password, "newPassword")?;
+    let new_password = Password::new(body.new_password, &[auth.user.email.as_str(), auth.user.name.as_deref().unwrap_or("")], state.config.min_password_score)?;
     current_password_budget(&state, &auth).await?;
     if !state.hasher.verify(&Password::presented(body.old_password), Some(&auth.user.password_hash)).await? {
         return Err(wrong_current_password());
@@ -262,10 +285,12 @@ pub async fn change_pwd(State(state): State<AppState>, auth: AuthSession, ApiJso
     // Applies only if the session is live and the password is still the one just checked; the
     // other devices, links and access tokens end with it.
     not_applied(state.store.change_password(&auth.session.selector, &auth.user.id, &auth.user.password_hash, &hash, window_start(&state), unix_now()).await?)?;
+    record(&state, &auth.user.id, EventType::PasswordChanged, &actor, Some(&auth.session.selector)).await;
+    notice(&state, Notice::PasswordChanged, &auth.user.email).await;
     Ok(StatusCode::OK)
 }
 
-pub async fn change_email(State(state): State<AppState>, ip: ClientIp, auth: AuthSession, ApiJson(body): ApiJson<ChangeEmailRequest>) -> AppResult<Json<User>> {
+pub async fn change_email(State(state): State<AppState>, ip: ClientIp, actor: Actor, auth: AuthSession, ApiJson(body): ApiJson<ChangeEmailRequest>) -> AppResult<Json<User>> {
     per_client(&state, "email", &auth.user.id).await?;
     let new_email = Email::parse(&body.new_email)?;
     let challenge = CodeChallenge::from_body(&body.pkce)?;
@@ -289,6 +314,7 @@ pub async fn change_email(State(state): State<AppState>, ip: ClientIp, auth: Aut
     }
     match state.store.change_email(&auth.session.selector, &auth.user.id, &auth.user.password_hash, new_email.as_str(), window_start(&state), now).await? {
         EmailChange::Done { user, old_email } => {
+            record(&state, &user.id, EventType::EmailChanged, &actor, Some(&auth.session.selector)).await;
             if let Ok(old) = Email::parse(&old_email) {
                 state.mailer.send(MailKind::Notice(Notice::EmailChanged), &old, None).await?;
             }

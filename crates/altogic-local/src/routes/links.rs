@@ -14,8 +14,10 @@ use crate::accounts::*;
 use crate::crypto::{pkce_ok, TokenKey};
 use crate::domain::{CodeChallenge, Email, Password};
 use crate::error::{codes, AppError, AppResult};
+use crate::events::{record, signed_in, Actor};
 use crate::extract::{ApiJson, ClientIp};
-use crate::mail::{MailKind, Notice};
+use altogic::account_security::EventType;
+use crate::mail::{notice, MailKind, Notice};
 use crate::ratelimit::{counted, over, per_client, CLIENT_WINDOW, CODE_ADDRESS_FACTOR, CODE_WINDOW};
 use super::two_step::mfa_required;
 use crate::store::{LinkOpened, LinkProof, Redeemed, SignedIn};
@@ -90,7 +92,7 @@ fn invalid_link(action: RedirectAction) -> LinkOutcome {
 }
 
 /// Opens a link in one store flow, then tells the old address when the link changed it.
-async fn apply_link(state: &AppState, proof: LinkProof<'_>, fallback: RedirectAction) -> AppResult<LinkOutcome> {
+async fn apply_link(state: &AppState, actor: &Actor, proof: LinkProof<'_>, fallback: RedirectAction) -> AppResult<LinkOutcome> {
     let (token, token_value) = new_access_token(state);
     let opened = state.store.open_link(proof, unix_now(), &now_iso(), &token, state.config.email_verification).await?;
     Ok(match opened {
@@ -101,7 +103,11 @@ async fn apply_link(state: &AppState, proof: LinkProof<'_>, fallback: RedirectAc
             }
             LinkOutcome::Done { action: RedirectAction::parse(&action), access_token: Some(token_value), user_id: Some(user_id) }
         }
-        LinkOpened::EmailChanged { old_email, .. } => {
+        LinkOpened::EmailChanged { old_email, user } => {
+            // None: the link had changed it already (opened twice).
+            if old_email.is_some() {
+                record(state, &user.id, EventType::EmailChanged, actor, None).await;
+            }
             if let Some(old) = old_email.as_deref().and_then(|e| Email::parse(e).ok()) {
                 state.mailer.send(MailKind::Notice(Notice::EmailChanged), &old, None).await?;
             }
@@ -133,11 +139,11 @@ async fn mail_choose_password(state: &AppState, user_id: &str, challenge: Option
 /// app's redirect URL carrying `action`, `status` and `access_token` or `error`.
 /// Opens per client network are limited (`--auth-rate-limit` a minute), in memory: a flood of
 /// forged keys is refused before it costs the database anything.
-pub async fn verify_link(State(state): State<AppState>, ip: ClientIp, Query(q): Query<HashMap<String, String>>) -> AppResult<Response> {
+pub async fn verify_link(State(state): State<AppState>, ip: ClientIp, actor: Actor, Query(q): Query<HashMap<String, String>>) -> AppResult<Response> {
     state.link_opens.hit(&ip.key(), state.config.auth_rate_limit, CLIENT_WINDOW)?;
     let action = RedirectAction::parse(q.get("action").map(String::as_str).unwrap_or(""));
     let outcome = match TokenKey::parse(q.get("key").map(String::as_str).unwrap_or("")) {
-        Some(key) => apply_link(&state, LinkProof::Key(key), action).await?,
+        Some(key) => apply_link(&state, &actor, LinkProof::Key(key), action).await?,
         None => invalid_link(action),
     };
     let mut params: Vec<(&str, String)> = Vec::new();
@@ -176,7 +182,7 @@ pub async fn verify_link(State(state): State<AppState>, ip: ClientIp, Query(q): 
 /// it is compared) on the mail, whose code stops working after 5 wrong ones, per address and
 /// network (`--code-attempts` a day), and per address from anywhere (ten times that): guesses from
 /// other networks cannot use up the owner's budget, and all of them together stay bounded.
-pub async fn verify_code(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, ApiJson(body): ApiJson<VerifyCodeRequest>) -> AppResult<Json<CodeExchange>> {
+pub async fn verify_code(State(state): State<AppState>, ip: ClientIp, actor: Actor, headers: HeaderMap, ApiJson(body): ApiJson<VerifyCodeRequest>) -> AppResult<Json<CodeExchange>> {
     per_client(&state, "code", &ip.key()).await?;
     let invalid = || AppError::bad_request(codes::INVALID_CODE, "The code is invalid or has expired.");
     let Ok(email) = Email::parse(&body.email) else { return Err(invalid()) };
@@ -195,11 +201,11 @@ pub async fn verify_code(State(state): State<AppState>, ip: ClientIp, headers: H
     if !pkce_ok(link.code_challenge.as_deref(), body.code_verifier.as_deref()) {
         return Err(AppError::invalid_code_verifier());
     }
-    match apply_link(&state, proof, RedirectAction::parse(&link.action)).await? {
+    match apply_link(&state, &actor, proof, RedirectAction::parse(&link.action)).await? {
         LinkOutcome::Done { action, access_token: Some(token), user_id: Some(user_id) } if action.grants_session() && state.store.mfa_on(&user_id).await? => {
             // The code is a way in: for an account with two-step verification on it answers, like
             // `grant`, the second step's ticket instead of a token that would sign in.
-            second_step_of_code(&state, &ip, &user_agent(&headers), action, &token, body.code_verifier.as_deref()).await
+            second_step_of_code(&state, &ip, &actor, &user_id, &user_agent(&headers), action, &token, body.code_verifier.as_deref()).await
         }
         LinkOutcome::Done { action, access_token, .. } => Ok(Json(CodeExchange { action: action.as_str().to_string(), access_token })),
         LinkOutcome::Failed { status, code, message, .. } => Err(AppError::new(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), code, message)),
@@ -209,7 +215,8 @@ pub async fn verify_code(State(state): State<AppState>, ip: ClientIp, headers: H
 /// Spends the access token a mailed code just minted for an account with two-step verification
 /// on, and answers `mfa_required` with the ticket (or the token, should the account have turned
 /// two-step verification off meanwhile).
-async fn second_step_of_code(state: &AppState, ip: &ClientIp, user_agent: &str, action: RedirectAction, token: &str, verifier: Option<&str>) -> AppResult<Json<CodeExchange>> {
+#[allow(clippy::too_many_arguments)]
+async fn second_step_of_code(state: &AppState, ip: &ClientIp, actor: &Actor, user_id: &str, user_agent: &str, action: RedirectAction, token: &str, verifier: Option<&str>) -> AppResult<Json<CodeExchange>> {
     let key = TokenKey::parse(token).ok_or_else(AppError::internal)?;
     let (session, _) = new_session(state, "", user_agent);
     let (mut ticket, ticket_token) = new_ticket("mail-code", user_agent, &format!("mfa-link:{}", ip.key()), false, state.clock.now());
@@ -217,7 +224,10 @@ async fn second_step_of_code(state: &AppState, ip: &ClientIp, user_agent: &str, 
         ticket.throttle_key = format!("signin:{email}:{}", ip.key());
     }
     match state.store.grant(key, verifier, &["email-confirm", "magic-link"], unix_now(), &now_iso(), &session, &ticket, true).await? {
-        Redeemed::Done((SignedIn::SecondStep, _)) => Err(mfa_required(ticket_token, ticket.expires_at)),
+        Redeemed::Done((SignedIn::SecondStep, _)) => {
+            record(state, user_id, EventType::MfaRequired, actor, None).await;
+            Err(mfa_required(ticket_token, ticket.expires_at))
+        }
         Redeemed::Done((SignedIn::Session(_), _)) | Redeemed::Invalid => Ok(Json(CodeExchange { action: action.as_str().to_string(), access_token: Some(token.to_string()) })),
         Redeemed::WrongVerifier => Err(AppError::invalid_code_verifier()),
     }
@@ -232,7 +242,7 @@ fn access_key(query: &HashMap<String, String>) -> AppResult<String> {
     Ok(key)
 }
 
-pub async fn grant(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> AppResult<Json<AuthGrant>> {
+pub async fn grant(State(state): State<AppState>, ip: ClientIp, actor: Actor, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> AppResult<Json<AuthGrant>> {
     per_client(&state, "grant", &ip.key()).await?;
     let key = access_key(&q)?;
     let key = TokenKey::parse(&key).ok_or_else(AppError::invalid_access_token)?;
@@ -253,23 +263,37 @@ pub async fn grant(State(state): State<AppState>, ip: ClientIp, headers: HeaderM
             }
             user
         }
-        Redeemed::Done((SignedIn::SecondStep, _)) => return Err(mfa_required(ticket_token, ticket.expires_at)),
+        Redeemed::Done((SignedIn::SecondStep, _)) => {
+            if let Some(user) = state.store.user_by_email(owner.as_deref().unwrap_or_default()).await? {
+                record(&state, &user.id, EventType::MfaRequired, &actor, None).await;
+            }
+            return Err(mfa_required(ticket_token, ticket.expires_at));
+        }
         Redeemed::Invalid => return Err(AppError::invalid_access_token()),
         Redeemed::WrongVerifier => return Err(AppError::invalid_code_verifier()),
     };
     session.user_id = user.id.clone();
+    signed_in(&state, &user, EventType::SignIn, &actor, &session.selector).await;
     Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token), device_token: None }))
 }
 
-pub async fn reset_pwd(State(state): State<AppState>, ip: ClientIp, Query(q): Query<HashMap<String, String>>, ApiJson(body): ApiJson<altogic::ResetPasswordRequest>) -> AppResult<StatusCode> {
+pub async fn reset_pwd(State(state): State<AppState>, ip: ClientIp, actor: Actor, Query(q): Query<HashMap<String, String>>, ApiJson(body): ApiJson<altogic::ResetPasswordRequest>) -> AppResult<StatusCode> {
     per_client(&state, "reset", &ip.key()).await?;
     let ResetPasswordRequest { new_password } = body;
-    let password = Password::parse(new_password, "newPassword")?;
     let key = access_key(&q)?;
     let key = TokenKey::parse(&key).ok_or_else(AppError::invalid_access_token)?;
+    // The account's address makes a password guessable too (None: an unknown token, refused below).
+    let owner = state.store.access_token_owner(key.selector).await?.unwrap_or_default();
+    let password = Password::new(new_password, &[owner.as_str()], state.config.min_password_score)?;
     let hash = state.hasher.hash(&password).await?;
     match state.store.reset_password(key, q.get("codeVerifier").map(String::as_str), &hash, unix_now()).await? {
-        Redeemed::Done(()) => Ok(StatusCode::OK),
+        Redeemed::Done(user_id) => {
+            record(&state, &user_id, EventType::PasswordReset, &actor, None).await;
+            if let Some(user) = state.store.user_by_id(&user_id).await? {
+                notice(&state, Notice::PasswordReset, &user.email).await;
+            }
+            Ok(StatusCode::OK)
+        }
         Redeemed::Invalid => Err(AppError::invalid_access_token()),
         Redeemed::WrongVerifier => Err(AppError::invalid_code_verifier()),
     }

@@ -1,5 +1,6 @@
 //! The HTTP surface: routes, CORS, body limits, and the guarantee that every error is JSON.
 
+mod account;
 mod app_links;
 mod auth;
 mod db;
@@ -54,6 +55,9 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/mfa/disable", post(two_step::disable))
         .route("/auth/mfa/recovery-codes", post(two_step::recovery_codes))
         .route("/auth/reauthenticate", post(two_step::reauthenticate))
+        .route("/auth/delete-account", post(account::delete_account))
+        .route("/auth/export", get(account::export))
+        .route("/auth/security-events", get(account::security_events))
         .route("/db/object/get", post(db::get_object))
         .route("/db/object/update", post(db::update_object))
         .route("/storage/bucket/upload-formdata", post(storage::upload_formdata).layer(upload_limit))

@@ -153,6 +153,11 @@ fn unsupported() -> AppError {
     AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, codes::UNSUPPORTED_MEDIA_TYPE, "Only PNG, JPEG, GIF and WebP images can be uploaded.")
 }
 
+/// Where a stored file's bytes are served (the bucket is the environment's `root`).
+pub fn public_path(state: &AppState, id: &str) -> String {
+    format!("{}/_storage/{}/{}/{}", state.public_url, state.env_id, state.env_id, id)
+}
+
 pub fn file_info(state: &AppState, row: &FileRow) -> FileInfo {
     FileInfo {
         id: row.id.clone(),
@@ -161,7 +166,7 @@ pub fn file_info(state: &AppState, row: &FileRow) -> FileInfo {
         size: row.size as u64,
         encoding: "7bit".into(),
         mime_type: row.mime_type.clone(),
-        public_path: format!("{}/_storage/{}/{}/{}", state.public_url, state.env_id, state.env_id, row.id),
+        public_path: public_path(state, &row.id),
         is_public: row.is_public,
         uploaded_at: row.uploaded_at.clone(),
         updated_at: row.updated_at.clone(),

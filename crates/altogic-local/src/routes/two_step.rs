@@ -16,8 +16,10 @@ use crate::accounts::{new_device, new_session, user_to_wire};
 use crate::crypto::TokenKey;
 use crate::domain::{Email, Password};
 use crate::error::{codes, AppError, AppResult};
+use crate::events::{record, signed_in, Actor};
 use crate::extract::{ApiJson, AuthSession, ClientIp};
-use crate::mail::Notice;
+use altogic::account_security::EventType;
+use crate::mail::{notice as notify, Notice};
 use crate::ratelimit::{account_slowdown, admit_attempt, counted, per_client, signin_failed, CODE_WINDOW};
 use crate::store::{code_budget_key, Gate, Proof, SecondStep};
 use crate::time::{iso_unix, now_iso};
@@ -35,11 +37,11 @@ fn invalid_ticket() -> AppError {
     AppError::new(StatusCode::UNAUTHORIZED, codes::INVALID_MFA_TICKET, "This sign-in has expired or was already finished. Please sign in again.")
 }
 
-fn invalid_code() -> AppError {
+pub(super) fn invalid_code() -> AppError {
     AppError::bad_request(codes::INVALID_CODE, "The code is not valid. Each code works once: enter the next code your authenticator app shows.")
 }
 
-fn not_enabled() -> AppError {
+pub(super) fn not_enabled() -> AppError {
     AppError::bad_request(codes::MFA_NOT_ENABLED, "Two-step verification is not on for this account.")
 }
 
@@ -91,7 +93,7 @@ impl Presented<'_> {
 /// of three steps: at 30 a day, about one chance in 30,000 a year). A finished second step clears
 /// it, so the owner's own sign-ins never use it up; recovery codes (50 bits) are not counted
 /// here, so guesses cannot lock the owner out of them.
-async fn code_budget(state: &AppState, user_id: &str) -> AppResult<()> {
+pub(super) async fn code_budget(state: &AppState, user_id: &str) -> AppResult<()> {
     counted(state, &code_budget_key(user_id), state.config.code_attempts, CODE_WINDOW).await
 }
 
@@ -100,14 +102,6 @@ async fn count_code(state: &AppState, user_id: &str, factor: &Presented<'_>) -> 
     match factor {
         Presented::Code(_) => code_budget(state, user_id).await,
         Presented::Recovery(_) => Ok(()),
-    }
-}
-
-/// A notice after a change that is already written: a failure to store or send it is logged, and
-/// the caller still gets its answer (recovery codes made, a session granted).
-async fn notify(state: &AppState, notice: Notice, to: &str) {
-    if let Err(e) = state.mailer.notify(notice, to).await {
-        tracing::warn!(error = %e, notice = notice.kind(), "a notice was not sent");
     }
 }
 
@@ -128,7 +122,7 @@ pub async fn enroll(State(state): State<AppState>, auth: AuthSession) -> AppResu
     Ok(Json(TotpEnrollment { factor_id: factor.id, secret: totp::base32(&secret), uri: totp::uri(&state.config.mfa_issuer, &auth.user.email, &secret) }))
 }
 
-pub async fn confirm(State(state): State<AppState>, auth: AuthSession, ApiJson(body): ApiJson<ConfirmTotpRequest>) -> AppResult<Json<RecoveryCodes>> {
+pub async fn confirm(State(state): State<AppState>, actor: Actor, auth: AuthSession, ApiJson(body): ApiJson<ConfirmTotpRequest>) -> AppResult<Json<RecoveryCodes>> {
     per_client(&state, "mfa", &auth.user.id).await?;
     let now = state.clock.now();
     let (recovery_codes, hashes) = new_recovery_codes(&state.sealer, &auth.user.id);
@@ -137,13 +131,14 @@ pub async fn confirm(State(state): State<AppState>, auth: AuthSession, ApiJson(b
         return Err(AppError::bad_request(codes::INVALID_CODE, "This setup has expired or was replaced. Start again."));
     }
     gate(outcome)?;
+    record(&state, &auth.user.id, EventType::MfaEnabled, &actor, Some(&auth.session.selector)).await;
     notify(&state, Notice::MfaEnabled, &auth.user.email).await;
     Ok(Json(RecoveryCodes { recovery_codes }))
 }
 
 /// The second step of a sign-in. Wrong codes count on the ticket (its fifth ends it) and on the
 /// sign-in throttle the first step was counted on, and slow the account down like wrong passwords.
-pub async fn verify(State(state): State<AppState>, ip: ClientIp, ApiJson(body): ApiJson<MfaVerifyRequest>) -> AppResult<Json<AuthGrant>> {
+pub async fn verify(State(state): State<AppState>, ip: ClientIp, actor: Actor, ApiJson(body): ApiJson<MfaVerifyRequest>) -> AppResult<Json<AuthGrant>> {
     per_client(&state, "mfa-verify", &ip.key()).await?;
     let factor = presented(&body.factor)?;
     let key = TokenKey::parse(&body.mfa_ticket).ok_or_else(invalid_ticket)?;
@@ -163,13 +158,16 @@ pub async fn verify(State(state): State<AppState>, ip: ClientIp, ApiJson(body): 
     let proof = factor.proof(&state, &ticket.user_id, now, &mut hash);
     match state.store.second_step(key, proof, now, &now_iso(), &session, &device).await? {
         SecondStep::Done { user, used_recovery_code, new_device, .. } => {
+            signed_in(&state, &user, EventType::MfaVerified, &actor, &session.selector).await;
             if used_recovery_code {
+                record(&state, &user.id, EventType::RecoveryCodeUsed, &actor, Some(&session.selector)).await;
                 notify(&state, Notice::RecoveryCodeUsed, &user.email).await;
             }
             let session = crate::store::SessionRow { user_agent: ticket.user_agent, ..session };
             Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token), device_token: new_device.then_some(device_token) }))
         }
         SecondStep::Wrong { .. } => {
+            record(&state, &ticket.user_id, EventType::MfaFailed, &actor, None).await;
             signin_failed(&state, &email).await?;
             Err(invalid_code())
         }
@@ -177,7 +175,7 @@ pub async fn verify(State(state): State<AppState>, ip: ClientIp, ApiJson(body): 
     }
 }
 
-pub async fn disable(State(state): State<AppState>, auth: AuthSession, ApiJson(body): ApiJson<SecondFactor>) -> AppResult<StatusCode> {
+pub async fn disable(State(state): State<AppState>, actor: Actor, auth: AuthSession, ApiJson(body): ApiJson<SecondFactor>) -> AppResult<StatusCode> {
     per_client(&state, "mfa", &auth.user.id).await?;
     let factor = presented(&body)?;
     count_code(&state, &auth.user.id, &factor).await?;
@@ -185,16 +183,18 @@ pub async fn disable(State(state): State<AppState>, auth: AuthSession, ApiJson(b
     let mut hash = Vec::new();
     let proof = factor.proof(&state, &auth.user.id, now, &mut hash);
     gate(state.store.disable_mfa(&auth.session.selector, &auth.user.id, proof, window_start(&state), now).await?)?;
+    record(&state, &auth.user.id, EventType::MfaDisabled, &actor, Some(&auth.session.selector)).await;
     notify(&state, Notice::MfaDisabled, &auth.user.email).await;
     Ok(StatusCode::OK)
 }
 
-pub async fn recovery_codes(State(state): State<AppState>, auth: AuthSession, ApiJson(body): ApiJson<CodeRequest>) -> AppResult<Json<RecoveryCodes>> {
+pub async fn recovery_codes(State(state): State<AppState>, actor: Actor, auth: AuthSession, ApiJson(body): ApiJson<CodeRequest>) -> AppResult<Json<RecoveryCodes>> {
     per_client(&state, "mfa", &auth.user.id).await?;
     code_budget(&state, &auth.user.id).await?;
     let now = state.clock.now();
     let (recovery_codes, hashes) = new_recovery_codes(&state.sealer, &auth.user.id);
     gate(state.store.regenerate_recovery_codes(&auth.session.selector, &auth.user.id, code_check(&state.sealer, &body.code, now), &hashes, window_start(&state), now).await?)?;
+    record(&state, &auth.user.id, EventType::RecoveryCodesRegenerated, &actor, Some(&auth.session.selector)).await;
     notify(&state, Notice::RecoveryCodesRegenerated, &auth.user.email).await;
     Ok(Json(RecoveryCodes { recovery_codes }))
 }
@@ -202,7 +202,7 @@ pub async fn recovery_codes(State(state): State<AppState>, auth: AuthSession, Ap
 /// Proves again who uses the session: its password, or with two-step verification on, a code
 /// (the password alone then proves nothing new). Wrong proofs count on the sign-in throttle of the
 /// account from this network, which a success clears.
-pub async fn reauthenticate(State(state): State<AppState>, ip: ClientIp, auth: AuthSession, ApiJson(body): ApiJson<ReauthenticateRequest>) -> AppResult<Json<Reauthenticated>> {
+pub async fn reauthenticate(State(state): State<AppState>, ip: ClientIp, actor: Actor, auth: AuthSession, ApiJson(body): ApiJson<ReauthenticateRequest>) -> AppResult<Json<Reauthenticated>> {
     per_client(&state, "reauth", &auth.user.id).await?;
     let email = Email::parse(&auth.user.email)?;
     let wrong = || AppError::invalid_credentials("Invalid credentials. The password or code provided is not valid.");
@@ -233,11 +233,14 @@ pub async fn reauthenticate(State(state): State<AppState>, ip: ClientIp, auth: A
     };
     match outcome {
         Gate::WrongCode => {
+            let kind = if sent_password { EventType::SignInFailed } else { EventType::MfaFailed };
+            record(&state, &auth.user.id, kind, &actor, Some(&auth.session.selector)).await;
             signin_failed(&state, &email).await?;
             Err(if mfa_on && sent_password { AppError::invalid_credentials("Invalid credentials. Two-step verification is on: enter a code from your authenticator app.") } else { wrong() })
         }
         other => {
             gate(other)?;
+            record(&state, &auth.user.id, EventType::Reauthenticated, &actor, Some(&auth.session.selector)).await;
             Ok(Json(Reauthenticated { reauthenticated_at: iso_unix(now) }))
         }
     }

@@ -188,7 +188,7 @@ impl Store {
 
     /// Redeems a `reset-pwd` token: sets the password and ends every session, link and access token
     /// of the account.
-    pub async fn reset_password(&self, key: TokenKey<'_>, verifier: Option<&str>, new_hash: &str, now: i64) -> StoreResult<Redeemed<()>> {
+    pub async fn reset_password(&self, key: TokenKey<'_>, verifier: Option<&str>, new_hash: &str, now: i64) -> StoreResult<Redeemed<String>> {
         let mut tx = self.tx().await?;
         let user_id = match redeem(&mut tx, key, verifier, &["reset-pwd"], now).await? {
             Redeemed::Done((user_id, _)) => user_id,
@@ -202,6 +202,6 @@ impl Store {
         // The old password may be known to someone else: everything it let anyone obtain ends.
         end_credentials(&mut tx, &user_id, None, Ending::All).await?;
         tx.commit().await?;
-        Ok(Redeemed::Done(()))
+        Ok(Redeemed::Done(user_id))
     }
 }

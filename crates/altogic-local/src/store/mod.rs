@@ -30,6 +30,7 @@
 //! account's (`user:ID`) before an address's (`email:ADDR`), and an account's rows are touched only
 //! under its lock: two flows on one account run one after the other, on any instance.
 
+mod account_life;
 mod accounts;
 mod files;
 mod links;
@@ -46,6 +47,7 @@ mod upkeep;
 use std::path::Path;
 
 use serde_json::{Map, Value};
+pub use account_life::{DeleteProof, Deletion, USE_RESOLUTION_SECS};
 pub use rows::*;
 pub use two_step::{code_budget_key, password_fingerprint, CodeCheck, Gate, Proof, SecondStep, TICKET_ATTEMPTS};
 use sql::{On, Tx};

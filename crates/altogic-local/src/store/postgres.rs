@@ -28,6 +28,7 @@ impl PgDb {
 pub(super) fn spell(text: &'static str) -> Cow<'static, str> {
     let text = text
         .replace("{seq}", "seq")
+        .replace("{least}", "LEAST")
         .replace("{created_epoch}", "CAST(EXTRACT(EPOCH FROM CAST(created_at AS TIMESTAMPTZ)) AS BIGINT)")
         // The column's sequence: unique under concurrent inserts.
         .replace("{mail_seq}", "DEFAULT");

@@ -48,6 +48,10 @@ pub struct SessionRow {
     pub user_agent: String,
     /// When the session last proved who uses it (its sign-in, or a re-authentication), unix seconds.
     pub authenticated_at: i64,
+    /// Its last use, unix seconds (written at most once a minute).
+    pub used_at: i64,
+    /// When it ends whatever its use (`--session-max-days` after it was made), unix seconds.
+    pub ends_at: i64,
 }
 
 /// A device that signed in to the account with its password (see the `devices` migration).
@@ -166,4 +170,18 @@ pub struct TicketRow {
     pub new_device: bool,
     pub attempts: i64,
     pub expires_at: i64,
+}
+
+/// One security event (see the `account_life` migration).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    pub id: String,
+    pub user_id: String,
+    #[sqlx(rename = "type")]
+    pub kind: String,
+    pub at: String,
+    pub at_unix: i64,
+    pub user_agent: String,
+    pub network: String,
+    pub session_id: Option<String>,
 }

@@ -64,6 +64,7 @@ pub(super) fn spell(text: &'static str) -> Cow<'static, str> {
     }
     Cow::Owned(
         text.replace("{seq}", "rowid")
+            .replace("{least}", "MIN")
             .replace("{created_epoch}", "CAST(strftime('%s', created_at) AS INTEGER)")
             // One writer: the next number cannot be taken twice.
             .replace("{mail_seq}", "(SELECT COALESCE(MAX(seq), 0) + 1 FROM mails)"),

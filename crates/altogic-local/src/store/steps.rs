@@ -158,7 +158,7 @@ pub async fn end_credentials(tx: &mut Tx, user_id: &str, keep: Option<&str>, end
 }
 
 pub async fn insert_session(tx: &mut Tx, s: &SessionRow) -> StoreResult<()> {
-    sql("INSERT INTO sessions (selector, verifier_hash, user_id, created_at, expires_at, user_agent, authenticated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    sql("INSERT INTO sessions (selector, verifier_hash, user_id, created_at, expires_at, user_agent, authenticated_at, used_at, ends_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(&s.selector)
         .bind(&s.verifier_hash)
         .bind(&s.user_id)
@@ -166,6 +166,8 @@ pub async fn insert_session(tx: &mut Tx, s: &SessionRow) -> StoreResult<()> {
         .bind(s.expires_at)
         .bind(&s.user_agent)
         .bind(s.authenticated_at)
+        .bind(s.used_at)
+        .bind(s.ends_at)
         .execute(tx)
         .await?;
     Ok(())

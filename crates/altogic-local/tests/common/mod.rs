@@ -183,6 +183,11 @@ impl TestServer {
 }
 
 impl Held {
+    /// A request whose head and all but `rest` of its body were written to `stream`.
+    pub fn from_parts(stream: tokio::net::TcpStream, rest: Vec<u8>) -> Held {
+        Held { stream, rest }
+    }
+
     /// Sends the rest of the body; returns the status and the JSON answer.
     pub async fn finish(mut self) -> (u16, serde_json::Value) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
