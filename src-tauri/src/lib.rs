@@ -11,6 +11,7 @@ mod commands;
 mod errors;
 mod owner_only_file;
 mod redirect;
+mod session_life;
 mod session_store;
 mod transport;
 
@@ -33,6 +34,8 @@ pub struct AppCtx {
     pub http: reqwest::Client,
     /// The authenticator being set up: its factor id, kept here (the UI needs only the QR code).
     pub enrolling: std::sync::Mutex<Option<String>>,
+    /// When the session began and was last used: why the server ended it, in plain words.
+    pub life: Arc<session_life::SessionLife>,
 }
 
 fn init_logging() {
@@ -41,9 +44,13 @@ fn init_logging() {
 }
 
 impl AppCtx {
-    /// The Altogic client for `backend`, its session kept in `store`; `on_session_invalidated` runs
-    /// when the server has ended the session (the client has cleared it by then).
-    pub fn new(backend: backend::Backend, store: Arc<dyn altogic::SessionStore>, on_session_invalidated: Arc<dyn Fn() + Send + Sync>) -> Result<Self, altogic::Error> {
+    /// The Altogic client for `backend`, its session kept in `store`; `on_session_ended` runs with
+    /// the reason in plain words when the server has ended the session (the client has cleared it
+    /// by then).
+    pub fn new(backend: backend::Backend, store: Arc<dyn altogic::SessionStore>, on_session_ended: Arc<dyn Fn(String) + Send + Sync>) -> Result<Self, altogic::Error> {
+        let life = Arc::new(session_life::SessionLife::new(store.clone()));
+        let ended = life.clone();
+        let on_session_invalidated: Arc<dyn Fn() + Send + Sync> = Arc::new(move || on_session_ended(ended.ended()));
         let client = AltogicClient::new(
             &backend.env_url,
             &backend.client_key,
@@ -63,7 +70,7 @@ impl AppCtx {
             .pool_idle_timeout(std::time::Duration::from_secs(30))
             .build()
             .map_err(|e| altogic::Error::Network(e.to_string()))?;
-        Ok(AppCtx { client, env_url: backend.env_url, embedded: backend.embedded, http, enrolling: std::sync::Mutex::new(None) })
+        Ok(AppCtx { client, env_url: backend.env_url, embedded: backend.embedded, http, enrolling: std::sync::Mutex::new(None), life })
     }
 }
 
@@ -92,11 +99,11 @@ async fn start<R: Runtime>(handle: AppHandle<R>) -> Result<(), String> {
     let store = tauri::async_runtime::spawn_blocking(move || session_store::AppSessionStore::open(&opener)).await.map_err(|e| e.to_string())??;
     tracing::info!(secrets = store.kind(), ms = t.elapsed().as_millis(), "session store ready");
     let hook_handle = handle.clone();
-    // The client has cleared the stored session; the UI goes to Login.
-    let on_invalidated = Arc::new(move || {
-        let _ = hook_handle.emit(event::SIGNED_OUT, ());
+    // The client has cleared the stored session; the UI goes to Login and says why.
+    let on_ended = Arc::new(move |why: String| {
+        let _ = hook_handle.emit(event::SIGNED_OUT, why);
     });
-    handle.manage(AppCtx::new(backend, Arc::new(store), on_invalidated).map_err(|e| e.to_string())?);
+    handle.manage(AppCtx::new(backend, Arc::new(store), on_ended).map_err(|e| e.to_string())?);
     Ok(())
 }
 
@@ -181,6 +188,9 @@ pub fn run() {
     // Desktop windows open at the size and place they were left at.
     #[cfg(desktop)]
     let builder = builder.plugin(tauri_plugin_window_state::Builder::default().build());
+    // "Download my data" asks where to save (the shell opens the dialog; the webview cannot).
+    #[cfg(desktop)]
+    let builder = builder.plugin(tauri_plugin_dialog::init());
     builder
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_store::Builder::default().build())

@@ -180,6 +180,11 @@ impl<R: Runtime> SessionStore for AppSessionStore<R> {
 
     fn set_item(&self, key: &str, value: &str) {
         if SECRET_KEYS.contains(&key) {
+            // An empty list or map holds no secret: its entry goes, so that the keychain keeps
+            // nothing of an account whose last device token or link request was forgotten.
+            if matches!(value.trim(), "[]" | "{}") {
+                return self.remove_item(key);
+            }
             self.set_secret(key, value);
             return;
         }
@@ -341,6 +346,20 @@ mod tests {
         assert_eq!(keychain.get(altogic::SESSION_KEY).unwrap().as_deref(), Some("session of C"));
         assert_eq!(reunited.get_item(altogic::SESSION_KEY).as_deref(), Some("session of C"));
         assert_eq!(OwnerOnlyFile::open(dir.path().join(SECRETS_FILE)).get(altogic::SESSION_KEY).unwrap(), None, "not left in the file");
+    }
+
+    #[test]
+    fn an_emptied_list_of_secrets_leaves_no_keychain_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = tauri::test::mock_builder().plugin(tauri_plugin_store::Builder::default().build()).build(tauri::test::mock_context(tauri::test::noop_assets())).unwrap();
+        let keychain = FakeKeychain(Arc::default(), 4096);
+        let store = run_of(&app, dir.path(), Some(&keychain));
+        store.set_item(altogic::DEVICE_TOKENS_KEY, r#"{"a@x.io":"token"}"#);
+        store.set_item(altogic::LINK_REQUESTS_KEY, "[]");
+        assert_eq!(keychain.get(altogic::LINK_REQUESTS_KEY).unwrap(), None, "nothing written for an empty list");
+        store.set_item(altogic::DEVICE_TOKENS_KEY, "{}");
+        assert_eq!(keychain.get(altogic::DEVICE_TOKENS_KEY).unwrap(), None, "the last token forgotten, its entry went");
+        assert_eq!(store.get_item(altogic::DEVICE_TOKENS_KEY), None);
     }
 
     #[test]

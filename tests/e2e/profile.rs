@@ -45,6 +45,8 @@ async fn a_session_revoked_while_closed_lands_on_login_after_restart() {
     let app = h.launch().await;
     app.wait_path("/login").await;
     app.wait_for("#login-button").await;
+    // Said in plain words, not as an error.
+    app.text_contains("#login-notice", "Your session has ended. Please sign in again.").await;
     app.close().await;
 }
 

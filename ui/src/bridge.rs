@@ -8,7 +8,8 @@ use altogic_auth_ipc::{Command, RedirectView, UiError};
 pub enum ShellEvent {
     /// A mail link arrived; what the UI may know of it.
     AuthRedirect(Option<RedirectView>),
-    SignedOut,
+    /// The server ended the session; why, in plain words.
+    SignedOut(Option<String>),
 }
 
 /// An image ready for `upload_avatar`.
@@ -125,6 +126,17 @@ mod web {
         }
     }
 
+    /// Resolves after `ms` milliseconds (`setTimeout`).
+    pub async fn sleep_ms(ms: i32) {
+        let promise = Promise::new(&mut |resolve: Function, _reject: Function| {
+            let scheduled = web_sys::window().map(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).is_ok());
+            if scheduled != Some(true) {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        });
+        let _ = JsFuture::from(promise).await;
+    }
+
     pub fn focus(id: &str) {
         if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id)) {
             if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
@@ -197,7 +209,7 @@ mod web {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use web::{copy_text, focus, locale_date, locale_date_time, read_avatar};
+pub use web::{copy_text, focus, locale_date, locale_date_time, read_avatar, sleep_ms};
 
 /// True when the page runs inside the Tauri shell.
 pub fn in_tauri() -> bool {
@@ -248,7 +260,7 @@ pub fn listen_shell_events(sink: impl Fn(ShellEvent) + Clone + 'static) {
         use altogic_auth_ipc::event;
         let s = sink.clone();
         web::listen(event::AUTH_REDIRECT, move |e| s(ShellEvent::AuthRedirect(web::payload(&e))));
-        web::listen(event::SIGNED_OUT, move |_| sink(ShellEvent::SignedOut));
+        web::listen(event::SIGNED_OUT, move |e| sink(ShellEvent::SignedOut(web::payload(&e))));
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
@@ -268,6 +280,9 @@ pub fn locale_date(iso: &str) -> String {
 
 #[cfg(not(target_arch = "wasm32"))]
 pub fn focus(_id: &str) {}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn sleep_ms(_ms: i32) {}
 
 #[cfg(not(target_arch = "wasm32"))]
 pub async fn copy_text(_text: &str) -> bool {

@@ -8,6 +8,8 @@ use crate::{bridge, Route};
 pub const GENERIC_ERROR: &str = "Something went wrong. Please try again.";
 pub const SIGN_IN_EXPIRED: &str = "Your sign-in expired before the code was entered. Please sign in again.";
 pub const OFFLINE_TEXT: &str = "Can't reach the server. Check your connection and try again.";
+/// Home's message after the account was deleted.
+pub const ACCOUNT_DELETED: &str = "Your account was deleted.";
 
 #[derive(Clone, Copy)]
 pub struct AppCtx {
@@ -25,7 +27,8 @@ pub struct AppCtx {
     pub arrived_redirect: Signal<Option<RedirectView>>,
     /// Not inside the Tauri shell (a plain browser): shown as a banner.
     pub outside_app: Signal<bool>,
-    /// A message for the next screen (Login after an expired two-step sign-in).
+    /// A message for the next screen (Login after an expired two-step sign-in or an ended session,
+    /// Home after the account was deleted).
     pub flash: Signal<Option<String>>,
     /// A call that answered `reauthentication_required`, waiting for the step-up dialog.
     pub step_up: Signal<Option<crate::hooks::StepUp>>,

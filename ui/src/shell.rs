@@ -77,8 +77,12 @@ fn start(mut ctx: AppCtx, nav: Navigator) {
         while let Some(ev) = rx.next().await {
             match ev {
                 ShellEvent::AuthRedirect(view) => ctx.redirect_arrived(view),
-                ShellEvent::SignedOut => {
+                ShellEvent::SignedOut(why) => {
                     ctx.user.set(None);
+                    // Login says why (30 days without use, the longest a session lasts, ...).
+                    if why.is_some() {
+                        ctx.flash.set(why);
+                    }
                     nav.replace(Route::Login {});
                 }
             }

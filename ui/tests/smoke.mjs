@@ -50,6 +50,13 @@ function stub(cfg) {
           case 'send_magic_link': return null;
           case 'list_sessions': return cfg.invalid ? fail('session_invalid', 'Session expired') : sessions;
           case 'dev_mailbox': return mails;
+          case 'security_events': return [
+            { id: 'e2', kind: 'sign-in', description: 'Signed in', at: '2024-05-01T10:00:00Z', device: 'AltogicAuth on ada-laptop', network: '203.0.113.0/24', isCurrent: true },
+            { id: 'e1', kind: 'sign-in-failed', description: 'Wrong password entered', at: '2024-04-30T09:00:00Z', device: 'Chrome on macOS', network: '198.51.100.0/24', isCurrent: false },
+          ];
+          case 'password_strength': return ((args && args.args) || args).password.length < 12
+            ? { score: 0, reasons: ['This is one of the most commonly used passwords: it is among the first that attackers try.'], suggestion: 'Add another word or two. Uncommon words are better.', passes: false }
+            : { score: 4, reasons: [], suggestion: null, passes: true };
           case 'update_name': state.user = { ...state.user, name: args.name }; return state.user;
           case 'revoke_session': return null;
           case 'upload_avatar': {

@@ -6,7 +6,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::{AppState, EnrollmentView, MailView, MfaView, RedirectView, SessionView, SignUpOutcome, UserView};
+use crate::{AppState, EnrollmentView, MailView, MfaView, PasswordStrengthView, RedirectView, SecurityEventView, SessionView, SignUpOutcome, UserView};
 
 /// One command: `window.__TAURI__.core.invoke(NAME, { args })` → `Output`, or a [`crate::UiError`].
 pub trait Command {
@@ -129,6 +129,18 @@ pub enum ReauthArgs {
     Code(String),
 }
 
+/// A password being typed, and the account's own words (which make it easier to guess). Empty
+/// `email` and `name` stand for the signed-in account's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordStrengthArgs {
+    pub password: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub name: String,
+}
+
 macro_rules! commands {
     ($( $(#[doc = $doc:literal])* $ty:ident = $name:literal, $args:ty => $out:ty; )*) => {
         $(
@@ -201,4 +213,14 @@ commands! {
     SaveRecoveryCodes = "save_recovery_codes", RecoveryCodesArgs => String;
     /// Proves again who uses the session, for a call that answered `reauthentication_required`.
     Reauthenticate = "reauthenticate", ReauthArgs => ();
+    /// The newest 20 security events, newest first, this device's marked.
+    ListSecurityEvents = "security_events", NoArgs => Vec<SecurityEventView>;
+    /// Saves what the service holds about the account, as JSON, where the user chooses (a save
+    /// dialog; on phones the Downloads folder): answers the file's path, or None when cancelled.
+    ExportAccount = "export_account", NoArgs => Option<String>;
+    /// Deletes the account for good (the password, or a code with two-step verification on);
+    /// this device then forgets it: session, keychain entries, profile, pending links.
+    DeleteAccount = "delete_account", ReauthArgs => ();
+    /// How strong a new password is, by the server's rules.
+    PasswordStrength = "password_strength", PasswordStrengthArgs => PasswordStrengthView;
 }

@@ -35,6 +35,8 @@ pub mod codes {
     /// The call needs a recent authentication: the UI asks for the password or a code, then
     /// retries the call once.
     pub const REAUTHENTICATION_REQUIRED: &str = altogic::account_security::codes::REAUTHENTICATION_REQUIRED;
+    /// A password the server refused as too weak: the messages are its reasons in plain words.
+    pub const WEAK_PASSWORD: &str = altogic::account_security::WEAK_PASSWORD;
     /// An answer (of the server, or of the shell to the UI) that could not be read.
     pub const INVALID_RESPONSE: &str = "invalid_response";
     pub const UNKNOWN_ERROR: &str = "unknown_error";
@@ -69,7 +71,8 @@ pub mod avatar {
 pub mod event {
     /// A mail link arrived (deep link or dev mailbox): payload [`super::RedirectView`]. Navigate to the redirect screen.
     pub const AUTH_REDIRECT: &str = "auth-redirect";
-    /// The session was found invalid: payload `()`. Navigate to Login.
+    /// The server ended the session: payload why, in plain words (a `String`, shown on Login).
+    /// Navigate to Login.
     pub const SIGNED_OUT: &str = "signed-out";
 }
 
@@ -169,6 +172,38 @@ pub struct SessionView {
     pub app: String,
     /// ISO-8601.
     pub created_at: String,
+}
+
+/// One event of the account's security history, as Profile → Security → Recent activity lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityEventView {
+    pub id: String,
+    /// The contract's type: `sign-in`, `password-changed`, …
+    pub kind: String,
+    /// What happened, in plain words ("Signed in").
+    pub description: String,
+    /// ISO-8601.
+    pub at: String,
+    /// From the user agent: "AltogicAuth on ann-laptop", "Chrome on macOS".
+    pub device: String,
+    /// The address with its host part hidden ("203.0.113.0/24").
+    pub network: String,
+    /// Made by, or done for, this device's session.
+    pub is_current: bool,
+}
+
+/// How strong a password being typed is, by the server's rules (computed in the shell: the wasm
+/// carries no dictionary).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordStrengthView {
+    /// zxcvbn's 0 (guessed at once) to 4.
+    pub score: u8,
+    /// Why the server would refuse it, in plain words; empty when it would not.
+    pub reasons: Vec<String>,
+    pub suggestion: Option<String>,
+    pub passes: bool,
 }
 
 /// A captured mail of the dev mailbox: the wire type of altogic-local's `GET /_local/v1/mail`.

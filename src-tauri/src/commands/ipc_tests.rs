@@ -32,7 +32,7 @@ fn harness() -> Harness {
     config.auth_rate_limit = 0;
     let server = tauri::async_runtime::block_on(altogic_local::start(config)).unwrap();
     let backend = Backend { env_url: server.url.clone(), client_key: server.client_key.clone(), embedded: None };
-    let ctx = AppCtx::new(backend, Arc::new(altogic::MemoryStore::default()), Arc::new(|| {})).unwrap();
+    let ctx = AppCtx::new(backend, Arc::new(altogic::MemoryStore::default()), Arc::new(|_: String| {})).unwrap();
     let app = mock_builder().manage(ctx).manage(PendingRedirect::default()).invoke_handler(super::handlers()).build(mock_context(noop_assets())).unwrap();
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
     Harness { webview, _app: app, _server: server, _dir: dir }
@@ -122,7 +122,7 @@ fn a_command_sent_during_start_up_waits_for_it_then_answers() {
     assert!(answered.recv_timeout(std::time::Duration::from_millis(300)).is_err(), "no answer before start-up has finished");
     // Start-up finishes: the context appears, then the outcome is told.
     let backend = Backend { env_url: "http://127.0.0.1:9".into(), client_key: "k".into(), embedded: None };
-    tauri::Manager::manage(&app, AppCtx::new(backend, Arc::new(altogic::MemoryStore::default()), Arc::new(|| {})).unwrap());
+    tauri::Manager::manage(&app, AppCtx::new(backend, Arc::new(altogic::MemoryStore::default()), Arc::new(|_: String| {})).unwrap());
     ready.send(Some(Ok(()))).unwrap();
     let state = answered.recv_timeout(std::time::Duration::from_secs(10)).expect("answered once started").expect("app_state succeeds");
     assert_eq!(state["user"], serde_json::Value::Null);
@@ -175,4 +175,32 @@ fn two_step_verification_through_the_ipc_never_hands_the_ticket_to_the_webview()
     assert_eq!(call::<DisableMfa>(&h, CodeArgs { code: "000000".into() }).unwrap_err().code, "invalid_code");
     call::<DisableMfa>(&h, CodeArgs { code: next_code(&secret) }).unwrap();
     assert!(!call::<MfaStatus>(&h, NoArgs {}).unwrap().enabled);
+}
+
+#[test]
+fn the_account_through_the_ipc_strength_history_and_deletion() {
+    let h = harness();
+    let email = format!("ipc-life{}@example.com", std::process::id());
+    let strong = "tangerine mosaic lantern";
+    // A common password: the meter and the server give the same reason, in plain words.
+    let meter = call::<PasswordStrength>(&h, PasswordStrengthArgs { password: "password1".into(), email: email.clone(), name: "Ipc".into() }).unwrap();
+    assert!(!meter.passes && meter.reasons.iter().any(|r| r.contains("commonly used")), "{meter:?}");
+    let refused = call::<SignUp>(&h, SignUpArgs { email: email.clone(), name: "Ipc".into(), password: "password1".into() }).unwrap_err();
+    assert_eq!(refused.code, codes::WEAK_PASSWORD);
+    assert!(refused.messages.iter().any(|m| m.contains("commonly used")), "{refused:?}");
+    assert!(call::<PasswordStrength>(&h, PasswordStrengthArgs { password: strong.into(), email: String::new(), name: String::new() }).unwrap().passes);
+
+    call::<SignUp>(&h, SignUpArgs { email: email.clone(), name: "Ipc".into(), password: strong.into() }).unwrap();
+    call::<SignIn>(&h, SignInArgs { email: email.clone(), password: strong.into() }).unwrap();
+    let events = call::<ListSecurityEvents>(&h, NoArgs {}).unwrap();
+    let newest = events.first().expect("the sign-in is an event");
+    assert_eq!((newest.kind.as_str(), newest.description.as_str(), newest.is_current), ("sign-in", "Signed in", true), "{events:?}");
+    assert!(newest.device.starts_with("AltogicAuth on "), "{newest:?}");
+
+    // Deleting needs the password; then this device has nothing of the account.
+    assert_eq!(call::<DeleteAccount>(&h, ReauthArgs::Password("not the password".into())).unwrap_err().code, "invalid_credentials");
+    call::<DeleteAccount>(&h, ReauthArgs::Password(strong.into())).unwrap();
+    assert!(call::<GetAppState>(&h, NoArgs {}).unwrap().user.is_none());
+    assert_eq!(call::<ListSecurityEvents>(&h, NoArgs {}).unwrap_err().code, codes::SESSION_INVALID);
+    assert_eq!(call::<SignIn>(&h, SignInArgs { email, password: strong.into() }).unwrap_err().code, "invalid_credentials");
 }

@@ -12,11 +12,13 @@ use crate::errors::{CmdError, CmdResult};
 use crate::redirect::{self, PendingRedirect};
 use crate::AppCtx;
 
+mod account;
 mod after_startup;
 #[cfg(test)]
 mod ipc_tests;
 mod two_step;
 
+use account::*;
 pub use after_startup::after_startup;
 use two_step::*;
 
@@ -88,6 +90,10 @@ handlers! {
     new_recovery_codes: NewRecoveryCodes,
     save_recovery_codes: SaveRecoveryCodes,
     reauthenticate: Reauthenticate,
+    security_events: ListSecurityEvents,
+    export_account: ExportAccount,
+    delete_account: DeleteAccount,
+    password_strength: PasswordStrength,
 }
 
 pub(crate) fn signed_in_user(ctx: &AppCtx) -> CmdResult<User> {
@@ -106,12 +112,14 @@ pub fn app_state(ctx: State<'_, AppCtx>, args: NoArgs) -> Answer<GetAppState> {
 #[tauri::command]
 pub async fn sign_in(ctx: State<'_, AppCtx>, args: SignInArgs) -> Answer<SignIn> {
     let (user, _) = ctx.client.auth().sign_in_with_email(args.email.trim(), &args.password).await?;
+    ctx.life.used(&ctx.client);
     Ok(user.into())
 }
 
 #[tauri::command]
 pub async fn sign_up(ctx: State<'_, AppCtx>, args: SignUpArgs) -> Answer<SignUp> {
     let grant = ctx.client.auth().sign_up_with_name(args.email.trim(), &args.password, args.name.trim()).await?;
+    ctx.life.used(&ctx.client);
     Ok(SignUpOutcome { signed_in: grant.session.is_some(), user: grant.user.into() })
 }
 
@@ -173,16 +181,18 @@ pub async fn complete_redirect(ctx: State<'_, AppCtx>, pending: State<'_, Pendin
     let _ = args;
     let (used, token) = pending_of(&pending, RedirectAction::grants_session)?;
     let result = ctx.client.auth().get_auth_grant(&token).await;
-    settle(&pending, &used, result).map(|(user, _)| user.into())
+    let (user, _) = settle(&pending, &used, result)?;
+    ctx.life.used(&ctx.client);
+    Ok(user.into())
 }
 
 #[tauri::command]
 pub async fn complete_reset(ctx: State<'_, AppCtx>, pending: State<'_, PendingRedirect>, args: NewPasswordArgs) -> Answer<CompleteReset> {
     let (used, token) = pending_of(&pending, |a| *a == RedirectAction::ResetPwd)?;
     let result = ctx.client.auth().reset_pwd_with_token(&token, &args.new_password).await;
-    // A refused password (too short) does not spend the token: keep it for the next try.
+    // A refused password (too short, too weak) does not spend the token: keep it for the next try.
     if let Err(altogic::Error::Api(api)) = &result {
-        if api.has_code(codes::VALIDATION_ERROR) {
+        if api.has_code(codes::VALIDATION_ERROR) || api.has_code(codes::WEAK_PASSWORD) {
             return Ok(result?);
         }
     }
@@ -203,6 +213,7 @@ pub async fn refresh_user(ctx: State<'_, AppCtx>, args: NoArgs) -> Answer<Refres
     let _ = args;
     signed_in_user(&ctx)?;
     let user = ctx.client.auth().get_user_from_db().await?;
+    ctx.life.used(&ctx.client);
     ctx.client.set_user(&user);
     Ok(user.into())
 }
@@ -258,6 +269,7 @@ pub async fn list_sessions(ctx: State<'_, AppCtx>, args: NoArgs) -> Answer<ListS
     signed_in_user(&ctx)?;
     let current = ctx.client.session().map(|s| s.token);
     let mut sessions = ctx.client.auth().get_all_sessions().await?;
+    ctx.life.used(&ctx.client);
     for s in &mut sessions {
         // Servers that do not set isCurrent (Altogic) are matched by token, like the original app.
         s.is_current = s.is_current || Some(&s.token) == current.as_ref();
@@ -285,6 +297,7 @@ pub async fn sign_out_others(ctx: State<'_, AppCtx>, args: NoArgs) -> Answer<Sig
 #[tauri::command]
 pub async fn sign_out(ctx: State<'_, AppCtx>, args: NoArgs) -> Answer<SignOut> {
     let _ = args;
+    ctx.life.forget();
     if let Err(e) = ctx.client.auth().sign_out(None).await {
         tracing::warn!(error = %e, "server sign-out failed; signing out locally");
         ctx.client.clear_local_data();

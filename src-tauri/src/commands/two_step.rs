@@ -18,6 +18,7 @@ pub async fn verify_mfa(ctx: State<'_, AppCtx>, args: SecondFactorArgs) -> Answe
         SecondFactorArgs::RecoveryCode(code) => SecondFactor::recovery_code(code.trim()),
     };
     let (user, _) = ctx.client.auth().verify_mfa(factor).await?;
+    ctx.life.used(&ctx.client);
     Ok(user.into())
 }
 
@@ -39,6 +40,7 @@ pub async fn mfa_status(ctx: State<'_, AppCtx>, args: NoArgs) -> Answer<MfaStatu
     let _ = args;
     signed_in_user(&ctx)?;
     let status = ctx.client.auth().mfa_status().await?;
+    ctx.life.used(&ctx.client);
     Ok(MfaView { enabled: status.enabled, recovery_codes_left: status.recovery_codes_left })
 }
 

@@ -1,5 +1,7 @@
 //! The pieces screens are built from.
 
+mod account;
+mod activity;
 mod alerts;
 mod app_header;
 mod avatar;
@@ -10,8 +12,11 @@ mod field;
 mod mail_note;
 mod sessions;
 mod step_up;
+mod strength;
 mod two_step;
 
+pub use account::{DangerZone, DownloadData};
+pub use activity::RecentActivity;
 pub use alerts::{Errors, Success};
 pub use app_header::AppHeader;
 pub use avatar::Avatar;
@@ -22,4 +27,5 @@ pub use field::Field;
 pub use mail_note::MailNote;
 pub use sessions::Sessions;
 pub use step_up::StepUpDialog;
+pub use strength::StrengthMeter;
 pub use two_step::TwoStepPanel;

@@ -7,7 +7,7 @@ use dioxus::prelude::*;
 use dioxus::core::Task;
 use dioxus::router::Navigator;
 
-use crate::components::{Card, Errors, Field, SubmitButton, Success};
+use crate::components::{Card, Errors, Field, StrengthMeter, SubmitButton, Success};
 use crate::context::{use_app, AppCtx};
 use crate::hooks::use_action;
 use crate::Route;
@@ -167,6 +167,7 @@ fn NewPasswordForm(ondone: EventHandler<()>) -> Element {
                     Field { id: "new-password", label: "New password", kind: "password", value: new_password(),
                         oninput: move |v| new_password.set(v), placeholder: "Type your new password",
                         autocomplete: "new-password", autofocus: true, hidden_label: true, enterkeyhint: "done" }
+                    StrengthMeter { password: new_password() }
                     div { class: "form-actions",
                         span {}
                         SubmitButton { id: "reset-button", label: "Change password", busy: reset.pending() }

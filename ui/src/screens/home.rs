@@ -7,11 +7,22 @@ use crate::Route;
 #[component]
 pub fn Home() -> Element {
     let ctx = use_app();
+    // A message for this visit (the account was deleted): shown here, then dropped.
+    let notice = use_signal(|| ctx.flash.peek().clone());
+    use_effect(move || {
+        let mut flash = ctx.flash;
+        if flash.peek().is_some() {
+            flash.set(None);
+        }
+    });
     rsx! {
         div { class: "center-screen",
             div { class: "hero",
                 Logo {}
                 h1 { class: "hero-title", "Altogic Auth" }
+                if let Some(message) = notice() {
+                    div { id: "home-notice", class: "alert alert-success", role: "status", "{message}" }
+                }
                 p { class: "muted", "Sign in to manage your profile and sessions." }
                 nav { class: "home-links", "aria-label": "Get started",
                     Link { id: "home-magic", class: "btn btn-outline", to: Route::MagicLink {}, "Login With Magic Link" }

@@ -1,10 +1,11 @@
-//! The signed-in screen: avatar, name, sessions, password, e-mail, logout.
+//! The signed-in screen: avatar, name, sessions, security (two-step verification, recent activity,
+//! password, e-mail, the account's data, deleting it), logout.
 
 use altogic_auth_ipc::commands::{ChangeEmail, ChangeEmailArgs, ChangePassword, ChangePasswordArgs, NameArgs, NoArgs, SignOut, UpdateName};
 use altogic_auth_ipc::UserView;
 use dioxus::prelude::*;
 
-use crate::components::{AppHeader, Avatar, BusyButton, Errors, Field, MailNote, Sessions, SubmitButton, Success, TwoStepPanel};
+use crate::components::{AppHeader, Avatar, BusyButton, DangerZone, DownloadData, Errors, Field, MailNote, RecentActivity, Sessions, StrengthMeter, SubmitButton, Success, TwoStepPanel};
 use crate::context::use_app;
 use crate::hooks::use_action;
 use crate::{bridge, Route};
@@ -43,8 +44,8 @@ pub fn Profile() -> Element {
     }
 }
 
-/// Two-step verification, and password and e-mail changes (rarely needed, so closed until asked
-/// for).
+/// Two-step verification, recent activity, password and e-mail changes (rarely needed, so closed
+/// until asked for), the account's data, and the danger zone.
 #[component]
 fn Security(user: UserView) -> Element {
     let mut open = use_signal(|| false);
@@ -52,6 +53,7 @@ fn Security(user: UserView) -> Element {
         section { class: "panel security", "aria-labelledby": "security-title",
             h2 { id: "security-title", class: "panel-title", "Security" }
             TwoStepPanel {}
+            RecentActivity {}
             div { class: "panel-header",
                 h3 { class: "panel-subtitle", "Password and e-mail" }
                 button { id: "security-toggle", class: "btn btn-outline btn-sm", r#type: "button", "aria-expanded": if open() { "true" } else { "false" },
@@ -65,6 +67,8 @@ fn Security(user: UserView) -> Element {
                     EmailForm { user }
                 }
             }
+            DownloadData {}
+            DangerZone {}
         }
     }
 }
@@ -152,6 +156,7 @@ fn PasswordForm() -> Element {
         PanelForm { id: "password", title: "Change password", done: done(), errors: change.errors(), busy: change.pending(), button_label: "Change password", onsubmit: submit,
             Field { id: "old-password", label: "Current password", kind: "password", value: old(), oninput: move |v| old.set(v), autocomplete: "current-password" }
             Field { id: "new-password", label: "New password", kind: "password", value: new(), oninput: move |v| new.set(v), autocomplete: "new-password", enterkeyhint: "done" }
+            StrengthMeter { password: new() }
         }
     }
 }

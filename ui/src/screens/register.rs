@@ -1,7 +1,7 @@
 use altogic_auth_ipc::commands::{EmailArgs, ResendVerification, SignUp, SignUpArgs};
 use dioxus::prelude::*;
 
-use crate::components::{BusyButton, Card, CodeEntry, Errors, Field, MailNote, SubmitButton, Success};
+use crate::components::{BusyButton, Card, CodeEntry, Errors, Field, MailNote, StrengthMeter, SubmitButton, Success};
 use crate::context::use_app;
 use crate::hooks::use_action;
 use crate::Route;
@@ -49,6 +49,7 @@ pub fn Register() -> Element {
                         Field { id: "password", label: "Password", kind: "password", value: password(), oninput: move |v| password.set(v),
                             placeholder: "Choose a password", autocomplete: "new-password", enterkeyhint: "go",
                             hint: "At least 8 characters." }
+                        StrengthMeter { password: password(), email: email(), name: name() }
                         div { class: "form-actions",
                             Link { id: "login-link", class: "link", to: Route::Login {}, "Already have an account?" }
                             SubmitButton { id: "register-button", label: "Register", busy: sign_up.pending() }
