@@ -8,6 +8,8 @@ async fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_env("ALTOGIC_LOCAL_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
         .with_target(false)
+        // Colours only on a terminal: a log file or a collector gets plain lines.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
     let config = match Cli::parse().command {
         Command::Serve(config) => config,

@@ -10,6 +10,8 @@ struct Proc {
     child: Child,
     url: String,
     lines: Vec<String>,
+    /// What the server printed after its start-up lines (its log).
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Drop for Proc {
@@ -23,6 +25,7 @@ fn spawn(args: &[&str]) -> Proc {
     let mut child = Command::new(env!("CARGO_BIN_EXE_altogic-local"))
         .args(args)
         .env_remove("ALTOGIC_LOCAL_CLIENT_KEY")
+        .env_remove("ALTOGIC_LOCAL_LOG")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -41,9 +44,15 @@ fn spawn(args: &[&str]) -> Proc {
         lines.push(line.trim().to_string());
     }
     assert!(!url.is_empty(), "no listening line: {lines:?}");
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in reader.lines() {});
-    Proc { child, url, lines }
+    // Keep draining stdout (the log goes there too) so the server never blocks on a full pipe.
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = log.clone();
+    std::thread::spawn(move || {
+        for line in reader.lines().map_while(Result::ok) {
+            kept.lock().unwrap().push(line);
+        }
+    });
+    Proc { child, url, lines, log }
 }
 
 /// The token, read from the file that the printed `mailbox:` line names (the line never holds it).
@@ -140,5 +149,29 @@ fn refuses_bad_arguments_with_a_message() {
         let out = Command::new(env!("CARGO_BIN_EXE_altogic-local")).args(["serve", "--listen", "127.0.0.1:0"]).args(args).output().unwrap();
         assert!(!out.status.success(), "{args:?}");
         assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+/// Contract §6: each security event is also one line of the server's log, with no secret in it.
+#[tokio::test]
+async fn every_security_event_is_one_log_line_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = spawn(&["serve", "--listen", "127.0.0.1:0", "--data-dir", dir.path().to_str().unwrap(), "--client-key", "log-key", "--email-verification", "false"]);
+    let client = AltogicClient::new(&server.url, "log-key", ClientOptions::default()).unwrap();
+    let password = "lantern orchid velvet";
+    let grant = client.auth().sign_up_with_name("log@example.com", password, "L").await.unwrap();
+    let token = grant.session.unwrap().token;
+    assert!(client.auth().sign_in_with_email("log@example.com", "not the password").await.is_err());
+    client.auth().sign_in_with_email("log@example.com", password).await.unwrap();
+    let events = client.auth().security_events(100).await.unwrap();
+    assert_eq!(events.len(), 3, "{events:?}");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let text = server.log.lock().unwrap().join("\n");
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains("security event")).collect();
+    let kinds: Vec<&str> = lines.iter().map(|l| ["sign-in-failed", "sign-in"].into_iter().find(|k| l.contains(&format!("event={k}")) || l.contains(&format!("event=\"{k}\""))).unwrap_or("?")).collect();
+    assert_eq!(kinds, ["sign-in", "sign-in-failed", "sign-in"], "{text}");
+    let verifier = token.split('.').nth(1).unwrap();
+    for secret in [password, "not the password", token.as_str(), verifier] {
+        assert!(!text.contains(secret), "the log holds a secret: {secret}");
     }
 }
