@@ -130,7 +130,7 @@ pub fn new_link(state: &AppState, user_id: &str, kind: MailKind, recipient: &Ema
         code_hash: code_hash(&token.selector, &code),
         code_attempts: 0,
         created_at: now_iso(),
-        expires_at: unix_now() + state.config.link_ttl_secs,
+        expires_at: state.clock.now() + state.config.link_ttl_secs,
         consumed: false,
         session_selector: binding.session.map(str::to_string),
         code_challenge: binding.challenge.map(str::to_string),
@@ -153,7 +153,7 @@ pub async fn mail_link(state: &AppState, kind: MailKind, recipient: &Email, link
 /// The short-lived, single-use access token a link's redirect carries; stored by the link's flow.
 pub fn new_access_token(state: &AppState) -> (NewAccessToken, String) {
     let token = new_token();
-    let row = NewAccessToken { selector: token.selector, verifier_hash: token.verifier_hash, expires_at: unix_now() + state.config.access_token_ttl_secs };
+    let row = NewAccessToken { selector: token.selector, verifier_hash: token.verifier_hash, expires_at: state.clock.now() + state.config.access_token_ttl_secs };
     (row, token.value)
 }
 

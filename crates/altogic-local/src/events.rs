@@ -56,11 +56,12 @@ pub fn network(ip: IpAddr) -> String {
     }
 }
 
-/// Records an event of `user_id`. A failure to store it is logged, never the caller's error: the
-/// decision it records has been made.
-pub async fn record(state: &AppState, user_id: &str, kind: EventType, actor: &Actor, session: Option<&str>) {
+/// Events are kept this long (the sweep removes older ones).
+pub const RETENTION_DAYS: i64 = 400;
+
+fn row(state: &AppState, user_id: &str, kind: EventType, actor: &Actor, session: Option<&str>) -> EventRow {
     let at_unix = state.clock.now();
-    let row = EventRow {
+    EventRow {
         id: new_id(),
         user_id: user_id.to_string(),
         kind: kind.as_str().to_string(),
@@ -69,30 +70,73 @@ pub async fn record(state: &AppState, user_id: &str, kind: EventType, actor: &Ac
         user_agent: actor.user_agent.clone(),
         network: actor.network.clone(),
         session_id: session.map(str::to_string),
-    };
-    tracing::info!(target: "security", event = kind.as_str(), user_id, network = %actor.network, session_id = session.unwrap_or(""), user_agent = %actor.user_agent, "security event");
-    if let Err(e) = state.store.insert_event(&row).await {
-        tracing::warn!(error = %e, event = kind.as_str(), "a security event was not stored");
     }
+}
+
+async fn store(state: &AppState, row: &EventRow) {
+    tracing::info!(target: "security", event = %row.kind, user_id = %row.user_id, network = %row.network, session_id = row.session_id.as_deref().unwrap_or(""), user_agent = %row.user_agent, "security event");
+    if let Err(e) = state.store.insert_event(row).await {
+        tracing::warn!(error = %e, event = %row.kind, "a security event was not stored");
+    }
+}
+
+/// Records an event of `user_id`. A failure to store it is logged, never the caller's error: the
+/// decision it records has been made. The write runs to its end even if the request is dropped
+/// (a client hanging up right after a change must not erase its trace).
+pub async fn record(state: &AppState, user_id: &str, kind: EventType, actor: &Actor, session: Option<&str>) {
+    let row = row(state, user_id, kind, actor, session);
+    let state = state.clone();
+    let _ = tokio::spawn(async move { store(&state, &row).await }).await;
+}
+
+/// Records a refusal (`sign-in-failed`, `sign-in-throttled`) off the request's path: it exists
+/// only for addresses that have an account, and its write must not make their answers slower
+/// than an unknown address's. A throttled network is recorded once per window, not per request,
+/// so a flood of refused guesses cannot bury the account's history.
+pub fn record_refusal(state: &AppState, user_id: &str, kind: EventType, actor: &Actor) {
+    let row = row(state, user_id, kind, actor, None);
+    let state = state.clone();
+    tokio::spawn(async move {
+        if kind == EventType::SignInThrottled {
+            let since = row.at_unix - crate::ratelimit::SIGNIN_WINDOW;
+            match state.store.recent_event(&row.user_id, kind.as_str(), &row.network, since).await {
+                Ok(false) => {}
+                Ok(true) => return,
+                Err(e) => tracing::warn!(error = %e, "the security history was not read"),
+            }
+        }
+        store(&state, &row).await;
+    });
+}
+
+/// Runs work that follows a committed change (its notice, its files' bytes) to its end, even if
+/// the request is dropped meanwhile (a timeout, a client hanging up).
+pub async fn after_commit<F: std::future::Future<Output = ()> + Send + 'static>(work: F) {
+    let _ = tokio::spawn(work).await;
 }
 
 /// A successful sign-in (`sign-in`, or `mfa-verified` for a second step) that made `session`.
 /// The owner is told when neither the user agent's browser and system nor the network match any
-/// earlier successful sign-in; the first sign-in of an account has nothing to differ from.
-pub async fn signed_in(state: &AppState, user: &UserRow, kind: EventType, actor: &Actor, session: &str) {
-    let history = match state.store.sign_in_history(&user.id).await {
-        Ok(history) => history,
-        Err(e) => {
-            tracing::warn!(error = %e, "the sign-in history was not read");
-            Vec::new()
+/// earlier successful sign-in. `first`: the sign-in that comes with making the account (its
+/// sign-up, or its address's confirmation), which has nothing to differ from. Otherwise an account
+/// without any recorded sign-in (from before events were kept), or a history that cannot be
+/// read, counts as a new device: the notice errs on the side of telling.
+pub async fn signed_in(state: &AppState, user: &UserRow, kind: EventType, actor: &Actor, session: &str, first: bool) {
+    let (state, user, actor, session) = (state.clone(), user.clone(), actor.clone(), session.to_string());
+    let _ = tokio::spawn(async move {
+        let new_device = match state.store.sign_in_history(&user.id).await {
+            Ok(history) => !first && !history.iter().any(|(ua, net)| *net == actor.network && device_family(ua) == device_family(&actor.user_agent)),
+            Err(e) => {
+                tracing::warn!(error = %e, "the sign-in history was not read");
+                !first
+            }
+        };
+        store(&state, &row(&state, &user.id, kind, &actor, Some(&session))).await;
+        if new_device {
+            notice(&state, Notice::NewDevice, &user.email).await;
         }
-    };
-    let family = device_family(&actor.user_agent);
-    let new_device = !history.is_empty() && !history.iter().any(|(ua, net)| *net == actor.network && device_family(ua) == family);
-    record(state, &user.id, kind, actor, Some(session)).await;
-    if new_device {
-        notice(state, Notice::NewDevice, &user.email).await;
-    }
+    })
+    .await;
 }
 
 /// What "the same device" means for the new-device notice: the browser (or app) and the system.

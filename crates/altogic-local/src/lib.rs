@@ -208,7 +208,14 @@ pub fn purge_policy(config: &Config) -> store::PurgePolicy {
         let cutoff = ::time::OffsetDateTime::now_utc() - ::time::Duration::days(config.unverified_ttl_days);
         time::iso(cutoff)
     });
-    store::PurgePolicy { now, mails_before: now - config.mail_ttl_days * 86_400, unverified_before }
+    store::PurgePolicy {
+        now,
+        mails_before: now - config.mail_ttl_days * 86_400,
+        unverified_before,
+        session_max_secs: config.session_max_days * 86_400,
+        session_idle_secs: config.session_idle_days * 86_400,
+        events_before: now - events::RETENTION_DAYS * 86_400,
+    }
 }
 
 fn source_of(e: &dyn std::error::Error) -> String {

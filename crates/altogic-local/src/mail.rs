@@ -235,10 +235,16 @@ impl Mailer {
 
 /// A notice after a change that is already written: a failure to store or send it is logged, and
 /// the caller still gets its answer.
+/// It runs to its end even if the request is dropped meanwhile (a client hanging up right after a
+/// change must not be able to keep the owner from hearing of it).
 pub async fn notice(state: &crate::AppState, notice: Notice, to: &str) {
-    if let Err(e) = state.mailer.notify(notice, to).await {
-        tracing::warn!(error = %e, notice = notice.kind(), "a notice was not sent");
-    }
+    let (mailer, to) = (state.mailer.clone(), to.to_string());
+    let _ = tokio::spawn(async move {
+        if let Err(e) = mailer.notify(notice, &to).await {
+            tracing::warn!(error = %e, notice = notice.kind(), "a notice was not sent");
+        }
+    })
+    .await;
 }
 
 /// Setup errors are plain strings: they are printed and the process exits.

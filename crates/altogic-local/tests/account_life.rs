@@ -47,10 +47,23 @@ async fn account(t: &TestServer, tag: &str) -> (String, String) {
     (email, body["session"]["token"].as_str().unwrap().to_string())
 }
 
+/// The account's events, once refusals (recorded off the request's path) have landed: the list
+/// read twice, 100 ms apart, the same.
 async fn events(t: &TestServer, session: &str) -> Vec<Value> {
-    let (status, body) = call(t, Method::GET, "/auth/security-events?limit=100", Some(session), None).await;
-    assert_eq!(status, 200, "{body}");
-    body["events"].as_array().unwrap().clone()
+    let read = || async {
+        let (status, body) = call(t, Method::GET, "/auth/security-events?limit=100", Some(session), None).await;
+        assert_eq!(status, 200, "{body}");
+        body["events"].as_array().unwrap().clone()
+    };
+    let mut last = read().await;
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let now = read().await;
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
 }
 
 fn types(events: &[Value]) -> Vec<&str> {
@@ -412,8 +425,11 @@ async fn every_decision_is_one_event_newest_first_with_the_network_not_the_addre
         let (status, _) = call(&t, Method::POST, "/auth/signin-email", None, Some(json!({"email": email, "password": "not the password"}))).await;
         assert_eq!(status, 401);
     }
-    let (status, _) = call(&t, Method::POST, "/auth/signin-email", None, Some(json!({"email": email, "password": "not the password"}))).await;
-    assert_eq!(status, 429);
+    // Refused again and again: one event a window, not one a request.
+    for _ in 0..5 {
+        let (status, _) = call(&t, Method::POST, "/auth/signin-email", None, Some(json!({"email": email, "password": "not the password"}))).await;
+        assert_eq!(status, 429);
+    }
     // An address without an account makes no event anywhere.
     let (status, _) = call(&t, Method::POST, "/auth/signin-email", None, Some(json!({"email": "nobody@example.com", "password": "not the password"}))).await;
     assert_eq!(status, 401);
@@ -433,6 +449,8 @@ async fn every_decision_is_one_event_newest_first_with_the_network_not_the_addre
     assert_eq!(list[1]["sessionId"], Value::Null);
 
     let (_, two) = call(&t, Method::GET, "/auth/security-events?limit=2", Some(&session), None).await;
+    let (status, _) = call(&t, Method::POST, "/auth/signin-email", None, Some(json!({"email": email, "password": "not the password"}))).await;
+    assert_eq!(status, 429);
     assert_eq!(types(two["events"].as_array().unwrap()), ["sign-in-throttled", "sign-in-failed"]);
     let (_, default) = call(&t, Method::GET, "/auth/security-events", Some(&session), None).await;
     assert_eq!(default["events"].as_array().unwrap().len(), 10);
@@ -512,4 +530,43 @@ async fn a_changed_address_tells_the_old_one_and_is_an_event() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(actions(&t.mails(&email).await), ["notice:email-changed"]);
     assert_eq!(types(&events(&t, &session).await), ["email-changed", "sign-in"]);
+}
+
+#[tokio::test]
+async fn deleting_needs_a_recent_authentication_which_the_password_in_the_body_does_not_replace() {
+    let t = open().await;
+    let (_, session) = account(&t, "stale").await;
+    t.server.state.clock.advance(301);
+    let stale = call(&t, Method::POST, "/auth/delete-account", Some(&session), Some(json!({"password": PASSWORD}))).await;
+    assert_eq!((stale.0, error_code(&stale.1)), (403, "reauthentication_required"), "{}", stale.1);
+    assert_eq!(user_status(&t, &session).await.0, 200);
+    let (status, _) = call(&t, Method::POST, "/auth/reauthenticate", Some(&session), Some(json!({"password": PASSWORD}))).await;
+    assert_eq!(status, 200);
+    let done = call(&t, Method::POST, "/auth/delete-account", Some(&session), Some(json!({"password": PASSWORD}))).await;
+    assert_eq!(done.0, 200, "{}", done.1);
+}
+
+#[tokio::test]
+async fn an_account_without_a_recorded_sign_in_hears_of_the_next_one() {
+    let t = open().await;
+    let (email, _) = account(&t, "nohistory").await;
+    // As for an account from before events were kept: its history is empty.
+    let mut policy = altogic_local::purge_policy(&t.server.state.config);
+    policy.events_before = i64::MAX;
+    altogic_local::sweep(&t.server.state, &policy).await.unwrap();
+    sign_in_as(&t, &email, PASSWORD, BROWSER_UA).await;
+    assert_eq!(actions(&t.wait_mails(&email, 1).await), ["notice:new-device"]);
+}
+
+#[tokio::test]
+async fn the_sweep_brings_older_sessions_within_shorter_limits() {
+    let t = open().await;
+    let (_, session) = account(&t, "shorter").await;
+    // As if the session were made under longer limits (before an upgrade, or a change of flags).
+    let mut policy = altogic_local::purge_policy(&t.server.state.config);
+    policy.session_max_secs = 120;
+    altogic_local::sweep(&t.server.state, &policy).await.unwrap();
+    assert_eq!(user_status(&t, &session).await.0, 200);
+    t.server.state.clock.advance(121);
+    assert_eq!(user_status(&t, &session).await, (401, "invalid_session_token".to_string()));
 }

@@ -350,7 +350,7 @@ async fn the_sweep_purges_pending_sign_ups_unverified_accounts_and_old_mail() {
     let mail = t.latest_mail(&email).await;
     // Everything as the sweep would see it a year from now.
     let later = altogic_local::time::unix_now() + 365 * 86_400;
-    let policy = altogic_local::store::PurgePolicy { now: later, mails_before: later, unverified_before: Some("9999-01-01T00:00:00.000Z".into()) };
+    let policy = altogic_local::store::PurgePolicy { now: later, mails_before: later, unverified_before: Some("9999-01-01T00:00:00.000Z".into()), session_max_secs: 90 * 86_400, session_idle_secs: 30 * 86_400, events_before: 0 };
     t.server.state.store.purge(&policy).await.unwrap();
     assert!(t.client().auth().sign_in_with_email(&email, PASSWORD).await.unwrap_err().has_code("invalid_credentials"), "the pending sign-up is gone");
     assert!(t.mails(&email).await.is_empty(), "old mail is gone");

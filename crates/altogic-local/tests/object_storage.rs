@@ -72,7 +72,7 @@ async fn the_sweep_drops_the_files_of_never_verified_accounts() {
     let object = dir.path().join("files").join(&file.id);
     assert!(object.exists());
     let later = altogic_local::time::unix_now() + 365 * 86_400;
-    let policy = altogic_local::store::PurgePolicy { now: later, mails_before: later, unverified_before: Some("9999-01-01T00:00:00.000Z".into()) };
+    let policy = altogic_local::store::PurgePolicy { now: later, mails_before: later, unverified_before: Some("9999-01-01T00:00:00.000Z".into()), session_max_secs: 90 * 86_400, session_idle_secs: 30 * 86_400, events_before: 0 };
     altogic_local::sweep(&t.server.state, &policy).await.unwrap();
     assert!(t.server.state.store.file(&file.id).await.unwrap().is_none(), "the row went with the account");
     assert!(!object.exists(), "and so did the bytes");

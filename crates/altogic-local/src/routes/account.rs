@@ -10,11 +10,11 @@ use axum::Json;
 
 use super::auth::{current_password_budget, wrong_current_password};
 use super::storage::public_path;
-use super::two_step::{code_budget, invalid_code, not_enabled};
+use super::two_step::{code_budget, invalid_code, not_enabled, window_start};
 use crate::accounts::user_to_wire;
 use crate::domain::Password;
 use crate::error::{AppError, AppResult};
-use crate::events::{record, to_wire, Actor};
+use crate::events::{after_commit, record, to_wire, Actor};
 use crate::extract::{ApiJson, AuthSession};
 use crate::mail::{notice, Notice};
 use crate::ratelimit::per_client;
@@ -45,25 +45,30 @@ pub async fn delete_account(State(state): State<AppState>, actor: Actor, auth: A
             if !state.hasher.verify(&Password::presented(password), Some(&auth.user.password_hash)).await? {
                 return Err(wrong_current_password());
             }
-            state.store.delete_account(&auth.session.selector, &auth.user.id, DeleteProof::Password { checked_hash: &auth.user.password_hash }, now).await?
+            state.store.delete_account(&auth.session.selector, &auth.user.id, DeleteProof::Password { checked_hash: &auth.user.password_hash }, window_start(&state), now).await?
         }
         (None, Some(code)) => {
             code_budget(&state, &auth.user.id).await?;
-            state.store.delete_account(&auth.session.selector, &auth.user.id, DeleteProof::Code(code_check(&state.sealer, &code, now)), now).await?
+            state.store.delete_account(&auth.session.selector, &auth.user.id, DeleteProof::Code(code_check(&state.sealer, &code, now)), window_start(&state), now).await?
         }
         _ => return Err(AppError::validation("password", "Send either your password or a code from your authenticator app.")),
     };
     match outcome {
         Deletion::Done { user, file_ids } => {
-            for id in &file_ids {
-                state.blobs.delete(id).await;
-            }
             // The account's events went with it: the log keeps the last line.
             tracing::info!(target: "security", event = "account-deleted", user_id = %user.id, network = %actor.network, files = file_ids.len(), "security event");
+            let blobs = state.blobs.clone();
+            after_commit(async move {
+                for id in &file_ids {
+                    blobs.delete(id).await;
+                }
+            })
+            .await;
             notice(&state, Notice::AccountDeleted, &user.email).await;
             Ok(StatusCode::OK)
         }
         Deletion::SessionEnded => Err(AppError::invalid_session()),
+        Deletion::ReauthRequired => Err(AppError::reauthentication_required()),
         // The password changed since it was checked here.
         Deletion::WrongProof if !two_step => Err(AppError::stale()),
         Deletion::WrongProof => Err(invalid_code()),

@@ -14,7 +14,7 @@ use crate::accounts::*;
 use crate::crypto::{new_id, TokenKey};
 use crate::domain::{CodeChallenge, Email, Password};
 use crate::error::{codes, AppError, AppResult};
-use crate::events::{record, signed_in, Actor};
+use crate::events::{record, record_refusal, signed_in, Actor};
 use crate::extract::{ApiJson, AuthSession, ClientIp};
 use altogic::account_security::EventType;
 use crate::mail::{notice, MailKind, Notice};
@@ -22,7 +22,7 @@ use crate::ratelimit::{account_slowdown, admit_attempt, counted, per_client, sig
 use super::two_step::{mfa_required, window_start};
 use crate::store::{Checked, EmailChange, Registered, RegistrationRow, SessionRow, SignedIn, UserRow};
 use crate::two_step::new_ticket;
-use crate::time::{now_iso, unix_now};
+use crate::time::now_iso;
 use crate::AppState;
 
 /// Wrong password and unknown e-mail answer exactly this, so neither tells which.
@@ -89,7 +89,7 @@ pub async fn signup_email(State(state): State<AppState>, ip: ClientIp, actor: Ac
         if !state.store.create_user(&user, &session).await? {
             return Err(email_not_unique("email", &email));
         }
-        signed_in(&state, &user, EventType::SignIn, &actor, &session.selector).await;
+        signed_in(&state, &user, EventType::SignIn, &actor, &session.selector, true).await;
         return Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token), device_token: None }));
     }
 
@@ -105,7 +105,7 @@ pub async fn signup_email(State(state): State<AppState>, ip: ClientIp, actor: Ac
         profile_picture,
         extra,
         created_at: now,
-        expires_at: unix_now() + state.config.unverified_ttl_days * 86_400,
+        expires_at: state.clock.now() + state.config.unverified_ttl_days * 86_400,
         claimable: true,
     };
     // Both links are bound to the sign-up's device (PKCE), if it asked for that.
@@ -137,7 +137,7 @@ pub async fn signin_email(State(state): State<AppState>, ip: ClientIp, actor: Ac
     let found = state.store.user_by_email(email.as_str()).await?;
     // Looked up whenever one is presented, known address or not: the same work either way.
     let presented = match headers.get(DEVICE_TOKEN_HEADER).and_then(|v| v.to_str().ok()).and_then(TokenKey::parse) {
-        Some(key) => state.store.device(key, unix_now()).await?,
+        Some(key) => state.store.device(key, state.clock.now()).await?,
         None => None,
     };
     // Another account's device token is no device of this one.
@@ -152,7 +152,7 @@ pub async fn signin_email(State(state): State<AppState>, ip: ClientIp, actor: Ac
         Ok(attempt) => attempt,
         Err(refused) => {
             if let Some(user) = &found {
-                record(&state, &user.id, EventType::SignInThrottled, &actor, None).await;
+                record_refusal(&state, &user.id, EventType::SignInThrottled, &actor);
             }
             return Err(refused);
         }
@@ -164,13 +164,13 @@ pub async fn signin_email(State(state): State<AppState>, ip: ClientIp, actor: Ac
     let matches = state.hasher.verify(&password, found.as_ref().map(|u| u.password_hash.as_str())).await?;
     let Some(user) = found.as_ref().filter(|_| matches).cloned() else {
         if let Some(user) = &found {
-            record(&state, &user.id, EventType::SignInFailed, &actor, None).await;
+            record_refusal(&state, &user.id, EventType::SignInFailed, &actor);
         }
         signin_failed(&state, &email).await?;
         // The password of a pending sign-up answers "not verified", whether or not the address
         // also has an account: signing in after signing up tells nothing about the address.
         if state.config.email_verification {
-            if let Some(pending) = state.store.newest_registration(email.as_str(), unix_now()).await? {
+            if let Some(pending) = state.store.newest_registration(email.as_str(), state.clock.now()).await? {
                 if state.hasher.verify(&password, Some(&pending.password_hash)).await? {
                     return Err(not_verified());
                 }
@@ -187,7 +187,7 @@ pub async fn signin_email(State(state): State<AppState>, ip: ClientIp, actor: Ac
     let (ticket, ticket_token) = new_ticket("password", &user_agent(&headers), &throttle_key, device.is_none(), state.clock.now());
     match state.store.sign_in(&user.id, &user.password_hash, &session, new_device.as_ref().map(|(row, _)| row), &ticket, &now_iso(), &throttle_key).await? {
         Checked::Done(SignedIn::Session(user)) => {
-            signed_in(&state, &user, EventType::SignIn, &actor, &session.selector).await;
+            signed_in(&state, &user, EventType::SignIn, &actor, &session.selector, false).await;
             Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token), device_token: new_device.map(|(_, token)| token) }))
         }
         Checked::Done(SignedIn::SecondStep) => {
@@ -212,13 +212,13 @@ pub async fn signout(State(state): State<AppState>, actor: Actor, auth: AuthSess
         // A full token: it must be genuine, not just carry a known selector.
         Some(t) if t.contains('.') => {
             let key = TokenKey::parse(t).ok_or_else(session_not_found)?;
-            let found = state.store.live_session(key, unix_now()).await?.ok_or_else(session_not_found)?;
+            let found = state.store.live_session(key, state.clock.now()).await?.ok_or_else(session_not_found)?;
             found.session.selector
         }
         // A handle from `GET /auth/sessions`.
         Some(handle) => handle.to_string(),
     };
-    if !not_applied(state.store.sign_out(&auth.session.selector, &auth.user.id, &selector, unix_now()).await?)? {
+    if !not_applied(state.store.sign_out(&auth.session.selector, &auth.user.id, &selector, state.clock.now()).await?)? {
         return Err(session_not_found());
     }
     record(&state, &auth.user.id, EventType::SessionRevoked, &actor, Some(&selector)).await;
@@ -231,19 +231,19 @@ fn session_not_found() -> AppError {
 }
 
 pub async fn signout_all(State(state): State<AppState>, actor: Actor, auth: AuthSession) -> AppResult<StatusCode> {
-    not_applied(state.store.sign_out_all(&auth.session.selector, &auth.user.id, false, unix_now()).await?)?;
+    not_applied(state.store.sign_out_all(&auth.session.selector, &auth.user.id, false, state.clock.now()).await?)?;
     record(&state, &auth.user.id, EventType::SignedOutAll, &actor, Some(&auth.session.selector)).await;
     Ok(StatusCode::OK)
 }
 
 pub async fn signout_all_except(State(state): State<AppState>, actor: Actor, auth: AuthSession) -> AppResult<StatusCode> {
-    not_applied(state.store.sign_out_all(&auth.session.selector, &auth.user.id, true, unix_now()).await?)?;
+    not_applied(state.store.sign_out_all(&auth.session.selector, &auth.user.id, true, state.clock.now()).await?)?;
     record(&state, &auth.user.id, EventType::SignedOutAll, &actor, Some(&auth.session.selector)).await;
     Ok(StatusCode::OK)
 }
 
 pub async fn sessions(State(state): State<AppState>, auth: AuthSession) -> AppResult<Json<Vec<Session>>> {
-    let rows = state.store.sessions_of(&auth.user.id, unix_now()).await?;
+    let rows = state.store.sessions_of(&auth.user.id, state.clock.now()).await?;
     let list = rows
         .iter()
         .map(|s| {
@@ -284,7 +284,7 @@ pub async fn change_pwd(State(state): State<AppState>, actor: Actor, auth: AuthS
     let hash = state.hasher.hash(&new_password).await?;
     // Applies only if the session is live and the password is still the one just checked; the
     // other devices, links and access tokens end with it.
-    not_applied(state.store.change_password(&auth.session.selector, &auth.user.id, &auth.user.password_hash, &hash, window_start(&state), unix_now()).await?)?;
+    not_applied(state.store.change_password(&auth.session.selector, &auth.user.id, &auth.user.password_hash, &hash, window_start(&state), state.clock.now()).await?)?;
     record(&state, &auth.user.id, EventType::PasswordChanged, &actor, Some(&auth.session.selector)).await;
     notice(&state, Notice::PasswordChanged, &auth.user.email).await;
     Ok(StatusCode::OK)
@@ -301,7 +301,7 @@ pub async fn change_email(State(state): State<AppState>, ip: ClientIp, actor: Ac
     if new_email.as_str() == auth.user.email {
         return Err(AppError::validation("newEmail", "This is already the e-mail address of your account."));
     }
-    let now = unix_now();
+    let now = state.clock.now();
     if state.config.email_verification {
         // The change happens when the new address confirms. Whether it is taken is told only then,
         // on the link, so this call cannot be used to probe for accounts.
@@ -315,9 +315,7 @@ pub async fn change_email(State(state): State<AppState>, ip: ClientIp, actor: Ac
     match state.store.change_email(&auth.session.selector, &auth.user.id, &auth.user.password_hash, new_email.as_str(), window_start(&state), now).await? {
         EmailChange::Done { user, old_email } => {
             record(&state, &user.id, EventType::EmailChanged, &actor, Some(&auth.session.selector)).await;
-            if let Ok(old) = Email::parse(&old_email) {
-                state.mailer.send(MailKind::Notice(Notice::EmailChanged), &old, None).await?;
-            }
+            notice(&state, Notice::EmailChanged, &old_email).await;
             Ok(Json(user_to_wire(&user)))
         }
         EmailChange::Taken => Err(email_not_unique("newEmail", &new_email)),

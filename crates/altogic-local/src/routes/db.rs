@@ -11,7 +11,6 @@ use crate::domain::validate_name;
 use crate::error::{codes, AppError, AppResult};
 use crate::extract::{ApiJson, AuthSession};
 use crate::store::{ProfilePatch, ProfileUpdate};
-use crate::time::unix_now;
 use crate::AppState;
 
 /// The model must be `users` and the id the caller's own. Another user's id and an unknown id get
@@ -55,7 +54,7 @@ pub async fn update_object(State(state): State<AppState>, auth: AuthSession, Api
     validate_extra_keys(&patch.extra)?;
     // Only these fields are written, in one transaction that re-checks the session: a request held
     // open across a password reset or an e-mail change cannot write anything back.
-    match state.store.update_profile(&auth.session.selector, &auth.user.id, &patch, unix_now()).await? {
+    match state.store.update_profile(&auth.session.selector, &auth.user.id, &patch, state.clock.now()).await? {
         ProfileUpdate::Done(user) => Ok(Json(user_to_wire(&user))),
         ProfileUpdate::SessionEnded => Err(AppError::invalid_session()),
         ProfileUpdate::TooLarge => Err(extra_too_large()),

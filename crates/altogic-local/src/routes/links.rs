@@ -22,7 +22,7 @@ use crate::ratelimit::{counted, over, per_client, CLIENT_WINDOW, CODE_ADDRESS_FA
 use super::two_step::mfa_required;
 use crate::store::{LinkOpened, LinkProof, Redeemed, SignedIn};
 use crate::two_step::new_ticket;
-use crate::time::{now_iso, unix_now};
+use crate::time::now_iso;
 use crate::AppState;
 
 /// Shared by send-magic, send-reset and resend: the same empty 200, after the same work, whether
@@ -47,13 +47,15 @@ async fn send_requested(state: &AppState, kind: MailKind, email: &Email, challen
         Some(user) if kind == MailKind::EmailConfirm && user.email_verified => return Ok(()),
         Some(user) => {
             let link = new_link(state, &user.id, kind, email, bound);
-            state.store.issue_link(&link.row, false).await?;
+            if !state.store.issue_link(&link.row, false).await? {
+                return Ok(());
+            }
             link
         }
         // Resending the confirmation of a sign-up: a new link for the newest pending one, which
         // replaces its older links.
         None if kind == MailKind::EmailConfirm => {
-            let Some(pending) = state.store.claimable_registration(email.as_str(), unix_now()).await? else { return Ok(()) };
+            let Some(pending) = state.store.claimable_registration(email.as_str(), state.clock.now()).await? else { return Ok(()) };
             let link = new_link(state, &pending.id, kind, email, bound);
             if !state.store.issue_link(&link.row, true).await? {
                 return Ok(());
@@ -94,7 +96,7 @@ fn invalid_link(action: RedirectAction) -> LinkOutcome {
 /// Opens a link in one store flow, then tells the old address when the link changed it.
 async fn apply_link(state: &AppState, actor: &Actor, proof: LinkProof<'_>, fallback: RedirectAction) -> AppResult<LinkOutcome> {
     let (token, token_value) = new_access_token(state);
-    let opened = state.store.open_link(proof, unix_now(), &now_iso(), &token, state.config.email_verification).await?;
+    let opened = state.store.open_link(proof, state.clock.now(), &now_iso(), &token, state.config.email_verification).await?;
     Ok(match opened {
         LinkOpened::Invalid => invalid_link(fallback),
         LinkOpened::Granted { action, user_id, contended, code_challenge } => {
@@ -108,8 +110,8 @@ async fn apply_link(state: &AppState, actor: &Actor, proof: LinkProof<'_>, fallb
             if old_email.is_some() {
                 record(state, &user.id, EventType::EmailChanged, actor, None).await;
             }
-            if let Some(old) = old_email.as_deref().and_then(|e| Email::parse(e).ok()) {
-                state.mailer.send(MailKind::Notice(Notice::EmailChanged), &old, None).await?;
+            if let Some(old) = old_email.as_deref() {
+                notice(state, Notice::EmailChanged, old).await;
             }
             LinkOutcome::Done { action: RedirectAction::ChangeEmail, access_token: None, user_id: None }
         }
@@ -129,8 +131,9 @@ async fn mail_choose_password(state: &AppState, user_id: &str, challenge: Option
     if let Ok(address) = Email::parse(&email) {
         let bound = Binding::pkce(challenge);
         let link = new_link(state, user_id, MailKind::SetPassword, &address, bound);
-        state.store.issue_link(&link.row, false).await?;
-        mail_link(state, MailKind::SetPassword, &address, &link).await?;
+        if state.store.issue_link(&link.row, false).await? {
+            mail_link(state, MailKind::SetPassword, &address, &link).await?;
+        }
     }
     Ok(())
 }
@@ -186,7 +189,7 @@ pub async fn verify_code(State(state): State<AppState>, ip: ClientIp, actor: Act
     per_client(&state, "code", &ip.key()).await?;
     let invalid = || AppError::bad_request(codes::INVALID_CODE, "The code is invalid or has expired.");
     let Ok(email) = Email::parse(&body.email) else { return Err(invalid()) };
-    let now = unix_now();
+    let now = state.clock.now();
     let limit = state.config.code_attempts;
     counted(&state, &format!("code:{email}"), limit.saturating_mul(CODE_ADDRESS_FACTOR), CODE_WINDOW).await?;
     let (count, link) = state.store.code_attempt(email.as_str(), &format!("code:{email}:{}", ip.key()), now, CODE_WINDOW, limit).await?;
@@ -223,7 +226,7 @@ async fn second_step_of_code(state: &AppState, ip: &ClientIp, actor: &Actor, use
     if let Some(email) = state.store.access_token_owner(key.selector).await? {
         ticket.throttle_key = format!("signin:{email}:{}", ip.key());
     }
-    match state.store.grant(key, verifier, &["email-confirm", "magic-link"], unix_now(), &now_iso(), &session, &ticket, true).await? {
+    match state.store.grant(key, verifier, &["email-confirm", "magic-link"], state.clock.now(), &now_iso(), &session, &ticket, true).await? {
         Redeemed::Done((SignedIn::SecondStep, _)) => {
             record(state, user_id, EventType::MfaRequired, actor, None).await;
             Err(mfa_required(ticket_token, ticket.expires_at))
@@ -253,10 +256,12 @@ pub async fn grant(State(state): State<AppState>, ip: ClientIp, actor: Actor, he
     // A mail link's sign-in gets no device token (the device proved a mailbox, not the password).
     let (mut ticket, ticket_token) = new_ticket("mail-link", &user_agent(&headers), &format!("mfa-link:{}", ip.key()), false, state.clock.now());
     let owner = state.store.access_token_owner(key.selector).await?;
+    // The confirmation of a sign-up is the account's first sign-in (see `events::signed_in`).
+    let first = state.store.access_token_action(key.selector).await?.as_deref() == Some(RedirectAction::EmailConfirm.as_str());
     if let Some(email) = owner.as_deref() {
         ticket.throttle_key = format!("signin:{email}:{}", ip.key());
     }
-    let user = match state.store.grant(key, verifier, &["email-confirm", "magic-link"], unix_now(), &now_iso(), &session, &ticket, false).await? {
+    let user = match state.store.grant(key, verifier, &["email-confirm", "magic-link"], state.clock.now(), &now_iso(), &session, &ticket, false).await? {
         Redeemed::Done((SignedIn::Session(user), contended)) => {
             if contended {
                 mail_choose_password(&state, &user.id, verifier.map(crate::crypto::challenge_of).as_deref()).await?;
@@ -273,7 +278,7 @@ pub async fn grant(State(state): State<AppState>, ip: ClientIp, actor: Actor, he
         Redeemed::WrongVerifier => return Err(AppError::invalid_code_verifier()),
     };
     session.user_id = user.id.clone();
-    signed_in(&state, &user, EventType::SignIn, &actor, &session.selector).await;
+    signed_in(&state, &user, EventType::SignIn, &actor, &session.selector, first).await;
     Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token), device_token: None }))
 }
 
@@ -282,11 +287,12 @@ pub async fn reset_pwd(State(state): State<AppState>, ip: ClientIp, actor: Actor
     let ResetPasswordRequest { new_password } = body;
     let key = access_key(&q)?;
     let key = TokenKey::parse(&key).ok_or_else(AppError::invalid_access_token)?;
-    // The account's address makes a password guessable too (None: an unknown token, refused below).
-    let owner = state.store.access_token_owner(key.selector).await?.unwrap_or_default();
+    // An unknown token is refused before the password is judged; the account's address makes a
+    // password guessable too.
+    let owner = state.store.access_token_owner(key.selector).await?.ok_or_else(AppError::invalid_access_token)?;
     let password = Password::new(new_password, &[owner.as_str()], state.config.min_password_score)?;
     let hash = state.hasher.hash(&password).await?;
-    match state.store.reset_password(key, q.get("codeVerifier").map(String::as_str), &hash, unix_now()).await? {
+    match state.store.reset_password(key, q.get("codeVerifier").map(String::as_str), &hash, state.clock.now()).await? {
         Redeemed::Done(user_id) => {
             record(&state, &user_id, EventType::PasswordReset, &actor, None).await;
             if let Some(user) = state.store.user_by_id(&user_id).await? {

@@ -9,7 +9,6 @@ use axum::Json;
 
 use crate::domain::Email;
 use crate::error::AppResult;
-use crate::time::unix_now;
 use crate::AppState;
 
 /// `GET /_local/v1/mail?to=ADDR`: captured mails, newest first.
@@ -32,7 +31,7 @@ async fn link_used(state: &AppState, link: &str) -> AppResult<bool> {
         return Ok(false);
     };
     let row = state.store.link(&selector).await?;
-    Ok(row.is_none_or(|l| l.consumed || l.expires_at <= unix_now()))
+    Ok(row.is_none_or(|l| l.consumed || l.expires_at <= state.clock.now()))
 }
 
 /// `DELETE /_local/v1/mail`.

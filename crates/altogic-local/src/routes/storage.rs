@@ -16,7 +16,7 @@ use crate::error::{codes, AppError, AppResult};
 use crate::extract::{too_large, AuthSession};
 use crate::ratelimit::{counted, UPLOAD_WINDOW};
 use crate::store::{FilePut, FileQuota, FileRow};
-use crate::time::{now_iso, unix_now};
+use crate::time::now_iso;
 use crate::AppState;
 
 /// Tags a file may carry, and their length: tags are stored with the file, outside its byte quota.
@@ -116,7 +116,7 @@ async fn store_upload(state: &AppState, auth: &AuthSession, target: UploadTarget
         uploaded_at: now.clone(),
         updated_at: now,
     };
-    let put = match state.store.put_file(&auth.session.selector, &row, quota, unix_now()).await {
+    let put = match state.store.put_file(&auth.session.selector, &row, quota, state.clock.now()).await {
         Ok(put) => put,
         Err(e) => {
             state.blobs.delete(&id).await;
@@ -273,7 +273,7 @@ pub async fn public_file(State(state): State<AppState>, Path((env, bucket, id)):
 
 async fn owner_session(state: &AppState, headers: &HeaderMap, owner: Option<&str>) -> AppResult<bool> {
     let Some(key) = headers.get("session").and_then(|v| v.to_str().ok()).and_then(TokenKey::parse) else { return Ok(false) };
-    let Some(found) = state.store.live_session(key, unix_now()).await? else { return Ok(false) };
+    let Some(found) = state.store.live_session(key, state.clock.now()).await? else { return Ok(false) };
     Ok(Some(found.session.user_id.as_str()) == owner)
 }
 

@@ -158,7 +158,7 @@ pub async fn verify(State(state): State<AppState>, ip: ClientIp, actor: Actor, A
     let proof = factor.proof(&state, &ticket.user_id, now, &mut hash);
     match state.store.second_step(key, proof, now, &now_iso(), &session, &device).await? {
         SecondStep::Done { user, used_recovery_code, new_device, .. } => {
-            signed_in(&state, &user, EventType::MfaVerified, &actor, &session.selector).await;
+            signed_in(&state, &user, EventType::MfaVerified, &actor, &session.selector, false).await;
             if used_recovery_code {
                 record(&state, &user.id, EventType::RecoveryCodeUsed, &actor, Some(&session.selector)).await;
                 notify(&state, Notice::RecoveryCodeUsed, &user.email).await;

@@ -2,7 +2,7 @@
 //! events, what an export reads, and deleting the account with everything that belongs to it.
 
 use super::sql::sql;
-use super::steps::{accept_code, lock_email, mfa_on, session_live, user_by_id};
+use super::steps::{accept_code, lock_email, mfa_on, recency, user_by_id, Recency};
 use super::{CodeCheck, EventRow, Store, StoreResult, UserRow};
 
 /// A session's use is written at most this often (contract §3: once a minute).
@@ -21,6 +21,8 @@ pub enum Deletion {
     /// Gone; the stored bytes of these files are the caller's to remove (object store).
     Done { user: UserRow, file_ids: Vec<String> },
     SessionEnded,
+    /// The session authenticated before the window (contract §2).
+    ReauthRequired,
     /// The password changed since it was checked, or the code was wrong or used.
     WrongProof,
     /// A password was sent but two-step verification is on: it takes a code.
@@ -63,6 +65,11 @@ impl Store {
         Ok(())
     }
 
+    /// Whether the account has an event of `kind` from `network` since `since`.
+    pub async fn recent_event(&self, user_id: &str, kind: &str, network: &str, since: i64) -> StoreResult<bool> {
+        sql("SELECT TRUE FROM security_events WHERE user_id = ? AND type = ? AND network = ? AND at_unix >= ?").bind(user_id).bind(kind).bind(network).bind(since).exists(self.reader()).await
+    }
+
     /// The account's newest `limit` events, newest first.
     pub async fn events_of(&self, user_id: &str, limit: i64) -> StoreResult<Vec<EventRow>> {
         sql("SELECT id, user_id, type, at, at_unix, user_agent, network, session_id FROM security_events WHERE user_id = ? ORDER BY seq DESC LIMIT ?").bind(user_id).bind(limit).fetch_all(self.reader()).await
@@ -89,10 +96,13 @@ impl Store {
     /// kept in the database), its security events, the dev mailbox's copies of mail to its
     /// address, and the pending sign-ups its address refused. A sign-in, link or upload racing it
     /// finds the account (or its session) gone in its own transaction.
-    pub async fn delete_account(&self, session: &str, user_id: &str, proof: DeleteProof<'_>, now: i64) -> StoreResult<Deletion> {
+    /// The session must have authenticated since `window_start`; the proof does not replace that.
+    pub async fn delete_account(&self, session: &str, user_id: &str, proof: DeleteProof<'_>, window_start: i64, now: i64) -> StoreResult<Deletion> {
         let mut tx = self.tx().await?;
-        if !session_live(&mut tx, session, user_id, now).await? {
-            return Ok(Deletion::SessionEnded);
+        match recency(&mut tx, session, user_id, window_start, false, now).await? {
+            Recency::Ended => return Ok(Deletion::SessionEnded),
+            Recency::Stale => return Ok(Deletion::ReauthRequired),
+            Recency::Recent => {}
         }
         let Some(user) = user_by_id(&mut tx, user_id).await? else { return Ok(Deletion::SessionEnded) };
         let two_step = mfa_on(&mut tx, user_id).await?;
@@ -107,6 +117,8 @@ impl Store {
         }
         lock_email(&mut tx, &user.email).await?;
         let file_ids: Vec<String> = sql("SELECT id FROM files WHERE owner_id = ?").bind(user_id).scalars(&mut tx).await?;
+        // Mail to the addresses it was moving to goes too.
+        sql("DELETE FROM mails WHERE to_addr IN (SELECT recipient FROM email_links WHERE user_id = ?)").bind(user_id).execute(&mut tx).await?;
         // Every table that names the account, explicitly (not left to ON DELETE CASCADE, so a
         // table added later without one fails the deletion test rather than keeping rows).
         for statement in [

@@ -45,6 +45,9 @@ impl Store {
                 return Ok(false);
             }
             sql("UPDATE email_links SET consumed = TRUE WHERE user_id = ? AND action = ? AND consumed = FALSE").bind(&link.user_id).bind(&link.action).execute(&mut tx).await?;
+        } else if user_by_id(&mut tx, &link.user_id).await?.is_none() {
+            // The account was deleted since it was looked up: no link to it, no mail.
+            return Ok(false);
         }
         insert_link(&mut tx, link).await?;
         tx.commit().await?;

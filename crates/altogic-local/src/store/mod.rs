@@ -279,6 +279,12 @@ pub struct PurgePolicy {
     /// Accounts that never verified their address, created before this ISO time (None keeps them:
     /// with verification off they are normal accounts).
     pub unverified_before: Option<String>,
+    /// `--session-max-days` and `--session-idle-days`, in seconds: sessions made under longer
+    /// limits (before an upgrade, or a change of the flags) are brought within them.
+    pub session_max_secs: i64,
+    pub session_idle_secs: i64,
+    /// Security events from before this unix time.
+    pub events_before: i64,
 }
 
 /// The service's database: SQLite in the data dir, or PostgreSQL shared by every instance.

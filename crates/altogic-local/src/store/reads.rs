@@ -56,6 +56,11 @@ impl Store {
         sql("SELECT u.email FROM access_tokens a JOIN users u ON u.id = a.user_id WHERE a.selector = ?").bind(selector).scalar(self.reader()).await
     }
 
+    /// The redirect action an access token was minted for.
+    pub async fn access_token_action(&self, selector: &str) -> StoreResult<Option<String>> {
+        sql("SELECT action FROM access_tokens WHERE selector = ?").bind(selector).scalar(self.reader()).await
+    }
+
     /// Whether the account has two-step verification on.
     pub async fn mfa_on(&self, user_id: &str) -> StoreResult<bool> {
         sql("SELECT TRUE FROM mfa_factors WHERE user_id = ? AND confirmed = TRUE").bind(user_id).exists(self.reader()).await

@@ -87,6 +87,13 @@ impl Store {
     /// those accounts (their bytes may live in an object store).
     pub async fn purge(&self, p: &PurgePolicy) -> StoreResult<Vec<String>> {
         let mut files = Vec::new();
+        sql("UPDATE sessions SET ends_at = {least}(ends_at, {created_epoch} + ?1), expires_at = {least}(expires_at, {created_epoch} + ?1, used_at + ?2)
+             WHERE expires_at > {least}({created_epoch} + ?1, used_at + ?2)")
+        .bind(p.session_max_secs)
+        .bind(p.session_idle_secs)
+        .execute(self.writer())
+        .await?;
+        sql("DELETE FROM security_events WHERE at_unix < ?").bind(p.events_before).execute(self.writer()).await?;
         // Each sweep is its own short statement (no transaction holding locks across tables while
         // flows run), links before the tokens they minted, as flows go.
         for statement in [
