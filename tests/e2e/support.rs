@@ -364,8 +364,30 @@ impl App {
         panic!("{css} holds {last:?} instead of {text:?}");
     }
 
+    /// Clicks `css` once it is there. A click that lands on another element, or on an element
+    /// that was just rendered again (the page still settling: a panel loading around it), is tried
+    /// again, as a person would, for up to 5 s.
     pub async fn click(&self, css: &str) {
-        self.wait_for(css).await.click().await.unwrap();
+        for _ in 0..25 {
+            let element = self.wait_for(css).await;
+            match element.clone().click().await {
+                Ok(()) => return,
+                // Under the sticky header: WebDriver's scrolling only makes the element touch the
+                // viewport. Bring it to the middle, then click again.
+                Err(fantoccini::error::CmdError::Standard(e)) if e.error == fantoccini::error::ErrorStatus::ElementClickIntercepted => {
+                    let _ = self.client.execute("arguments[0].scrollIntoView({block: 'center'});", vec![serde_json::to_value(&element).unwrap()]).await;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if matches!(e.error, fantoccini::error::ErrorStatus::StaleElementReference | fantoccini::error::ErrorStatus::ElementNotInteractable) =>
+                {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("clicking {css}: {e:?}"),
+            }
+        }
+        self.screenshot("click-intercepted").await;
+        panic!("clicking {css}: another element stays on top of it (see tests/artifacts/click-intercepted.png)");
     }
 
     /// WebKit applies `autofocus` a frame after a screen renders; typing before that would send
