@@ -140,3 +140,31 @@ async fn deleting_the_account_lands_on_home_and_the_device_keeps_nothing_of_it()
     assert!(h.client().auth().sign_in_with_email(&email, PASSWORD).await.is_err());
     app.close().await;
 }
+
+#[tokio::test]
+#[ignore = "needs a display and D-Bus: run through scripts/test.sh"]
+async fn a_session_ended_by_30_days_without_use_lands_on_login_saying_so() {
+    let h = Harness::new().await;
+    let email = h.account("idle").await;
+    let app = h.launch().await;
+    sign_in_through_the_ui(&app, &email, PASSWORD).await;
+    app.close().await;
+    // 31 days pass without the app: the server ends the session, and the app's record of its last
+    // use is as old.
+    let file = h.home.path().join("data/com.altogic.auth/session.json");
+    let mut profile: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let mut life: serde_json::Value = serde_json::from_str(profile["sessionLife"].as_str().unwrap_or_else(|| panic!("no sessionLife in {profile}"))).unwrap();
+    const DAYS_31: i64 = 31 * 86_400;
+    for key in ["createdAt", "lastUsedAt"] {
+        life[key] = serde_json::json!(life[key].as_i64().unwrap() - DAYS_31);
+    }
+    profile["sessionLife"] = serde_json::json!(life.to_string());
+    std::fs::write(&file, profile.to_string()).unwrap();
+    h.server.state.clock.advance(DAYS_31);
+
+    let app = h.launch().await;
+    app.wait_path("/login").await;
+    app.text_contains("#login-notice", "You were signed out after 30 days without use").await;
+    app.screenshot("34-idle-session").await;
+    app.close().await;
+}
