@@ -11,6 +11,17 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// How log lines are written: `text` for people, `json` (one object a line, with the
+    /// request's id) for a log collector.
+    #[arg(long, global = true, env = "ALTOGIC_LOCAL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -20,6 +31,51 @@ pub enum Command {
     /// Apply the database migrations and exit (PostgreSQL instances do not migrate on start, so
     /// several of them never race; SQLite migrates on start too).
     Migrate(Config),
+    /// Take a consistent snapshot of a SQLite deployment, while its server keeps serving, into one
+    /// file (0600): the database, its stored files and the data dir's secrets.
+    Backup(BackupArgs),
+    /// Make a new data dir from a backup; a server started on it serves what the snapshot held.
+    Restore(RestoreArgs),
+    /// Move a SQLite deployment (stopped) onto PostgreSQL, and its files onto an object store, in
+    /// one transaction. Refuses a database that already holds accounts.
+    Copy(CopyArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BackupArgs {
+    /// The data dir of the deployment to back up.
+    #[arg(long)]
+    pub data_dir: PathBuf,
+    /// The backup file to write (replaced atomically: a crash leaves no partial file).
+    #[arg(long)]
+    pub to: PathBuf,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RestoreArgs {
+    /// A file made by `altogic-local backup`.
+    #[arg(long)]
+    pub from: PathBuf,
+    /// The data dir to create (it must not exist, or be empty).
+    #[arg(long)]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CopyArgs {
+    /// The data dir of the SQLite deployment (its server stopped).
+    #[arg(long)]
+    pub data_dir: PathBuf,
+    /// The PostgreSQL database to move to (migrated if needed; it must hold no accounts).
+    #[arg(long, hide_env_values = true)]
+    pub to_database_url: String,
+    /// Where the files' bytes go: file:///dir or s3://bucket (AWS_* variables). Default: DATA_DIR/files,
+    /// where a PostgreSQL server started with this data dir looks for them.
+    #[arg(long)]
+    pub to_storage_url: Option<String>,
+    /// Waits this long before committing (tests interrupt a copy here).
+    #[arg(long, hide = true, default_value_t = 0)]
+    pub pause_before_commit_ms: u64,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -139,6 +195,10 @@ pub struct Config {
     /// The lowest zxcvbn score (0-4) a new password may have (contract §4).
     #[arg(long, env = "ALTOGIC_LOCAL_MIN_PASSWORD_SCORE", default_value_t = altogic::account_security::MIN_PASSWORD_SCORE, value_parser = clap::value_parser!(u8).range(0..=4))]
     pub min_password_score: u8,
+
+    /// Bearer token of `GET /_local/v1/metrics` (Prometheus); without it the endpoint is off (404).
+    #[arg(long, env = "ALTOGIC_LOCAL_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 
     /// Largest accepted upload, in bytes.
     #[arg(long, env = "ALTOGIC_LOCAL_MAX_UPLOAD_BYTES", default_value_t = 5 * 1024 * 1024)]
@@ -309,7 +369,7 @@ impl Config {
         let defaults = Cli::command().mut_subcommand("serve", |serve| serve.mut_args(|arg| arg.env(None::<&'static str>)));
         let matches = defaults.get_matches_from(["altogic-local", "serve"]);
         let cli = Cli::from_arg_matches(&matches).expect("the defaults parse");
-        let (Command::Serve(mut config) | Command::Migrate(mut config)) = cli.command;
+        let Command::Serve(mut config) = cli.command else { unreachable!("parsed as serve") };
         config.data_dir = data_dir.into();
         config
     }

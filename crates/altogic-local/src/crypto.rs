@@ -198,6 +198,11 @@ impl Drop for Waiting {
 }
 
 impl PasswordHasherPool {
+    /// Callers waiting for a core now (the metrics' queue depth).
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
     /// At most `max_waiting` callers wait, and none that would wait longer than `max_wait`.
     pub fn new(max_waiting: usize, max_wait: Duration) -> Self {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(1);

@@ -28,6 +28,7 @@ pub mod codes {
     pub const MISSING_MAILBOX_TOKEN: &str = "missing_mailbox_token";
     pub const INVALID_MAILBOX_TOKEN: &str = "invalid_mailbox_token";
     pub const MAILBOX_DISABLED: &str = "mailbox_disabled";
+    pub const INVALID_METRICS_TOKEN: &str = "invalid_metrics_token";
     pub const PERMISSION_DENIED: &str = "permission_denied";
     pub const RATE_LIMIT_EXCEEDED: &str = "rate_limit_exceeded";
     pub const STALE_REQUEST: &str = "stale_request";

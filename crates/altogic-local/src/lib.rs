@@ -3,7 +3,10 @@
 //!
 //! Run it with the `altogic-local serve …` binary, or embed it with [`start`].
 
+pub mod backup;
 mod blobs;
+pub mod copy;
+pub mod metrics;
 pub mod config;
 pub mod crypto;
 pub mod domain;
@@ -59,6 +62,8 @@ pub struct AppState {
     pub sealer: Arc<seal::Sealer>,
     /// The time the two-step and recent-authentication rules read; tests move it forward.
     pub clock: time::Clock,
+    /// What `GET /_local/v1/metrics` reports.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// A running server; dropping it does not stop it, [`RunningServer::shutdown`] does.
@@ -149,7 +154,8 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let url = format!("http://{addr}");
     let public_url = config.public_url.clone().unwrap_or_else(|| url.clone()).trim_end_matches('/').to_string();
 
-    let mailer = Mailer::new(store.clone(), config.mailbox_on(), &config.mail_from, config.smtp_url.as_deref(), config.smtp_insecure).map_err(StartError::Mail)?;
+    let metrics = Arc::new(metrics::Metrics::new());
+    let mailer = Mailer::new(store.clone(), metrics.clone(), config.mailbox_on(), &config.mail_from, config.smtp_url.as_deref(), config.smtp_insecure).map_err(StartError::Mail)?;
     let limits = server::ConnLimits {
         header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
         idle_timeout: Duration::from_secs(config.idle_timeout_secs.max(1)),
@@ -166,6 +172,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         hasher: crypto::PasswordHasherPool::new(config.hash_queue, Duration::from_secs_f64(config.max_hash_wait.max(0.0))),
         blobs: Arc::new(blobs::Blobs::open(&config).map_err(StartError::Storage)?),
         mailer: Arc::new(mailer),
+        metrics,
         link_opens: Arc::default(),
         pending_signins: Arc::default(),
         sealer: Arc::new(sealer),

@@ -7,6 +7,7 @@ use lettre::message::{Mailbox as Address, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::crypto::new_id;
+use crate::metrics::Mail;
 use crate::domain::Email;
 use crate::store::{MailRow, Store, StoreResult};
 use crate::time::now_iso;
@@ -113,6 +114,7 @@ impl MailKind {
 
 pub struct Mailer {
     store: Arc<Store>,
+    metrics: Arc<crate::metrics::Metrics>,
     keep_copy: bool,
     from: Address,
     smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
@@ -134,7 +136,7 @@ pub fn smtp_is_private(url: &str) -> bool {
 
 impl Mailer {
     /// `insecure` allows plain SMTP to another machine (see [`smtp_is_private`]).
-    pub fn new(store: Arc<Store>, keep_copy: bool, from: &str, smtp_url: Option<&str>, insecure: bool) -> anyhow_like::Result<Self> {
+    pub fn new(store: Arc<Store>, metrics: Arc<crate::metrics::Metrics>, keep_copy: bool, from: &str, smtp_url: Option<&str>, insecure: bool) -> anyhow_like::Result<Self> {
         let from: Address = from.parse().map_err(|e| format!("invalid --mail-from: {e}"))?;
         let smtp = match smtp_url {
             Some(url) => {
@@ -145,7 +147,7 @@ impl Mailer {
             }
             None => None,
         };
-        Ok(Mailer { store, keep_copy, from, smtp })
+        Ok(Mailer { store, metrics, keep_copy, from, smtp })
     }
 
     /// A notice to `to` (no link). Like every mail, a delivery problem is logged, not returned.
@@ -205,28 +207,37 @@ impl Mailer {
                 })
                 .await?;
         }
-        if let Some(smtp) = &self.smtp {
-            let message = match to.as_str().parse::<Address>() {
-                Ok(recipient) => Message::builder()
-                    .from(self.from.clone())
-                    .to(recipient)
-                    .subject(subject)
-                    .multipart(MultiPart::alternative_plain_html(text, html)),
-                Err(e) => {
-                    tracing::warn!(error = %e, "recipient address refused by the mail builder");
-                    return Ok(());
-                }
-            };
-            match message {
-                Ok(message) => {
-                    let smtp = smtp.clone();
-                    tokio::spawn(async move {
-                        if let Err(e) = smtp.send(message).await {
+        let Some(smtp) = &self.smtp else {
+            self.metrics.mail(Mail::Captured);
+            return Ok(());
+        };
+        let message = match to.as_str().parse::<Address>() {
+            Ok(recipient) => Message::builder()
+                .from(self.from.clone())
+                .to(recipient)
+                .subject(subject)
+                .multipart(MultiPart::alternative_plain_html(text, html)),
+            Err(e) => {
+                tracing::warn!(error = %e, "recipient address refused by the mail builder");
+                return Ok(());
+            }
+        };
+        match message {
+            Ok(message) => {
+                let (smtp, metrics) = (smtp.clone(), self.metrics.clone());
+                tokio::spawn(async move {
+                    match smtp.send(message).await {
+                        Ok(_) => metrics.mail(Mail::Sent),
+                        Err(e) => {
+                            metrics.mail(Mail::Failed);
                             tracing::warn!(error = %e, "SMTP delivery failed");
                         }
-                    });
-                }
-                Err(e) => tracing::warn!(error = %e, "could not build the mail"),
+                    }
+                });
+            }
+            Err(e) => {
+                self.metrics.mail(Mail::Failed);
+                tracing::warn!(error = %e, "could not build the mail");
             }
         }
         Ok(())

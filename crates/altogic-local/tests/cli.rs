@@ -175,3 +175,50 @@ async fn every_security_event_is_one_log_line_without_secrets() {
         assert!(!text.contains(secret), "the log holds a secret: {secret}");
     }
 }
+
+/// `--log-format json`: one JSON object a line, each request's with its id; and a whole run's log
+/// holds none of the run's passwords, tokens, link keys or codes.
+#[tokio::test]
+async fn json_logs_carry_request_ids_and_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = spawn(&["serve", "--log-format", "json", "--listen", "127.0.0.1:0", "--data-dir", dir.path().to_str().unwrap(), "--client-key", "json-key", "--email-verification", "true"]);
+    let token = mailbox_token(&server);
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mailbox = |to: &'static str| {
+        let (http, url, token) = (http.clone(), server.url.clone(), token.clone());
+        async move {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            let mailbox: altogic::Mailbox = http.get(format!("{url}/_local/v1/mail?to={to}")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+            mailbox.messages
+        }
+    };
+    let client = AltogicClient::new(&server.url, "json-key", ClientOptions::default()).unwrap();
+    let (password, new_password) = ("lantern orchid velvet", "harbour mosaic tangerine");
+    client.auth().sign_up_with_name("json@example.com", password, "J").await.unwrap();
+    let confirm = mailbox("json@example.com").await.remove(0);
+    let location = http.get(&confirm.link).send().await.unwrap().headers()["location"].to_str().unwrap().to_string();
+    let access = location.split("access_token=").nth(1).unwrap().split('&').next().unwrap().to_string();
+    let (_, session) = client.auth().get_auth_grant(&access).await.unwrap();
+    client.auth().send_reset_pwd_email("json@example.com").await.unwrap();
+    let reset = mailbox("json@example.com").await.remove(0);
+    assert_eq!(reset.action, "reset-pwd");
+    let location = http.get(&reset.link).send().await.unwrap().headers()["location"].to_str().unwrap().to_string();
+    let reset_access = location.split("access_token=").nth(1).unwrap().split('&').next().unwrap().to_string();
+    client.auth().reset_pwd_with_token(&reset_access, new_password).await.unwrap();
+    let (_, second) = client.auth().sign_in_with_email("json@example.com", new_password).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let log = server.log.lock().unwrap().clone();
+    let objects: Vec<serde_json::Value> = log.iter().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not one JSON object: {l}: {e}"))).collect();
+    let with_request: Vec<&serde_json::Value> = objects.iter().filter(|o| o["span"]["name"] == "request").collect();
+    assert!(!with_request.is_empty(), "{log:?}");
+    assert!(with_request.iter().all(|o| o["span"]["request_id"].as_str().is_some_and(|id| !id.is_empty())), "{log:?}");
+    assert!(objects.iter().any(|o| o["fields"]["event"] == "sign-in"), "security events are lines of the log too");
+    let text = log.join("\n");
+    let key_of = |link: &str| link.split("key=").nth(1).unwrap().split('&').next().unwrap().to_string();
+    let (confirm_key, reset_key) = (key_of(&confirm.link), key_of(&reset.link));
+    for secret in [password, new_password, &session.token, &second.token, &access, &reset_access, &confirm_key, &reset_key, &confirm.code, &reset.code, &token] {
+        let verifier = secret.split('.').nth(1).unwrap_or(secret);
+        assert!(!text.contains(secret) && !text.contains(verifier), "the log holds a secret: {secret}");
+    }
+}

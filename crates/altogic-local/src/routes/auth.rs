@@ -18,6 +18,7 @@ use crate::events::{record, record_refusal, signed_in, Actor};
 use crate::extract::{ApiJson, AuthSession, ClientIp};
 use altogic::account_security::EventType;
 use crate::mail::{notice, MailKind, Notice};
+use crate::metrics::SignIn;
 use crate::ratelimit::{account_slowdown, admit_attempt, counted, per_client, signin_failed, MAIL_WINDOW, SIGNIN_WINDOW};
 use super::two_step::{mfa_required, window_start};
 use crate::store::{Checked, EmailChange, Registered, RegistrationRow, SessionRow, SignedIn, UserRow};
@@ -151,6 +152,7 @@ pub async fn signin_email(State(state): State<AppState>, ip: ClientIp, actor: Ac
     let _attempt = match admit_attempt(&state, &throttle_key, state.config.signin_attempts).await {
         Ok(attempt) => attempt,
         Err(refused) => {
+            state.metrics.sign_in(SignIn::Throttled);
             if let Some(user) = &found {
                 record_refusal(&state, &user.id, EventType::SignInThrottled, &actor);
             }
@@ -163,6 +165,7 @@ pub async fn signin_email(State(state): State<AppState>, ip: ClientIp, actor: Ac
 
     let matches = state.hasher.verify(&password, found.as_ref().map(|u| u.password_hash.as_str())).await?;
     let Some(user) = found.as_ref().filter(|_| matches).cloned() else {
+        state.metrics.sign_in(SignIn::Failed);
         if let Some(user) = &found {
             record_refusal(&state, &user.id, EventType::SignInFailed, &actor);
         }
@@ -187,10 +190,12 @@ pub async fn signin_email(State(state): State<AppState>, ip: ClientIp, actor: Ac
     let (ticket, ticket_token) = new_ticket("password", &user_agent(&headers), &throttle_key, device.is_none(), state.clock.now());
     match state.store.sign_in(&user.id, &user.password_hash, &session, new_device.as_ref().map(|(row, _)| row), &ticket, &now_iso(), &throttle_key).await? {
         Checked::Done(SignedIn::Session(user)) => {
+            state.metrics.sign_in(SignIn::Ok);
             signed_in(&state, &user, EventType::SignIn, &actor, &session.selector, false).await;
             Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token), device_token: new_device.map(|(_, token)| token) }))
         }
         Checked::Done(SignedIn::SecondStep) => {
+            state.metrics.sign_in(SignIn::MfaRequired);
             record(&state, &user.id, EventType::MfaRequired, &actor, None).await;
             Err(mfa_required(ticket_token, ticket.expires_at))
         }

@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router {
     let local = Router::new()
         .route("/mail", get(local::list_mail).delete(local::clear_mail))
         .route_layer(from_fn_with_state(state.clone(), require_mailbox_token))
+        .route("/metrics", get(crate::metrics::scrape))
         .route("/health", get(local::health))
         .route("/ready", get(local::ready));
     // Answers of the API carry sessions, tokens and personal data: never cached.
@@ -88,6 +89,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { AppError::not_found(codes::RESOURCE_NOT_FOUND, "No such endpoint.") })
         .method_not_allowed_fallback(|| async { AppError::new(StatusCode::METHOD_NOT_ALLOWED, codes::METHOD_NOT_ALLOWED, "This method is not allowed here.") })
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        // Inside the router, where the matched route's template is known.
+        .layer(from_fn_with_state(state.clone(), crate::metrics::track))
         .with_state(state.clone())
         .layer(CatchPanicLayer::custom(|_| AppError::internal().into_response()))
         // A request (its body included) must be answered within the timeout: a client trickling a
@@ -96,7 +99,8 @@ pub fn router(state: AppState) -> Router {
         .layer(map_response(ensure_json_error))
         .layer(SetResponseHeaderLayer::if_not_present(HeaderName::from_static("x-content-type-options"), HeaderValue::from_static("nosniff")))
         // Logs method and path only: query strings carry access tokens and link keys.
-        .layer(TraceLayer::new_for_http().make_span_with(|r: &Request<_>| tracing::info_span!("request", method = %r.method(), path = %r.uri().path())))
+        // Each request's lines carry its id (a JSON log's `span.request_id`).
+        .layer(TraceLayer::new_for_http().make_span_with(|r: &Request<_>| tracing::info_span!("request", request_id = %crate::crypto::new_id(), method = %r.method(), path = %r.uri().path())))
         .layer(cors(&state.config.cors_origins))
         .layer(hsts(&state.public_url))
 }

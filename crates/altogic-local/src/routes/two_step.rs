@@ -20,6 +20,7 @@ use crate::events::{record, signed_in, Actor};
 use crate::extract::{ApiJson, AuthSession, ClientIp};
 use altogic::account_security::EventType;
 use crate::mail::{notice as notify, Notice};
+use crate::metrics::SignIn;
 use crate::ratelimit::{account_slowdown, admit_attempt, counted, per_client, signin_failed, CODE_WINDOW};
 use crate::store::{code_budget_key, Gate, Proof, SecondStep};
 use crate::time::{iso_unix, now_iso};
@@ -158,6 +159,7 @@ pub async fn verify(State(state): State<AppState>, ip: ClientIp, actor: Actor, A
     let proof = factor.proof(&state, &ticket.user_id, now, &mut hash);
     match state.store.second_step(key, proof, now, &now_iso(), &session, &device).await? {
         SecondStep::Done { user, used_recovery_code, new_device, .. } => {
+            state.metrics.sign_in(SignIn::Ok);
             signed_in(&state, &user, EventType::MfaVerified, &actor, &session.selector, false).await;
             if used_recovery_code {
                 record(&state, &user.id, EventType::RecoveryCodeUsed, &actor, Some(&session.selector)).await;
@@ -167,6 +169,7 @@ pub async fn verify(State(state): State<AppState>, ip: ClientIp, actor: Actor, A
             Ok(Json(AuthGrant { user: user_to_wire(&user), session: session_out(&session, token), device_token: new_device.then_some(device_token) }))
         }
         SecondStep::Wrong { .. } => {
+            state.metrics.sign_in(SignIn::Failed);
             record(&state, &ticket.user_id, EventType::MfaFailed, &actor, None).await;
             signin_failed(&state, &email).await?;
             Err(invalid_code())

@@ -32,6 +32,7 @@
 
 mod account_life;
 mod accounts;
+mod copy;
 mod files;
 mod links;
 mod postgres;
@@ -48,6 +49,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 pub use account_life::{DeleteProof, Deletion, USE_RESOLUTION_SECS};
+pub use copy::{CopyTarget, Counts};
 pub use rows::*;
 pub use two_step::{code_budget_key, password_fingerprint, CodeCheck, Gate, Proof, SecondStep, TICKET_ATTEMPTS};
 use sql::{On, Tx};

@@ -61,6 +61,11 @@ impl Store {
         sql("SELECT action FROM access_tokens WHERE selector = ?").bind(selector).scalar(self.reader()).await
     }
 
+    /// The number of live sessions (the metrics' gauge).
+    pub async fn live_sessions(&self, now: i64) -> StoreResult<i64> {
+        Ok(sql("SELECT COUNT(*) FROM sessions WHERE expires_at > ?").bind(now).fetch_one::<(i64,)>(self.reader()).await?.0)
+    }
+
     /// Whether the account has two-step verification on.
     pub async fn mfa_on(&self, user_id: &str) -> StoreResult<bool> {
         sql("SELECT TRUE FROM mfa_factors WHERE user_id = ? AND confirmed = TRUE").bind(user_id).exists(self.reader()).await
