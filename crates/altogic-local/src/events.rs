@@ -11,6 +11,8 @@ use altogic::account_security::{EventType, SecurityEvent};
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
+// Spawned work keeps the request's span: its lines carry the request's id.
+use tracing::Instrument;
 
 use crate::crypto::new_id;
 use crate::error::AppError;
@@ -86,7 +88,7 @@ async fn store(state: &AppState, row: &EventRow) {
 pub async fn record(state: &AppState, user_id: &str, kind: EventType, actor: &Actor, session: Option<&str>) {
     let row = row(state, user_id, kind, actor, session);
     let state = state.clone();
-    let _ = tokio::spawn(async move { store(&state, &row).await }).await;
+    let _ = tokio::spawn(async move { store(&state, &row).await }.in_current_span()).await;
 }
 
 /// Records a refusal (`sign-in-failed`, `sign-in-throttled`) off the request's path: it exists
@@ -106,13 +108,14 @@ pub fn record_refusal(state: &AppState, user_id: &str, kind: EventType, actor: &
             }
         }
         store(&state, &row).await;
-    });
+    }
+    .in_current_span());
 }
 
 /// Runs work that follows a committed change (its notice, its files' bytes) to its end, even if
 /// the request is dropped meanwhile (a timeout, a client hanging up).
 pub async fn after_commit<F: std::future::Future<Output = ()> + Send + 'static>(work: F) {
-    let _ = tokio::spawn(work).await;
+    let _ = tokio::spawn(work.in_current_span()).await;
 }
 
 /// A successful sign-in (`sign-in`, or `mfa-verified` for a second step) that made `session`.
@@ -135,7 +138,8 @@ pub async fn signed_in(state: &AppState, user: &UserRow, kind: EventType, actor:
         if new_device {
             notice(&state, Notice::NewDevice, &user.email).await;
         }
-    })
+    }
+    .in_current_span())
     .await;
 }
 

@@ -8,6 +8,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::crypto::new_id;
 use crate::metrics::Mail;
+use tracing::Instrument;
 use crate::domain::Email;
 use crate::store::{MailRow, Store, StoreResult};
 use crate::time::now_iso;
@@ -225,7 +226,7 @@ impl Mailer {
         match message {
             Ok(message) => {
                 let (smtp, metrics) = (smtp.clone(), self.metrics.clone());
-                tokio::spawn(async move {
+                tokio::spawn(tracing::Instrument::in_current_span(async move {
                     match smtp.send(message).await {
                         Ok(_) => metrics.mail(Mail::Sent),
                         Err(e) => {
@@ -233,7 +234,7 @@ impl Mailer {
                             tracing::warn!(error = %e, "SMTP delivery failed");
                         }
                     }
-                });
+                }));
             }
             Err(e) => {
                 self.metrics.mail(Mail::Failed);
@@ -254,7 +255,8 @@ pub async fn notice(state: &crate::AppState, notice: Notice, to: &str) {
         if let Err(e) = mailer.notify(notice, &to).await {
             tracing::warn!(error = %e, notice = notice.kind(), "a notice was not sent");
         }
-    })
+    }
+    .in_current_span())
     .await;
 }
 

@@ -70,10 +70,10 @@ async fn fetch(t: &TestServer, url: &str) -> (u16, Vec<u8>) {
     (resp.status().as_u16(), resp.bytes().await.unwrap().to_vec())
 }
 
-/// A SQLite deployment (verification off) in `dir`, whatever store the suite runs on.
+/// A SQLite deployment (verification off) in `dir`, whatever store the suite runs on. Its client
+/// key is generated and kept in its database, as a deployment's is by default.
 async fn sqlite_server(dir: &Path) -> TestServer {
     let mut config = Config::loopback(dir);
-    config.client_key = Some("ops-client-key".into());
     config.mailbox_token = Some(MAILBOX_TOKEN.into());
     config.email_verification = false;
     config.signin_attempts = 0;
@@ -86,6 +86,7 @@ async fn a_backup_under_sign_ups_restores_every_acknowledged_account() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let t = sqlite_server(&data).await;
+    let client_key = t.server.client_key.clone();
     let owner = email("backup");
     let (_, grant) = sign_up(&t, &owner).await;
     let session = grant["session"]["token"].as_str().unwrap().to_string();
@@ -137,7 +138,7 @@ async fn a_backup_under_sign_ups_restores_every_acknowledged_account() {
     config.mailbox_token = Some(MAILBOX_TOKEN.into());
     config.email_verification = false;
     let r = TestServer::wrap(altogic_local::start(config).await.expect("the restored data dir serves"));
-    assert_eq!(r.server.client_key, "ops-client-key", "the client key came along");
+    assert_eq!(r.server.client_key, client_key, "the client key came along");
     let before: Vec<String> = acknowledged.lock().unwrap().iter().filter(|(_, at)| *at < started).map(|(a, _)| a.clone()).collect();
     assert!(before.len() >= 3, "sign-ups were acknowledged before the backup: {}", before.len());
     for address in &before {
@@ -149,7 +150,7 @@ async fn a_backup_under_sign_ups_restores_every_acknowledged_account() {
     assert_eq!(fetch(&r, &url).await, (200, PNG.to_vec()), "the file serves the same bytes");
     let mails = r.mails(&owner).await;
     assert!(mails.is_empty(), "verification off: no mail");
-    assert!(std::fs::metadata(restored.join("mfa-key")).is_ok() || !data.join("mfa-key").exists(), "the data dir's secrets came along");
+    assert_eq!(std::fs::read(restored.join("mfa-key")).unwrap(), std::fs::read(data.join("mfa-key")).unwrap(), "the data dir's secrets came along");
 }
 
 #[tokio::test]
@@ -176,9 +177,10 @@ async fn pg_users(url: &str) -> i64 {
 }
 
 /// A SQLite deployment with three accounts, one with a file and one with two-step verification;
-/// stopped. Returns the accounts' sessions, the file's URL and the authenticator's secret.
-async fn deployment(data: &Path) -> (Vec<(String, String)>, String, Vec<u8>) {
+/// stopped. Returns the accounts (address, session), the file's URL and the client key.
+async fn deployment(data: &Path) -> (Vec<(String, String)>, String, String) {
     let t = sqlite_server(data).await;
+    let client_key = t.server.client_key.clone();
     let mut accounts = Vec::new();
     for tag in ["first", "second", "third"] {
         let address = email(tag);
@@ -195,7 +197,7 @@ async fn deployment(data: &Path) -> (Vec<(String, String)>, String, Vec<u8>) {
     assert_eq!(status, 200, "{body}");
     let TestServer { server, .. } = t;
     server.shutdown().await;
-    (accounts, url, secret)
+    (accounts, url, client_key)
 }
 
 /// A PostgreSQL server on `url` with the copied deployment's key and files.
@@ -212,8 +214,8 @@ async fn moved_server(url: &str, data: &Path, storage: &str) -> TestServer {
     TestServer::wrap(server)
 }
 
-async fn check_moved(r: &TestServer, accounts: &[(String, String)], url: &str) {
-    assert_eq!(r.server.client_key, "ops-client-key", "the client key came along");
+async fn check_moved(r: &TestServer, accounts: &[(String, String)], url: &str, client_key: &str) {
+    assert_eq!(r.server.client_key, client_key, "the client key came along");
     for (address, session) in &accounts[..2] {
         assert_eq!(sign_in(r, address).await.0, 200, "{address} signs in");
         assert_eq!(call(r, Method::GET, "/auth/user", Some(session), None).await.0, 200, "{address}'s session is valid");
@@ -232,13 +234,13 @@ async fn copy_moves_everything_onto_postgresql_and_a_folder_once() {
     };
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let (accounts, url, _) = deployment(&data).await;
+    let (accounts, url, key) = deployment(&data).await;
     let folder = format!("file://{}", dir.path().join("objects").display());
     let (ok, out) = run(&["copy", "--data-dir", path(&data), "--to-database-url", &target, "--to-storage-url", &folder]).await;
     assert!(ok, "{out}");
     assert!(out.contains("users") && out.contains("3 rows") && out.contains("1 files"), "counts per table and store: {out}");
     let r = moved_server(&target, &data, &folder).await;
-    check_moved(&r, &accounts, &url).await;
+    check_moved(&r, &accounts, &url, &key).await;
 
     // A second copy onto the same database is refused, and changes nothing.
     let (ok, out) = run(&["copy", "--data-dir", path(&data), "--to-database-url", &target, "--to-storage-url", &folder]).await;
@@ -254,7 +256,7 @@ async fn a_copy_killed_before_it_commits_leaves_the_target_empty_and_runs_again(
     };
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let (accounts, url, _) = deployment(&data).await;
+    let (accounts, url, key) = deployment(&data).await;
     let folder = format!("file://{}", dir.path().join("objects").display());
     let mut child = tokio::process::Command::new(BIN)
         .args(["copy", "--data-dir", path(&data), "--to-database-url", &target, "--to-storage-url", &folder, "--pause-before-commit-ms", "30000"])
@@ -279,7 +281,7 @@ async fn a_copy_killed_before_it_commits_leaves_the_target_empty_and_runs_again(
     assert_eq!(pg_users(&target).await, 0, "nothing half-copied");
     let (ok, out) = run(&["copy", "--data-dir", path(&data), "--to-database-url", &target, "--to-storage-url", &folder]).await;
     assert!(ok, "{out}");
-    check_moved(&moved_server(&target, &data, &folder).await, &accounts, &url).await;
+    check_moved(&moved_server(&target, &data, &folder).await, &accounts, &url, &key).await;
 }
 
 #[tokio::test]
@@ -290,11 +292,11 @@ async fn copy_moves_files_onto_s3() {
     };
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let (accounts, url, _) = deployment(&data).await;
+    let (accounts, url, key) = deployment(&data).await;
     let s3 = format!("s3://{bucket}");
     let (ok, out) = run(&["copy", "--data-dir", path(&data), "--to-database-url", &target, "--to-storage-url", &s3]).await;
     assert!(ok, "{out}");
-    check_moved(&moved_server(&target, &data, &s3).await, &accounts, &url).await;
+    check_moved(&moved_server(&target, &data, &s3).await, &accounts, &url, &key).await;
 }
 
 // --- metrics ---

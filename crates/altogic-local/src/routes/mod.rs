@@ -100,7 +100,12 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(HeaderName::from_static("x-content-type-options"), HeaderValue::from_static("nosniff")))
         // Logs method and path only: query strings carry access tokens and link keys.
         // Each request's lines carry its id (a JSON log's `span.request_id`).
-        .layer(TraceLayer::new_for_http().make_span_with(|r: &Request<_>| tracing::info_span!("request", request_id = %crate::crypto::new_id(), method = %r.method(), path = %r.uri().path())))
+        // One line a request at its end (status, latency), which operators expect of a server.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|r: &Request<_>| tracing::info_span!("request", request_id = %crate::crypto::new_id(), method = %r.method(), path = %r.uri().path()))
+                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
         .layer(cors(&state.config.cors_origins))
         .layer(hsts(&state.public_url))
 }
