@@ -60,5 +60,9 @@ if [ "$what" = test ]; then
   if [ ! -d tests/compat/node_modules/altogic ] || [ tests/compat/package-lock.json -nt tests/compat/node_modules/.package-lock.json ]; then
     (cd tests/compat && npm ci --no-audit --no-fund --loglevel=error)
   fi
+  # axe-core, pinned: the e2e suite's accessibility checks inject it into the webview.
+  if [ ! -f tests/a11y/node_modules/axe-core/axe.min.js ] || [ tests/a11y/package-lock.json -nt tests/a11y/node_modules/.package-lock.json ]; then
+    (cd tests/a11y && npm ci --no-audit --no-fund --loglevel=error)
+  fi
 fi
 echo "setup: ok ($what)"

@@ -3,6 +3,7 @@
 //! scripts/test.sh runs them with `xvfb-run dbus-run-session … -- --ignored --test-threads=1`.
 //! Screenshots of each screen go to tests/artifacts/.
 
+mod a11y;
 mod account;
 mod distribution;
 mod links;

@@ -36,6 +36,8 @@ pub struct Harness {
     pub app_binary: PathBuf,
     driver: Option<Child>,
     driver_port: u16,
+    /// More of the app's environment (the dark theme's `GTK_THEME`).
+    extra_env: Vec<(String, String)>,
 }
 
 fn free_port() -> u16 {
@@ -103,7 +105,7 @@ impl Harness {
         let server = altogic_local::start(config).await.unwrap();
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         let app_binary = env!("CARGO_BIN_EXE_altogic-auth").into();
-        let mut h = Harness { backend, server, home, http, app_binary, driver: None, driver_port: free_port() };
+        let mut h = Harness { backend, server, home, http, app_binary, driver: None, driver_port: free_port(), extra_env: Vec::new() };
         h.start_driver().await;
         h
     }
@@ -124,7 +126,28 @@ impl Harness {
         };
         env.push(("ALTOGIC_ENV_URL".into(), url));
         env.push(("ALTOGIC_CLIENT_KEY".into(), key));
+        env.extend(self.extra_env.iter().cloned());
         env
+    }
+
+    /// A harness whose app runs with GTK's dark theme, which WebKit reports to the page as
+    /// `prefers-color-scheme: dark`.
+    pub async fn dark(backend: AppBackend) -> Harness {
+        let mut h = Harness::with(backend).await;
+        h.extra_env.push(("GTK_THEME".into(), "Adwaita:dark".into()));
+        h.stop_driver();
+        h.start_driver().await;
+        h
+    }
+
+    fn stop_driver(&mut self) {
+        if let Some(mut d) = self.driver.take() {
+            // Killing only tauri-driver would leave WebKitWebDriver and the app running, and the
+            // next launch would hand itself to that instance (single-instance) and hang.
+            let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", d.id())]).status();
+            let _ = d.wait();
+            std::thread::sleep(Duration::from_millis(300));
+        }
     }
 
     async fn start_driver(&mut self) {
@@ -253,13 +276,7 @@ impl Harness {
 
 impl Drop for Harness {
     fn drop(&mut self) {
-        if let Some(mut d) = self.driver.take() {
-            // Killing only tauri-driver would leave WebKitWebDriver and the app running, and the
-            // next launch would hand itself to that instance (single-instance) and hang.
-            let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", d.id())]).status();
-            let _ = d.wait();
-            std::thread::sleep(Duration::from_millis(300));
-        }
+        self.stop_driver();
     }
 }
 
