@@ -10,7 +10,6 @@
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection};
@@ -21,7 +20,7 @@ pub const DATABASE_FILE: &str = "altogic-local.db";
 /// What a data dir holds that is not copied as a file: the live database (its snapshot is) and
 /// the lock of the running server.
 fn skipped(name: &str) -> bool {
-    name == DATABASE_FILE || name.starts_with(&format!("{DATABASE_FILE}-")) || name == "altogic-local.lock"
+    name == DATABASE_FILE || name.starts_with(&format!("{DATABASE_FILE}-")) || name == "altogic-local.lock" || name.starts_with(".altogic-")
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,9 +64,24 @@ pub async fn backup(data_dir: &Path, to: &Path) -> Result<Summary, BackupError> 
         )));
     }
     let parent = to.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    // A backup inside the data dir would take in itself (and every earlier one).
+    if let (Ok(dir), Ok(at)) = (data_dir.canonicalize(), parent.canonicalize()) {
+        if at.starts_with(&dir) {
+            return Err(BackupError::Refused(format!("{} is inside the data dir: write the backup somewhere else", to.display())));
+        }
+    }
     let work = tempfile::Builder::new().prefix(".altogic-backup-").tempdir_in(parent).map_err(io_err(format!("cannot write in {}", parent.display())))?;
     let snapshot = work.path().join(DATABASE_FILE);
     let mut summary = snapshot_database(&database, &snapshot).await?;
+    // Files whose bytes are not in the database must be in the data dir's folder, or the backup
+    // would hold rows without their bytes.
+    let elsewhere = bytes_outside_database(&snapshot).await?;
+    if let Some(id) = elsewhere.iter().find(|id| !data_dir.join("files").join("files").join(id).is_file()) {
+        return Err(BackupError::Refused(format!(
+            "the bytes of file {id} are neither in the database nor in {}: this deployment keeps its files in another store (--storage-url); back that store up beside this file",
+            data_dir.join("files").display()
+        )));
+    }
 
     // Owner-only from its first byte: it holds password hashes and the data dir's secrets.
     let partial = work.path().join("backup.tar");
@@ -89,8 +103,8 @@ pub async fn backup(data_dir: &Path, to: &Path) -> Result<Summary, BackupError> 
 
 /// `VACUUM INTO` on a read-only connection of its own, and the counts of the snapshot.
 async fn snapshot_database(database: &Path, snapshot: &Path) -> Result<Summary, BackupError> {
-    let url = format!("sqlite://{}", database.display());
-    let mut conn = SqliteConnectOptions::from_str(&url)?
+    let mut conn = SqliteConnectOptions::new()
+        .filename(database)
         .read_only(true)
         .busy_timeout(std::time::Duration::from_secs(30))
         .connect()
@@ -98,6 +112,14 @@ async fn snapshot_database(database: &Path, snapshot: &Path) -> Result<Summary, 
     sqlx::query("VACUUM INTO ?").bind(snapshot.to_string_lossy().into_owned()).execute(&mut conn).await?;
     conn.close().await?;
     count(snapshot).await
+}
+
+/// The ids of the snapshot's files whose bytes live outside the database.
+async fn bytes_outside_database(database: &Path) -> Result<Vec<String>, BackupError> {
+    let mut conn = SqliteConnectOptions::new().filename(database).read_only(true).connect().await?;
+    let ids = sqlx::query_scalar("SELECT id FROM files WHERE size > 0 AND length(data) = 0").fetch_all(&mut conn).await?;
+    conn.close().await?;
+    Ok(ids)
 }
 
 async fn count(database: &Path) -> Result<Summary, BackupError> {
@@ -131,12 +153,23 @@ fn append_dir(archive: &mut tar::Builder<File>, dir: &Path, prefix: &Path) -> Re
         }
         let path = entry.path();
         let inside = prefix.join(&name);
-        let kind = entry.file_type().map_err(io_err(format!("cannot read {}", path.display())))?;
+        // Followed, so a linked folder or key file is backed up as what it holds.
+        let kind = match fs::metadata(&path) {
+            Ok(meta) => meta.file_type(),
+            // Gone since the folder was listed (a replaced file's old bytes): not in the snapshot either.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io_err(format!("cannot read {}", path.display()))(e)),
+        };
         if kind.is_dir() {
             added += append_dir(archive, &path, &inside)?;
         } else if kind.is_file() {
-            archive.append_path_with_name(&path, &inside).map_err(io_err(format!("cannot add {}", path.display())))?;
-            added += 1;
+            match archive.append_path_with_name(&path, &inside) {
+                Ok(()) => added += 1,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_err(format!("cannot add {}", path.display()))(e)),
+            }
+        } else {
+            return Err(BackupError::Refused(format!("{} is neither a file nor a folder", path.display())));
         }
     }
     Ok(added)
@@ -159,6 +192,12 @@ pub async fn restore(from: &Path, data_dir: &Path) -> Result<Summary, BackupErro
     for entry in archive.entries().map_err(io_err("not a backup file"))? {
         let mut entry = entry.map_err(io_err("the backup file is damaged"))?;
         let path: PathBuf = entry.path().map_err(io_err("the backup file is damaged"))?.into_owned();
+        // A backup holds plain files at plain relative paths: anything else (links, devices,
+        // absolute or `..` paths) was not made by `backup`, and could reach outside NEW.
+        let plain = path.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !plain || entry.header().entry_type() != tar::EntryType::Regular {
+            return Err(BackupError::Refused(format!("{} holds {} that is not a plain file of a data dir", from.display(), path.display())));
+        }
         if path.as_os_str() == DATABASE_FILE {
             has_database = true;
         } else {
@@ -176,12 +215,13 @@ pub async fn restore(from: &Path, data_dir: &Path) -> Result<Summary, BackupErro
     let mut summary = count(&work.path().join(DATABASE_FILE)).await?;
     summary.dir_files = dir_files;
     restrict_tree(work.path());
-    // An existing, empty data dir makes way for the restored one.
-    if data_dir.exists() {
-        fs::remove_dir(data_dir).map_err(io_err(format!("cannot replace {}", data_dir.display())))?;
+    sync_tree(work.path());
+    // An empty NEW is replaced by the rename itself; on failure the unpacked copy is removed.
+    fs::rename(work.path(), data_dir).map_err(io_err(format!("cannot create {}", data_dir.display())))?;
+    drop(work);
+    if let Ok(dir) = File::open(parent) {
+        let _ = dir.sync_all();
     }
-    let work = work.keep();
-    fs::rename(&work, data_dir).map_err(io_err(format!("cannot create {}", data_dir.display())))?;
     Ok(summary)
 }
 
@@ -193,6 +233,22 @@ fn restrict(path: &Path, mode: u32) {
     }
     #[cfg(not(unix))]
     let _ = (path, mode);
+}
+
+/// Everything unpacked is on disk before it is renamed into place.
+fn sync_tree(dir: &Path) {
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => sync_tree(&entry.path()),
+                Ok(_) => {
+                    let _ = File::open(entry.path()).and_then(|f| f.sync_all());
+                }
+                Err(_) => {}
+            }
+        }
+    }
+    let _ = File::open(dir).and_then(|f| f.sync_all());
 }
 
 /// Folders owner-only (the data dir's own rule).

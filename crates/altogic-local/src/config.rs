@@ -66,8 +66,9 @@ pub struct CopyArgs {
     /// The data dir of the SQLite deployment (its server stopped).
     #[arg(long)]
     pub data_dir: PathBuf,
-    /// The PostgreSQL database to move to (migrated if needed; it must hold no accounts).
-    #[arg(long, hide_env_values = true)]
+    /// The PostgreSQL database to move to (migrated if needed; it must hold no accounts). The
+    /// variable keeps its password out of the process list.
+    #[arg(long, env = "ALTOGIC_LOCAL_TO_DATABASE_URL", hide_env_values = true)]
     pub to_database_url: String,
     /// Where the files' bytes go: file:///dir or s3://bucket (AWS_* variables). Default: DATA_DIR/files,
     /// where a PostgreSQL server started with this data dir looks for them.

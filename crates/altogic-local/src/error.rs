@@ -147,11 +147,20 @@ impl From<Overloaded> for AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        let shed = self.entry.code == codes::SERVER_BUSY;
         let body = ErrorBody { errors: vec![self.entry] };
         let mut response = (self.status, axum::Json(body)).into_response();
+        if shed {
+            response.extensions_mut().insert(Shed);
+        }
         if let Some(secs) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }
 }
+
+/// Marks an answer that refused a request because the server was overloaded (`server_busy`):
+/// what `altogic_shed_total` counts, unlike other 503s (not ready, storage unavailable).
+#[derive(Clone, Copy)]
+pub struct Shed;

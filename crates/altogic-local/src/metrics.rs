@@ -103,12 +103,13 @@ impl Metrics {
         self.recorder.register_counter(&Key::from_parts(name, labels), &METADATA)
     }
 
-    /// One answered request.
-    pub fn request(&self, route: &str, status: StatusCode, took: Duration) {
+    /// One request: its answer's status, or `canceled` when it got none (timed out, its client
+    /// gone, a panic), and whether it was shed.
+    pub fn request(&self, route: &str, status: &str, shed: bool, took: Duration) {
         let route = Label::new("route", route.to_string());
-        self.counter(HTTP_REQUESTS, vec![route.clone(), Label::new("status", status.as_u16().to_string())]).increment(1);
+        self.counter(HTTP_REQUESTS, vec![route.clone(), Label::new("status", status.to_string())]).increment(1);
         self.recorder.register_histogram(&Key::from_parts(HTTP_DURATION, vec![route]), &METADATA).record(took.as_secs_f64());
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        if shed {
             self.counter(SHED, Vec::new()).increment(1);
         }
     }
@@ -137,11 +138,30 @@ impl Metrics {
 /// Counts every answered request by its route template (`/_storage/{env}/{bucket}/{id}`, never
 /// the ids in it); a request no route matched counts as `unmatched`.
 pub async fn track(State(state): State<AppState>, matched: Option<MatchedPath>, request: Request, next: Next) -> Response {
-    let started = std::time::Instant::now();
+    let route = matched.as_ref().map(MatchedPath::as_str).unwrap_or("unmatched").to_string();
+    let mut pending = Pending { state: state.clone(), route, started: std::time::Instant::now(), done: false };
     let response = next.run(request).await;
-    let route = matched.as_ref().map(MatchedPath::as_str).unwrap_or("unmatched");
-    state.metrics.request(route, response.status(), started.elapsed());
+    pending.done = true;
+    let shed = response.extensions().get::<crate::error::Shed>().is_some();
+    state.metrics.request(&pending.route, response.status().as_str(), shed, pending.started.elapsed());
     response
+}
+
+/// A request whose answer never came back through [`track`] (the timeout dropped it, its client
+/// went away, a handler panicked) is counted when it is dropped.
+struct Pending {
+    state: AppState,
+    route: String,
+    started: std::time::Instant,
+    done: bool,
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if !self.done {
+            self.state.metrics.request(&self.route, "canceled", false, self.started.elapsed());
+        }
+    }
 }
 
 /// `GET /_local/v1/metrics`: only with `--metrics-token`, and only for `Authorization: Bearer` it.

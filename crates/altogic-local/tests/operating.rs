@@ -156,6 +156,34 @@ async fn a_backup_under_sign_ups_restores_every_acknowledged_account() {
 #[tokio::test]
 async fn backup_and_restore_refuse_what_they_cannot_do() {
     let dir = tempfile::tempdir().unwrap();
+    // A backup inside its own data dir would take in itself.
+    let data = dir.path().join("data");
+    let t = sqlite_server(&data).await;
+    let (ok, out) = run(&["backup", "--data-dir", path(&data), "--to", path(&data.join("in.altogic"))]).await;
+    assert!(!ok && out.contains("inside the data dir"), "{out}");
+    drop(t);
+    // An archive with a link, or a path out of the data dir, is not a backup.
+    for (name, kind, target) in [("altogic-local.db", tar::EntryType::Symlink, Some("/etc/passwd")), ("../escape", tar::EntryType::Regular, None)] {
+        let file = dir.path().join("crafted.tar");
+        let mut builder = tar::Builder::new(std::fs::File::create(&file).unwrap());
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(kind);
+        header.set_size(0);
+        header.set_mode(0o600);
+        if let Some(target) = target {
+            header.set_link_name(target).unwrap();
+        }
+        // `append_data` refuses `..`: write the name into the header as a crafted archive would.
+        header.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+        header.set_cksum();
+        builder.append(&header, std::io::empty()).unwrap();
+        builder.finish().unwrap();
+        drop(builder);
+        let new = dir.path().join("crafted-new");
+        let (ok, out) = run(&["restore", "--from", path(&file), "--data-dir", path(&new)]).await;
+        assert!(!ok && out.contains("not a plain file"), "{name}: {out}");
+        assert!(!new.exists() && !dir.path().parent().unwrap().join("escape").exists());
+    }
     let (ok, out) = run(&["backup", "--data-dir", path(dir.path()), "--to", path(&dir.path().join("b"))]).await;
     assert!(!ok && out.contains("no SQLite database"), "{out}");
     let junk = dir.path().join("junk");
@@ -177,8 +205,9 @@ async fn pg_users(url: &str) -> i64 {
 }
 
 /// A SQLite deployment with three accounts, one with a file and one with two-step verification;
-/// stopped. Returns the accounts (address, session), the file's URL and the client key.
-async fn deployment(data: &Path) -> (Vec<(String, String)>, String, String) {
+/// stopped. Returns the accounts (address, session), the file's URL, the client key and the
+/// authenticator's secret.
+async fn deployment(data: &Path) -> (Vec<(String, String)>, String, String, Vec<u8>) {
     let t = sqlite_server(data).await;
     let client_key = t.server.client_key.clone();
     let mut accounts = Vec::new();
@@ -197,7 +226,7 @@ async fn deployment(data: &Path) -> (Vec<(String, String)>, String, String) {
     assert_eq!(status, 200, "{body}");
     let TestServer { server, .. } = t;
     server.shutdown().await;
-    (accounts, url, client_key)
+    (accounts, url, client_key, secret)
 }
 
 /// A PostgreSQL server on `url` with the copied deployment's key and files.
@@ -214,15 +243,22 @@ async fn moved_server(url: &str, data: &Path, storage: &str) -> TestServer {
     TestServer::wrap(server)
 }
 
-async fn check_moved(r: &TestServer, accounts: &[(String, String)], url: &str, client_key: &str) {
+async fn check_moved(r: &TestServer, accounts: &[(String, String)], url: &str, client_key: &str, secret: &[u8]) {
     assert_eq!(r.server.client_key, client_key, "the client key came along");
-    for (address, session) in &accounts[..2] {
-        assert_eq!(sign_in(r, address).await.0, 200, "{address} signs in");
+    for (address, session) in accounts {
         assert_eq!(call(r, Method::GET, "/auth/user", Some(session), None).await.0, 200, "{address}'s session is valid");
+    }
+    for (address, _) in &accounts[..2] {
+        assert_eq!(sign_in(r, address).await.0, 200, "{address} signs in");
     }
     // The sealed authenticator secret opens with the same key: the account still asks for a code.
     let (status, body) = sign_in(r, &accounts[2].0).await;
     assert_eq!((status, error_code(&body)), (401, "mfa_required"), "{body}");
+    r.server.state.clock.advance(2 * STEP_SECS);
+    let code = code_at(secret, step_of(r.server.state.clock.now()));
+    let ticket = body["errors"][0]["details"]["mfaTicket"].as_str().unwrap();
+    let (status, body) = call(r, Method::POST, "/auth/mfa/verify", None, Some(json!({"mfaTicket": ticket, "code": code}))).await;
+    assert_eq!(status, 200, "the sealed secret opens on the new store: {body}");
     assert_eq!(fetch(r, url).await, (200, PNG.to_vec()), "the file serves the same bytes");
 }
 
@@ -234,13 +270,13 @@ async fn copy_moves_everything_onto_postgresql_and_a_folder_once() {
     };
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let (accounts, url, key) = deployment(&data).await;
+    let (accounts, url, key, secret) = deployment(&data).await;
     let folder = format!("file://{}", dir.path().join("objects").display());
     let (ok, out) = run(&["copy", "--data-dir", path(&data), "--to-database-url", &target, "--to-storage-url", &folder]).await;
     assert!(ok, "{out}");
     assert!(out.contains("users") && out.contains("3 rows") && out.contains("1 files"), "counts per table and store: {out}");
     let r = moved_server(&target, &data, &folder).await;
-    check_moved(&r, &accounts, &url, &key).await;
+    check_moved(&r, &accounts, &url, &key, &secret).await;
 
     // A second copy onto the same database is refused, and changes nothing.
     let (ok, out) = run(&["copy", "--data-dir", path(&data), "--to-database-url", &target, "--to-storage-url", &folder]).await;
@@ -256,7 +292,7 @@ async fn a_copy_killed_before_it_commits_leaves_the_target_empty_and_runs_again(
     };
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let (accounts, url, key) = deployment(&data).await;
+    let (accounts, url, key, secret) = deployment(&data).await;
     let folder = format!("file://{}", dir.path().join("objects").display());
     let mut child = tokio::process::Command::new(BIN)
         .args(["copy", "--data-dir", path(&data), "--to-database-url", &target, "--to-storage-url", &folder, "--pause-before-commit-ms", "30000"])
@@ -281,7 +317,7 @@ async fn a_copy_killed_before_it_commits_leaves_the_target_empty_and_runs_again(
     assert_eq!(pg_users(&target).await, 0, "nothing half-copied");
     let (ok, out) = run(&["copy", "--data-dir", path(&data), "--to-database-url", &target, "--to-storage-url", &folder]).await;
     assert!(ok, "{out}");
-    check_moved(&moved_server(&target, &data, &folder).await, &accounts, &url, &key).await;
+    check_moved(&moved_server(&target, &data, &folder).await, &accounts, &url, &key, &secret).await;
 }
 
 #[tokio::test]
@@ -292,11 +328,11 @@ async fn copy_moves_files_onto_s3() {
     };
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let (accounts, url, key) = deployment(&data).await;
+    let (accounts, url, key, secret) = deployment(&data).await;
     let s3 = format!("s3://{bucket}");
     let (ok, out) = run(&["copy", "--data-dir", path(&data), "--to-database-url", &target, "--to-storage-url", &s3]).await;
     assert!(ok, "{out}");
-    check_moved(&moved_server(&target, &data, &s3).await, &accounts, &url, &key).await;
+    check_moved(&moved_server(&target, &data, &s3).await, &accounts, &url, &key, &secret).await;
 }
 
 // --- metrics ---
