@@ -136,3 +136,123 @@ async fn every_screen_passes_axe_in_the_light_theme() {
 async fn every_screen_passes_axe_in_the_dark_theme() {
     every_screen(&Harness::dark(AppBackend::Embedded).await, "dark").await;
 }
+
+// --- keyboard only ---
+
+const TAB: &str = "\u{E004}";
+
+/// Presses Tab until `css` has the focus (at most 40 times), checking at every stop that the
+/// focus can be seen (an outline or a ring) and that it moved forward.
+async fn tab_to(app: &App, css: &str) {
+    let script = r#"
+        const a = document.activeElement;
+        if (!a || a === document.body) return { here: false, visible: true, what: 'body' };
+        const s = getComputedStyle(a);
+        const visible = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
+        return { here: a.matches(arguments[0]), visible, what: a.outerHTML.slice(0, 120) };
+    "#;
+    for _ in 0..40 {
+        let now = app.client.execute(script, vec![serde_json::json!(css)]).await.unwrap();
+        assert!(now["visible"] == true, "the focus cannot be seen on {}", now["what"]);
+        if now["here"] == true {
+            return;
+        }
+        press(app, TAB).await;
+    }
+    app.screenshot("keyboard-failure").await;
+    panic!("Tab never reached {css}");
+}
+
+/// Presses keys on the keyboard: WebDriver's key actions go to whatever has the focus (an
+/// element's "send keys" would first put the focus on that element).
+async fn press(app: &App, keys: &str) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let mut actions = KeyActions::new("keyboard".into());
+    for key in keys.chars() {
+        actions = actions.then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
+    }
+    app.client.perform_actions(actions).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(60)).await;
+}
+
+async fn title_is(app: &App, want: &str) {
+    let mut last = String::new();
+    for _ in 0..30 {
+        last = app.client.execute("return document.title;", vec![]).await.unwrap().as_str().unwrap_or("").to_string();
+        if last == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the title is {last:?}, not {want:?}");
+}
+
+async fn focused_is(app: &App, css: &str) -> bool {
+    app.client.execute("return document.activeElement && document.activeElement.matches(arguments[0]);", vec![serde_json::json!(css)]).await.unwrap() == true
+}
+
+#[tokio::test]
+#[ignore = "needs a display and D-Bus: run through scripts/test.sh"]
+async fn sign_up_verify_rename_and_sign_out_with_the_keyboard_alone() {
+    let h = Harness::with(AppBackend::Embedded).await;
+    let app = h.launch().await;
+    app.wait_for("#home-register").await;
+    title_is(&app, "Altogic Auth").await;
+    tab_to(&app, "#home-register").await;
+    press(&app, ENTER).await;
+    app.wait_path("/register").await;
+    title_is(&app, "Register · Altogic Auth").await;
+    app.wait_for("#register-button").await;
+    // A failed submit puts the focus on the error summary.
+    tab_to(&app, "#email").await;
+    press(&app, "not an address").await;
+    tab_to(&app, "#register-button").await;
+    press(&app, ENTER).await;
+    app.wait_for("#errors").await;
+    for _ in 0..20 {
+        if focused_is(&app, "#errors").await {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(focused_is(&app, "#errors").await, "the focus moved to the errors");
+
+    let email = format!("keys-{}@example.com", std::process::id());
+    tab_to(&app, "#email").await;
+    press(&app, &"\u{E003}".repeat(20)).await; // Backspace
+    press(&app, &email).await;
+    tab_to(&app, "#name").await;
+    press(&app, "Kay Board").await;
+    tab_to(&app, "#password").await;
+    press(&app, PASSWORD).await;
+    press(&app, ENTER).await;
+    app.text_contains("#success", "Your account has been created").await;
+
+    // The Dev mailbox, and the confirmation link in it.
+    tab_to(&app, "#open-mailbox").await;
+    press(&app, ENTER).await;
+    app.wait_path("/mailbox").await;
+    app.text_contains("#mails", &email).await;
+    assert!(focused_is(&app, "main h1").await, "on a new screen the focus is on its heading");
+    tab_to(&app, "#mails li .open-link").await;
+    press(&app, ENTER).await;
+    app.wait_path("/profile").await;
+    app.text_contains("#hello", "Hello, Kay Board").await;
+
+    // Rename inline: Enter opens the field, Enter saves; Escape would cancel.
+    tab_to(&app, "#change-name").await;
+    press(&app, ENTER).await;
+    app.wait_for("#name-input").await;
+    tab_to(&app, "#name-input").await;
+    press(&app, &"\u{E003}".repeat(20)).await;
+    press(&app, "Kay Keys").await;
+    press(&app, ENTER).await;
+    app.text_contains("#hello", "Hello, Kay Keys").await;
+
+    tab_to(&app, "#logout").await;
+    press(&app, ENTER).await;
+    app.wait_path("/login").await;
+    title_is(&app, "Login · Altogic Auth").await;
+    app.close().await;
+}
+

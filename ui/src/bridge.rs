@@ -137,6 +137,23 @@ mod web {
         let _ = JsFuture::from(promise).await;
     }
 
+    /// A new screen is shown: its title goes to the document, and focus to its heading, unless the
+    /// screen puts it in a field itself (`autofocus`, whose label is read out instead). Without
+    /// this, focus stays on the control that left the old screen, or falls to the page's start.
+    pub fn screen_changed(title: &str) {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+        document.set_title(title);
+        if document.query_selector("main [autofocus]").ok().flatten().is_some() {
+            return;
+        }
+        if let Some(heading) = document.query_selector("main h1").ok().flatten() {
+            let _ = heading.set_attribute("tabindex", "-1");
+            if let Ok(heading) = heading.dyn_into::<web_sys::HtmlElement>() {
+                let _ = heading.focus();
+            }
+        }
+    }
+
     pub fn focus(id: &str) {
         if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id)) {
             if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
@@ -209,7 +226,7 @@ mod web {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use web::{copy_text, focus, locale_date, locale_date_time, read_avatar, sleep_ms};
+pub use web::{copy_text, focus, locale_date, locale_date_time, read_avatar, screen_changed, sleep_ms};
 
 /// True when the page runs inside the Tauri shell.
 pub fn in_tauri() -> bool {
@@ -280,6 +297,9 @@ pub fn locale_date(iso: &str) -> String {
 
 #[cfg(not(target_arch = "wasm32"))]
 pub fn focus(_id: &str) {}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn screen_changed(_title: &str) {}
 
 #[cfg(not(target_arch = "wasm32"))]
 pub async fn sleep_ms(_ms: i32) {}

@@ -28,6 +28,24 @@ pub fn guard(route: &Route, signed_in: bool) -> Option<Route> {
     None
 }
 
+/// The document title of a screen (WCAG 2.4.2): what a screen reader says first, and what a window
+/// list shows.
+pub fn title(route: &Route) -> String {
+    let screen = match route {
+        Route::Home {} => return "Altogic Auth".into(),
+        Route::Login {} => "Login",
+        Route::Register {} => "Register",
+        Route::MagicLink {} => "Login with magic link",
+        Route::TwoStep {} => "Two-step verification",
+        Route::AuthRedirect {} => "Signing you in",
+        Route::Profile {} => "Profile",
+        Route::ForgotPassword {} => "Forgot password",
+        Route::Mailbox {} => "Dev mailbox",
+        Route::NotFound { .. } => "Page not found",
+    };
+    format!("{screen} · Altogic Auth")
+}
+
 /// The Dev mailbox exists only beside the built-in backend: elsewhere (a distribution build, a
 /// configured backend) its route leads Home.
 pub fn without_dev_tools(route: &Route, embedded: bool) -> Option<Route> {
@@ -144,6 +162,14 @@ pub fn session_detail(os: &str, app: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_screen_has_its_own_title() {
+        let routes = [Route::Home {}, Route::Login {}, Route::Register {}, Route::MagicLink {}, Route::TwoStep {}, Route::AuthRedirect {}, Route::Profile {}, Route::ForgotPassword {}, Route::Mailbox {}, Route::NotFound { segments: vec![] }];
+        let titles: std::collections::HashSet<String> = routes.iter().map(title).collect();
+        assert_eq!(titles.len(), routes.len());
+        assert!(titles.iter().all(|t| t.ends_with("Altogic Auth")));
+    }
     use super::*;
 
     fn all_routes() -> Vec<Route> {

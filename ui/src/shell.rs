@@ -27,6 +27,13 @@ pub fn Shell() -> Element {
             nav.replace(t);
         }
     }));
+    // Each screen says which it is: a title, and focus on its heading (once it has rendered).
+    let shown = !(waiting || target.is_some());
+    use_effect(use_reactive((&route, &shown), move |(route, shown)| {
+        if shown {
+            bridge::screen_changed(&logic::title(&route));
+        }
+    }));
     rsx! {
         a { class: "skip-link", href: "#content", "Skip to content" }
         Banners {}

@@ -162,7 +162,7 @@ fn NewPasswordForm(ondone: EventHandler<()>) -> Element {
     rsx! {
         div { class: "center-screen",
             Card { title: "Choose a new password",
-                form { class: "form", onsubmit: submit,
+                form { class: "form", onsubmit: submit, novalidate: true,
                     Errors { messages: reset.errors() }
                     Field { id: "new-password", label: "New password", kind: "password", value: new_password(),
                         oninput: move |v| new_password.set(v), placeholder: "Type your new password",

@@ -30,7 +30,7 @@ pub fn Login() -> Element {
     rsx! {
         div { class: "center-screen",
             Card { title: "Login to your account",
-                form { class: "form", onsubmit: submit,
+                form { class: "form", onsubmit: submit, novalidate: true,
                     if !flash.is_empty() {
                         div { id: "login-notice", class: "alert alert-info", role: "status", "{flash}" }
                     }

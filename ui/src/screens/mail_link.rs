@@ -82,7 +82,7 @@ fn MailLinkForm(
     rsx! {
         div { class: "center-screen",
             Card { title: title.to_string(), subtitle: subtitle.map(str::to_string),
-                form { class: "form", onsubmit: submit,
+                form { class: "form", onsubmit: submit, novalidate: true,
                     if let Some(addr) = sent_to() {
                         Success { message: "{sent_message} We sent it to {addr}." }
                         MailNote {}

@@ -110,7 +110,7 @@ fn UserInfo(user: UserView) -> Element {
     rsx! {
         div { class: "user-info",
             if editing() {
-                form { class: "name-form", onsubmit: save,
+                form { class: "name-form", onsubmit: save, novalidate: true,
                     label { r#for: "name-input", class: "visually-hidden", "Your name" }
                     input { id: "name-input", class: "input input-lg", r#type: "text", value: "{draft}", autocomplete: "name",
                         "autocapitalize": "words", "enterkeyhint": "done", disabled: rename.pending(), "aria-describedby": "name-hint",
@@ -198,7 +198,7 @@ fn PanelForm(id: &'static str, title: &'static str, done: String, errors: Vec<St
     rsx! {
         section { class: "panel", "aria-labelledby": "{id}-title",
             h2 { id: "{id}-title", class: "panel-title", "{title}" }
-            form { class: "form", onsubmit: move |e| onsubmit.call(e),
+            form { class: "form", onsubmit: move |e| onsubmit.call(e), novalidate: true,
                 Success { message: done, id: "{id}-success" }
                 Errors { messages: errors, id: "{id}-errors" }
                 {children}

@@ -40,7 +40,7 @@ pub fn Register() -> Element {
                 if let Some(addr) = verify_email() {
                     CheckInbox { email: addr }
                 } else {
-                    form { class: "form", onsubmit: submit,
+                    form { class: "form", onsubmit: submit, novalidate: true,
                         Errors { messages: sign_up.errors() }
                         Field { id: "email", label: "Email", kind: "email", value: email(), oninput: move |v| email.set(v),
                             placeholder: "you@example.com", autocomplete: "email", autofocus: true }
