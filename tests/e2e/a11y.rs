@@ -256,3 +256,57 @@ async fn sign_up_verify_rename_and_sign_out_with_the_keyboard_alone() {
     app.close().await;
 }
 
+
+async fn focus_inside(app: &App, css: &str) -> bool {
+    app.client.execute("const c = document.querySelector(arguments[0]); return !!c && c.contains(document.activeElement);", vec![serde_json::json!(css)]).await.unwrap() == true
+}
+
+#[tokio::test]
+#[ignore = "needs a display and D-Bus: run through scripts/test.sh"]
+async fn the_step_up_dialog_keeps_the_focus_and_gives_it_back() {
+    let h = Harness::new().await;
+    let email = h.account("dialog").await;
+    let app = h.launch().await;
+    sign_in_through_the_ui(&app, &email, PASSWORD).await;
+    // Past the re-authentication window: deleting the account asks to confirm it is you.
+    h.server.state.clock.advance(301);
+    app.click("#security-toggle").await;
+    app.click("#delete-account").await;
+    app.fill("#delete-account-password", PASSWORD).await;
+    app.click("#delete-account-confirm").await;
+    app.wait_for("#step-up-password").await;
+    for _ in 0..20 {
+        if focused_is(&app, "#step-up-password").await {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let active = app.client.execute("return document.activeElement ? document.activeElement.outerHTML.slice(0, 100) : 'none';", vec![]).await.unwrap();
+    assert!(focused_is(&app, "#step-up-password").await, "the dialog opens with the focus in it, not on {active}");
+    check_axe(&app, "step-up-dialog").await;
+    for key in [TAB, TAB, TAB, TAB, TAB, "\u{E008}\u{E004}", "\u{E008}\u{E004}", "\u{E008}\u{E004}"] {
+        press(&app, key).await;
+        assert!(focus_inside(&app, "#step-up").await, "Tab and Shift-Tab stay in the dialog");
+    }
+    press(&app, ESCAPE).await;
+    app.gone("#step-up").await;
+    // The focus goes back to the form that opened it: to the message saying it was not done.
+    for _ in 0..20 {
+        if focused_is(&app, "#delete-account-errors").await {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let active = app.client.execute("return document.activeElement ? document.activeElement.outerHTML.slice(0, 100) : 'none';", vec![]).await.unwrap();
+    assert!(focused_is(&app, "#delete-account-errors").await, "Escape closes it and the focus goes back to its form, not to {active}");
+    app.text_contains("#delete-account-errors", "confirm").await;
+    // Nothing was deleted.
+    assert!(h.client().auth().sign_in_with_email(&email, PASSWORD).await.is_ok());
+    app.close().await;
+}
+
+/// axe on the page as it is now; its violations fail the test.
+async fn check_axe(app: &App, state: &str) {
+    let found = axe(app, state).await;
+    assert!(found.is_empty(), "{} accessibility violations:\n{}", found.len(), found.join("\n"));
+}

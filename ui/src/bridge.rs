@@ -154,6 +154,53 @@ mod web {
         }
     }
 
+    /// The element that has the focus now, to give it back later (a dialog that closes), and its
+    /// id: the screen may have drawn it anew meanwhile (a button whose busy state changed).
+    pub struct Focus(Option<web_sys::HtmlElement>, String);
+
+    pub fn remember_focus() -> Focus {
+        let el = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element()).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        let id = el.as_ref().map(|e| e.id()).unwrap_or_default();
+        Focus(el, id)
+    }
+
+    /// Gives the focus back once the screen has settled (after the closing render).
+    pub fn restore_focus(focus: &Focus) {
+        let (el, id) = (focus.0.clone(), focus.1.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            sleep_ms(0).await;
+            let current = el.filter(|e| e.is_connected()).or_else(|| {
+                (!id.is_empty()).then(|| web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(&id))).flatten().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+            });
+            if let Some(el) = current {
+                let _ = el.focus();
+            }
+        });
+    }
+
+    /// Keeps Tab inside the element `id` (a modal dialog): from its last control Tab goes to its
+    /// first, and Shift-Tab from its first to its last. True when it moved the focus itself (the
+    /// key's own move must then be prevented).
+    pub fn wrap_tab(id: &str, backwards: bool) -> bool {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return false };
+        let Some(container) = document.get_element_by_id(id) else { return false };
+        let Ok(list) = container.query_selector_all("a[href], button:not([disabled]), input:not([disabled]), textarea:not([disabled]), select:not([disabled]), [tabindex]:not([tabindex='-1'])") else { return false };
+        let items: Vec<web_sys::HtmlElement> = (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok()).collect();
+        let (Some(first), Some(last)) = (items.first(), items.last()) else { return false };
+        let active = document.active_element();
+        let at = |el: &web_sys::HtmlElement| active.as_ref().is_some_and(|a| a.is_same_node(Some(el)));
+        let inside = active.as_ref().is_some_and(|a| container.contains(Some(a)));
+        let target = match (backwards, inside) {
+            (false, true) if at(last) => first,
+            (true, true) if at(first) => last,
+            (_, true) => return false,
+            (false, false) => first,
+            (true, false) => last,
+        };
+        let _ = target.focus();
+        true
+    }
+
     pub fn focus(id: &str) {
         if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id)) {
             if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
@@ -226,7 +273,7 @@ mod web {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use web::{copy_text, focus, locale_date, locale_date_time, read_avatar, screen_changed, sleep_ms};
+pub use web::{copy_text, focus, locale_date, locale_date_time, read_avatar, remember_focus, restore_focus, screen_changed, sleep_ms, wrap_tab, Focus};
 
 /// True when the page runs inside the Tauri shell.
 pub fn in_tauri() -> bool {
@@ -300,6 +347,22 @@ pub fn focus(_id: &str) {}
 
 #[cfg(not(target_arch = "wasm32"))]
 pub fn screen_changed(_title: &str) {}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub struct Focus;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn remember_focus() -> Focus {
+    Focus
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn restore_focus(_focus: &Focus) {}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn wrap_tab(_id: &str, _backwards: bool) -> bool {
+    false
+}
 
 #[cfg(not(target_arch = "wasm32"))]
 pub async fn sleep_ms(_ms: i32) {}

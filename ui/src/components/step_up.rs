@@ -46,16 +46,35 @@ fn StepUpForm() -> Element {
             }
         });
     };
-    let cancel = move |_| {
+    let cancel = move || {
         let mut step_up = ctx.step_up;
         let held = step_up.write().take();
         if let Some(held) = held {
             held.cancel();
         }
     };
+    // WAI-ARIA's modal dialog: the focus stays inside while it is open, Escape cancels, and the
+    // control that was focused before gets the focus back when it closes.
+    let opener = use_hook(|| std::rc::Rc::new(crate::bridge::remember_focus()));
+    // `autofocus` is applied once per page: a dialog opened later puts the focus in itself.
+    let loaded = mfa.read().is_some();
+    use_effect(use_reactive((&loaded, &uses_code), |(loaded, uses_code)| {
+        if loaded {
+            crate::bridge::focus(if uses_code { "step-up-code" } else { "step-up-password" });
+        }
+    }));
+    use_drop(move || crate::bridge::restore_focus(&opener));
+    let keys = move |e: KeyboardEvent| match e.key() {
+        Key::Escape => {
+            e.prevent_default();
+            cancel();
+        }
+        Key::Tab if crate::bridge::wrap_tab("step-up", e.modifiers().shift()) => e.prevent_default(),
+        _ => {}
+    };
     rsx! {
         div { class: "dialog-backdrop",
-            div { id: "step-up", class: "dialog panel", role: "dialog", "aria-modal": "true", "aria-labelledby": "step-up-title", "aria-describedby": "step-up-text",
+            div { id: "step-up", class: "dialog panel", role: "dialog", "aria-modal": "true", "aria-labelledby": "step-up-title", "aria-describedby": "step-up-text", onkeydown: keys,
                 h2 { id: "step-up-title", class: "panel-title", "Confirm it's you" }
                 p { id: "step-up-text", class: "muted",
                     if uses_code { "For your security, enter a code from your authenticator app to continue." } else { "For your security, enter your password to continue." }
@@ -72,7 +91,7 @@ fn StepUpForm() -> Element {
                         }
                     }
                     div { class: "form-actions end",
-                        button { id: "step-up-cancel", class: "btn btn-outline", r#type: "button", onclick: cancel, "Cancel" }
+                        button { id: "step-up-cancel", class: "btn btn-outline", r#type: "button", onclick: move |_| cancel(), "Cancel" }
                         SubmitButton { id: "step-up-confirm", label: "Continue", busy: reauth.pending() }
                     }
                 }
