@@ -3,47 +3,7 @@
 //! theme. A violation of WCAG 2.0/2.1/2.2 A or AA fails the test, which prints the rule, the
 //! elements and the help URL of each.
 
-use std::path::Path;
-
 use super::*;
-
-const TAGS: [&str; 5] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
-
-fn axe_source() -> &'static str {
-    static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SOURCE.get_or_init(|| {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/a11y/node_modules/axe-core/axe.min.js");
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (scripts/setup.sh test installs axe-core)", path.display()))
-    })
-}
-
-/// The violations axe finds on the page as it is now, one line each; `state` names it.
-async fn axe(app: &App, state: &str) -> Vec<String> {
-    // A route change keeps the page, and axe with it; a reload (a restart) needs it again.
-    let loaded = app.client.execute("return typeof window.axe !== 'undefined';", vec![]).await.unwrap();
-    if loaded != serde_json::Value::Bool(true) {
-        app.client.execute(&format!("{};\nreturn true;", axe_source()), vec![]).await.unwrap();
-    }
-    let script = r#"
-        const done = arguments[arguments.length - 1];
-        axe.run(document, { runOnly: { type: 'tag', values: arguments[0] }, resultTypes: ['violations'] })
-          .then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help, url: v.helpUrl,
-                 nodes: v.nodes.map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').replace(/\s+/g, ' ')) }))))
-          .catch(e => done([{ id: 'axe-error', impact: 'critical', help: String(e), url: '', nodes: [] }]));
-    "#;
-    let found = app.client.execute_async(script, vec![serde_json::json!(TAGS)]).await.unwrap();
-    let violations = found.as_array().cloned().unwrap_or_default();
-    if !violations.is_empty() {
-        app.screenshot(&format!("a11y-{state}")).await;
-    }
-    violations
-        .iter()
-        .map(|v| {
-            let nodes: Vec<&str> = v["nodes"].as_array().map(|n| n.iter().filter_map(|x| x.as_str()).collect()).unwrap_or_default();
-            format!("[{state}] {} ({}): {}\n    {}\n    {}", v["id"].as_str().unwrap_or(""), v["impact"].as_str().unwrap_or(""), v["help"].as_str().unwrap_or(""), v["url"].as_str().unwrap_or(""), nodes.join("\n    "))
-        })
-        .collect()
-}
 
 /// Walks every screen and state of the app on its built-in backend (the Dev mailbox is one of
 /// them), collecting axe's violations.
@@ -55,71 +15,71 @@ async fn every_screen(h: &Harness, theme: &str) {
     let mut check = |v: Vec<String>| found.extend(v);
 
     app.wait_for("#home-login").await;
-    check(axe(&app, &format!("{theme}-home")).await);
+    check(app.axe(&format!("{theme}-home")).await);
 
     app.click("#home-login").await;
     app.wait_for("#login-button").await;
-    check(axe(&app, &format!("{theme}-login")).await);
+    check(app.axe(&format!("{theme}-login")).await);
     app.fill("#email", "nobody@example.com").await;
     app.fill("#password", "not the password").await;
     app.click("#login-button").await;
     app.wait_for("#errors").await;
-    check(axe(&app, &format!("{theme}-login-error")).await);
+    check(app.axe(&format!("{theme}-login-error")).await);
 
     app.click("#forgot-link").await;
     app.wait_for("#reset-send-button").await;
-    check(axe(&app, &format!("{theme}-forgot-password")).await);
+    check(app.axe(&format!("{theme}-forgot-password")).await);
 
     app.go("/").await;
     app.wait_for("#home-magic").await;
     app.click("#home-magic").await;
     app.wait_for("#magic-button").await;
-    check(axe(&app, &format!("{theme}-magic-link")).await);
+    check(app.axe(&format!("{theme}-magic-link")).await);
     app.fill("#email", "someone@example.com").await;
     app.click("#magic-button").await;
     app.text_contains("main", "Email sent").await;
-    check(axe(&app, &format!("{theme}-magic-link-sent")).await);
+    check(app.axe(&format!("{theme}-magic-link-sent")).await);
 
     app.go("/").await;
     app.wait_for("#home-register").await;
     app.click("#home-register").await;
     app.wait_for("#register-button").await;
-    check(axe(&app, &format!("{theme}-register")).await);
+    check(app.axe(&format!("{theme}-register")).await);
     let email = format!("a11y-{theme}-{}@example.com", std::process::id());
     app.fill("#email", &email).await;
     app.fill("#name", "Ada Lovelace").await;
     app.fill("#password", "weak").await;
     app.wait_for("#password-strength").await;
-    check(axe(&app, &format!("{theme}-register-weak-password")).await);
+    check(app.axe(&format!("{theme}-register-weak-password")).await);
     app.fill("#password", PASSWORD).await;
     app.click("#register-button").await;
     app.text_contains("#success", "Your account has been created").await;
-    check(axe(&app, &format!("{theme}-register-check-inbox")).await);
+    check(app.axe(&format!("{theme}-register-check-inbox")).await);
 
     // The Dev mailbox (the built-in backend's), and its confirmation link: Profile.
     app.go("/mailbox").await;
     app.text_contains("#mails", &email).await;
-    check(axe(&app, &format!("{theme}-mailbox")).await);
+    check(app.axe(&format!("{theme}-mailbox")).await);
     app.click("#mails li .open-link").await;
     app.wait_path("/profile").await;
     app.wait_for("#hello").await;
-    check(axe(&app, &format!("{theme}-profile")).await);
+    check(app.axe(&format!("{theme}-profile")).await);
 
     app.click("#change-name").await;
     app.wait_for("#name-input").await;
-    check(axe(&app, &format!("{theme}-profile-editing-name")).await);
+    check(app.axe(&format!("{theme}-profile-editing-name")).await);
     app.click("#name-cancel").await;
 
     app.click("#security-toggle").await;
     app.wait_for("#security-forms").await;
     app.wait_for("#recent-activity li").await;
-    check(axe(&app, &format!("{theme}-profile-security")).await);
+    check(app.axe(&format!("{theme}-profile-security")).await);
     app.click("#mfa-setup").await;
     app.wait_for("#totp-confirm").await;
-    check(axe(&app, &format!("{theme}-two-step-set-up")).await);
+    check(app.axe(&format!("{theme}-two-step-set-up")).await);
     app.click("#delete-account").await;
     app.wait_for("#delete-account-confirm").await;
-    check(axe(&app, &format!("{theme}-delete-account")).await);
+    check(app.axe(&format!("{theme}-delete-account")).await);
     app.close().await;
 
     assert!(found.is_empty(), "{} accessibility violations:\n{}", found.len(), found.join("\n"));
@@ -283,7 +243,7 @@ async fn the_step_up_dialog_keeps_the_focus_and_gives_it_back() {
     }
     let active = app.client.execute("return document.activeElement ? document.activeElement.outerHTML.slice(0, 100) : 'none';", vec![]).await.unwrap();
     assert!(focused_is(&app, "#step-up-password").await, "the dialog opens with the focus in it, not on {active}");
-    check_axe(&app, "step-up-dialog").await;
+    app.assert_accessible("step-up-dialog").await;
     for key in [TAB, TAB, TAB, TAB, TAB, "\u{E008}\u{E004}", "\u{E008}\u{E004}", "\u{E008}\u{E004}"] {
         press(&app, key).await;
         assert!(focus_inside(&app, "#step-up").await, "Tab and Shift-Tab stay in the dialog");
@@ -305,11 +265,6 @@ async fn the_step_up_dialog_keeps_the_focus_and_gives_it_back() {
     app.close().await;
 }
 
-/// axe on the page as it is now; its violations fail the test.
-async fn check_axe(app: &App, state: &str) {
-    let found = axe(app, state).await;
-    assert!(found.is_empty(), "{} accessibility violations:\n{}", found.len(), found.join("\n"));
-}
 
 /// Whether the page scrolls sideways, or puts a control outside the viewport, at the zoom set now.
 async fn reflow_problems(app: &App, state: &str) -> Vec<String> {

@@ -446,7 +446,22 @@ impl App {
             .unwrap();
     }
 
+    /// axe on the page as it is now; its violations fail the test.
+    pub async fn assert_accessible(&self, state: &str) {
+        let found = self.axe(state).await;
+        assert!(found.is_empty(), "{} accessibility violations:\n{}", found.len(), found.join("\n"));
+    }
+
+    /// A screenshot of a screen the tests reached, which axe also checks (not failure shots, nor
+    /// the checks' own).
     pub async fn screenshot(&self, name: &str) {
+        self.picture(name).await;
+        if !["failure", "a11y-", "reflow-", "click-", "keyboard-"].iter().any(|p| name.starts_with(p)) {
+            self.assert_accessible(name).await;
+        }
+    }
+
+    async fn picture(&self, name: &str) {
         // Let the webview paint what the DOM already shows (WebKit can hand back an older frame).
         let _ = self.client.execute_async("const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));", vec![]).await;
         tokio::time::sleep(Duration::from_millis(250)).await;
@@ -467,4 +482,52 @@ impl App {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+// --- accessibility (issue 22): axe-core, pinned in tests/a11y/package.json ---
+
+const TAGS: [&str; 5] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+
+fn axe_source() -> &'static str {
+    static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/a11y/node_modules/axe-core/axe.min.js");
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (scripts/setup.sh test installs axe-core)", path.display()))
+    })
+}
+
+impl App {
+    /// The violations axe finds on the page as it is now, one line each; `state` names it.
+    pub async fn axe(&self, state: &str) -> Vec<String> {
+        let app = self;
+    // A route change keeps the page, and axe with it; a reload (a restart) needs it again.
+    let loaded = app.client.execute("return typeof window.axe !== 'undefined';", vec![]).await.unwrap();
+    if loaded != serde_json::Value::Bool(true) {
+        app.client.execute(&format!("{};\nreturn true;", axe_source()), vec![]).await.unwrap();
+    }
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        axe.run(document, { runOnly: { type: 'tag', values: arguments[0] }, resultTypes: ['violations'] })
+          .then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help, url: v.helpUrl,
+                 nodes: v.nodes.map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').replace(/\s+/g, ' ')) }))))
+          .catch(e => done([{ id: 'axe-error', impact: 'critical', help: String(e), url: '', nodes: [] }]));
+    "#;
+    let found = app.client.execute_async(script, vec![serde_json::json!(TAGS)]).await.unwrap();
+    let mut violations = found.as_array().cloned().unwrap_or_default();
+    // Beyond axe's WCAG rules: one h1 a screen (a dialog has its own h2), and a title.
+    let outline = app.client.execute("return { h1: document.querySelectorAll('h1').length, title: document.title };", vec![]).await.unwrap();
+    if outline["h1"] != 1 || outline["title"].as_str().unwrap_or("").is_empty() {
+        violations.push(serde_json::json!({ "id": "one-h1-and-a-title", "impact": "serious", "help": format!("a screen has one h1 and a document title: {outline}"), "url": "https://www.w3.org/WAI/WCAG22/Understanding/page-titled", "nodes": [] }));
+    }
+    if !violations.is_empty() {
+        app.picture(&format!("a11y-{state}")).await;
+    }
+    violations
+        .iter()
+        .map(|v| {
+            let nodes: Vec<&str> = v["nodes"].as_array().map(|n| n.iter().filter_map(|x| x.as_str()).collect()).unwrap_or_default();
+            format!("[{state}] {} ({}): {}\n    {}\n    {}", v["id"].as_str().unwrap_or(""), v["impact"].as_str().unwrap_or(""), v["help"].as_str().unwrap_or(""), v["url"].as_str().unwrap_or(""), nodes.join("\n    "))
+        })
+        .collect()
+}
 }

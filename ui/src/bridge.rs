@@ -164,11 +164,17 @@ mod web {
         Focus(el, id)
     }
 
-    /// Gives the focus back once the screen has settled (after the closing render).
+    /// Gives the focus back once the screen has settled (after the closing render), unless
+    /// something else took it meanwhile (an error summary saying why nothing was done).
     pub fn restore_focus(focus: &Focus) {
         let (el, id) = (focus.0.clone(), focus.1.clone());
         wasm_bindgen_futures::spawn_local(async move {
             sleep_ms(0).await;
+            let document = web_sys::window().and_then(|w| w.document());
+            let taken = document.as_ref().and_then(|d| d.active_element()).is_some_and(|a| document.as_ref().and_then(|d| d.body()).is_none_or(|b| !a.is_same_node(Some(&b))));
+            if taken {
+                return;
+            }
             let current = el.filter(|e| e.is_connected()).or_else(|| {
                 (!id.is_empty()).then(|| web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(&id))).flatten().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
             });

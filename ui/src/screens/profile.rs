@@ -110,6 +110,8 @@ fn UserInfo(user: UserView) -> Element {
     rsx! {
         div { class: "user-info",
             if editing() {
+                // The screen keeps its heading while the name is edited in its place.
+                h1 { class: "visually-hidden", "Profile of {name}" }
                 form { class: "name-form", onsubmit: save, novalidate: true,
                     label { r#for: "name-input", class: "visually-hidden", "Your name" }
                     input { id: "name-input", class: "input input-lg", r#type: "text", value: "{draft}", autocomplete: "name",
