@@ -98,6 +98,9 @@ pub async fn record(state: &AppState, user_id: &str, kind: EventType, actor: &Ac
 pub fn record_refusal(state: &AppState, user_id: &str, kind: EventType, actor: &Actor) {
     let row = row(state, user_id, kind, actor, None);
     let state = state.clone();
+    if kind == EventType::SignInThrottled && !first_refusal_in_window(&row) {
+        return;
+    }
     tokio::spawn(async move {
         if kind == EventType::SignInThrottled {
             let since = row.at_unix - crate::ratelimit::SIGNIN_WINDOW;
@@ -110,6 +113,26 @@ pub fn record_refusal(state: &AppState, user_id: &str, kind: EventType, actor: &
         store(&state, &row).await;
     }
     .in_current_span());
+}
+
+/// Whether this is the first throttled refusal of the account from its network in this window,
+/// in this process (decided under a lock: refusals come in floods, and their tasks would all find
+/// no event yet); other instances are held back by the stored events.
+fn first_refusal_in_window(row: &EventRow) -> bool {
+    static SEEN: std::sync::Mutex<Option<std::collections::HashMap<String, i64>>> = std::sync::Mutex::new(None);
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    let seen = seen.get_or_insert_with(Default::default);
+    if seen.len() > 10_000 {
+        seen.retain(|_, until| *until > row.at_unix);
+    }
+    let key = format!("{}|{}", row.user_id, row.network);
+    match seen.get(&key) {
+        Some(until) if *until > row.at_unix => false,
+        _ => {
+            seen.insert(key, row.at_unix + crate::ratelimit::SIGNIN_WINDOW);
+            true
+        }
+    }
 }
 
 /// Runs work that follows a committed change (its notice, its files' bytes) to its end, even if

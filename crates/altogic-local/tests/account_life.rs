@@ -12,29 +12,18 @@ use serde_json::{json, Value};
 
 const DAY: i64 = 86_400;
 const BROWSER_UA: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
+/// Calls made as the browser, unless a test says which device.
+async fn call(t: &TestServer, method: Method, path: &str, session: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    call_as(t, method, path, session, Some(BROWSER_UA), body).await
+}
+
 const PHONE_UA: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1";
 
-async fn call_as(t: &TestServer, method: Method, path: &str, session: Option<&str>, ua: &str, body: Option<Value>) -> (u16, Value) {
-    let mut req = t.raw(method, &format!("/_api/rest/v1{path}")).header("User-Agent", ua);
-    if let Some(s) = session {
-        req = req.header("Session", s);
-    }
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
-async fn call(t: &TestServer, method: Method, path: &str, session: Option<&str>, body: Option<Value>) -> (u16, Value) {
-    call_as(t, method, path, session, BROWSER_UA, body).await
-}
 
 /// A password sign-in from `ua`; its session token.
 async fn sign_in_as(t: &TestServer, email: &str, password: &str, ua: &str) -> String {
-    let (status, body) = call_as(t, Method::POST, "/auth/signin-email", None, ua, Some(json!({"email": email, "password": password}))).await;
+    let (status, body) = call_as(t, Method::POST, "/auth/signin-email", None, Some(ua), Some(json!({"email": email, "password": password}))).await;
     assert_eq!(status, 200, "{body}");
     body["session"]["token"].as_str().unwrap().to_string()
 }
@@ -511,7 +500,7 @@ async fn notices_tell_the_owner_of_every_change_and_of_new_devices() {
     sign_in_as(&t, &email, PASSWORD, PHONE_UA).await;
     assert_eq!(notices(t.mails(&email).await), ["notice:new-device"]);
 
-    let (status, _) = call_as(&t, Method::POST, "/auth/change-pwd", Some(&session), &ua, Some(json!({"oldPassword": PASSWORD, "newPassword": "tangerine mosaic lantern"}))).await;
+    let (status, _) = call_as(&t, Method::POST, "/auth/change-pwd", Some(&session), Some(&ua), Some(json!({"oldPassword": PASSWORD, "newPassword": "tangerine mosaic lantern"}))).await;
     assert_eq!(status, 200);
     t.reset_password(&email, "orchid velvet harbour").await;
     let mails = t.mails(&email).await;

@@ -28,18 +28,6 @@ fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-async fn call(t: &TestServer, method: Method, path: &str, session: Option<&str>, body: Option<Value>) -> (u16, Value) {
-    let mut req = t.raw(method, &format!("/_api/rest/v1{path}"));
-    if let Some(s) = session {
-        req = req.header("Session", s);
-    }
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
 
 async fn sign_up(t: &TestServer, email: &str) -> (u16, Value) {
     call(t, Method::POST, "/auth/signup-email", None, Some(json!({"email": email, "password": PASSWORD}))).await

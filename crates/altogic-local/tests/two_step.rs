@@ -35,19 +35,6 @@ async fn many_sign_ins() -> TestServer {
     server(|c| c.signin_attempts = 0).await
 }
 
-async fn call(t: &TestServer, method: Method, path: &str, session: Option<&str>, body: Option<Value>) -> (u16, Value) {
-    let mut req = t.raw(method, &format!("/_api/rest/v1{path}"));
-    if let Some(s) = session {
-        req = req.header("Session", s);
-    }
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 /// Signs a verified user up; returns its address and a session token.
 async fn account(t: &TestServer, tag: &str) -> (String, String) {

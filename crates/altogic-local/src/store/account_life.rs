@@ -46,23 +46,9 @@ impl Store {
         Ok(())
     }
 
-    /// Appends a security event, if its account still exists (an event of a request that raced the
-    /// account's deletion is not kept: nothing of the account may outlive it).
+    /// Appends a security event (see [`super::steps::insert_event`]).
     pub async fn insert_event(&self, e: &EventRow) -> StoreResult<()> {
-        sql("INSERT INTO security_events (id, user_id, type, at, at_unix, user_agent, network, session_id)
-             SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM users WHERE id = ?)")
-        .bind(&e.id)
-        .bind(&e.user_id)
-        .bind(&e.kind)
-        .bind(&e.at)
-        .bind(e.at_unix)
-        .bind(&e.user_agent)
-        .bind(&e.network)
-        .bind(&e.session_id)
-        .bind(&e.user_id)
-        .execute(self.writer())
-        .await?;
-        Ok(())
+        super::steps::insert_event(self.writer(), e).await
     }
 
     /// Whether the account has an event of `kind` from `network` since `since`.

@@ -2,8 +2,7 @@
 //! Each is one transaction that re-checks what the request saw when it authenticated.
 
 use super::sql::sql;
-use super::steps::{email_taken, end_credentials, insert_device, insert_link, insert_session, insert_ticket, lock_email, lock_user, mfa_on, recency, session_live, set_email, user_by_id, Ending, Recency};
-use crate::domain::skeleton;
+use super::steps::{email_taken, insert_user, end_credentials, insert_device, insert_link, insert_session, insert_ticket, lock_email, lock_user, mfa_on, recency, session_live, set_email, user_by_id, Ending, Recency};
 use super::{Checked, DeviceRow, SignedIn, TicketRow, EmailChange, LinkRow, ProfilePatch, ProfileUpdate, Registered, RegistrationRow, SessionRow, Store, StoreResult, UserRow};
 
 impl Store {
@@ -14,22 +13,7 @@ impl Store {
         if email_taken(&mut tx, &u.email, &u.id).await? {
             return Ok(false);
         }
-        let inserted = sql("INSERT INTO users (id, email, skeleton, password_hash, name, profile_picture, email_verified, provider, sign_up_at, last_login_at, extra)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(email) DO NOTHING")
-        .bind(&u.id)
-        .bind(&u.email)
-        .bind(skeleton(&u.email).as_str())
-        .bind(&u.password_hash)
-        .bind(&u.name)
-        .bind(&u.profile_picture)
-        .bind(u.email_verified)
-        .bind(&u.provider)
-        .bind(&u.sign_up_at)
-        .bind(&u.last_login_at)
-        .bind(&u.extra)
-        .execute(&mut tx)
-        .await?;
-        if inserted == 0 {
+        if !insert_user(&mut tx, u).await? {
             return Ok(false);
         }
         insert_session(&mut tx, session).await?;

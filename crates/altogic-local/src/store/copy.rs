@@ -3,9 +3,8 @@
 //! target as it was, so running it again works.
 
 use super::sql::{sql, Tx};
-use super::steps::{insert_device, insert_link, insert_session, insert_ticket, lock};
+use super::steps::{insert_device, insert_event, insert_link, insert_mail, insert_session, insert_ticket, insert_user, lock};
 use super::{AccessTokenRow, DeviceRow, EventRow, FactorRow, FileRow, LinkRow, MailRow, RegistrationRow, SessionRow, Store, StoreResult, TicketRow, UserRow};
-use crate::domain::skeleton;
 
 /// A transaction of the target store that receives a copy.
 pub struct CopyTarget {
@@ -42,20 +41,7 @@ impl Store {
 
         let users: Vec<UserRow> = sql("SELECT * FROM users ORDER BY id").fetch_all(from()).await?;
         for u in &users {
-            sql("INSERT INTO users (id, email, skeleton, password_hash, name, profile_picture, email_verified, provider, sign_up_at, last_login_at, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                .bind(&u.id)
-                .bind(&u.email)
-                .bind(skeleton(&u.email).as_str())
-                .bind(&u.password_hash)
-                .bind(&u.name)
-                .bind(&u.profile_picture)
-                .bind(u.email_verified)
-                .bind(&u.provider)
-                .bind(&u.sign_up_at)
-                .bind(&u.last_login_at)
-                .bind(&u.extra)
-                .execute(&mut *tx)
-                .await?;
+            insert_user(tx, u).await?;
         }
         counts.push(("users", users.len() as u64));
 
@@ -147,34 +133,13 @@ impl Store {
         // Oldest first: the target numbers them in the same order.
         let mails: Vec<MailRow> = sql("SELECT * FROM mails ORDER BY seq").fetch_all(from()).await?;
         for m in &mails {
-            sql("INSERT INTO mails (id, to_addr, subject, action, link, code, text_body, html_body, created_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, {mail_seq})")
-                .bind(&m.id)
-                .bind(&m.to)
-                .bind(&m.subject)
-                .bind(&m.action)
-                .bind(&m.link)
-                .bind(&m.code)
-                .bind(&m.text)
-                .bind(&m.html)
-                .bind(&m.created_at)
-                .execute(&mut *tx)
-                .await?;
+            insert_mail(&mut *tx, m).await?;
         }
         counts.push(("mails", mails.len() as u64));
 
         let events: Vec<EventRow> = sql("SELECT id, user_id, type, at, at_unix, user_agent, network, session_id FROM security_events ORDER BY seq").fetch_all(from()).await?;
         for e in &events {
-            sql("INSERT INTO security_events (id, user_id, type, at, at_unix, user_agent, network, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-                .bind(&e.id)
-                .bind(&e.user_id)
-                .bind(&e.kind)
-                .bind(&e.at)
-                .bind(e.at_unix)
-                .bind(&e.user_agent)
-                .bind(&e.network)
-                .bind(&e.session_id)
-                .execute(&mut *tx)
-                .await?;
+            insert_event(&mut *tx, e).await?;
         }
         counts.push(("security_events", events.len() as u64));
         Ok(counts)

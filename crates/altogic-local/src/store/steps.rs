@@ -2,8 +2,8 @@
 //! session or a link, redeeming a token, making a pending sign-up the account. Each runs inside
 //! the caller's transaction and commits nothing itself.
 
-use super::sql::{sql, Tx};
-use super::{AccessTokenRow, DeviceRow, FactorRow, TicketRow, LinkRow, NewAccessToken, Redeemed, RegistrationRow, SessionRow, StoreResult, UserRow};
+use super::sql::{sql, On, Tx};
+use super::{AccessTokenRow, DeviceRow, EventRow, FactorRow, MailRow, TicketRow, LinkRow, NewAccessToken, Redeemed, RegistrationRow, SessionRow, StoreResult, UserRow};
 use crate::crypto::TokenKey;
 use crate::domain::skeleton;
 
@@ -155,6 +155,63 @@ pub async fn end_credentials(tx: &mut Tx, user_id: &str, keep: Option<&str>, end
     // A first step waiting for its code was given to the old credentials.
     sql("DELETE FROM mfa_tickets WHERE user_id = ?").bind(user_id).execute(tx).await?;
     Ok(ended)
+}
+
+/// Stores an account (with its address's skeleton); false when the address has one already.
+pub async fn insert_user(tx: &mut Tx, u: &UserRow) -> StoreResult<bool> {
+    let inserted = sql("INSERT INTO users (id, email, skeleton, password_hash, name, profile_picture, email_verified, provider, sign_up_at, last_login_at, extra)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(email) DO NOTHING")
+    .bind(&u.id)
+    .bind(&u.email)
+    .bind(skeleton(&u.email).as_str())
+    .bind(&u.password_hash)
+    .bind(&u.name)
+    .bind(&u.profile_picture)
+    .bind(u.email_verified)
+    .bind(&u.provider)
+    .bind(&u.sign_up_at)
+    .bind(&u.last_login_at)
+    .bind(&u.extra)
+    .execute(tx)
+    .await?;
+    Ok(inserted == 1)
+}
+
+/// Keeps a copy of a mail for the dev mailbox (numbered after the others).
+pub async fn insert_mail<'c>(on: impl Into<On<'c>>, m: &MailRow) -> StoreResult<()> {
+    sql("INSERT INTO mails (id, to_addr, subject, action, link, code, text_body, html_body, created_at, seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, {mail_seq})")
+    .bind(&m.id)
+    .bind(&m.to)
+    .bind(&m.subject)
+    .bind(&m.action)
+    .bind(&m.link)
+    .bind(&m.code)
+    .bind(&m.text)
+    .bind(&m.html)
+    .bind(&m.created_at)
+    .execute(on)
+    .await?;
+    Ok(())
+}
+
+/// Appends a security event, if its account exists (an event of a request that raced the
+/// account's deletion is not kept: nothing of the account may outlive it).
+pub async fn insert_event<'c>(on: impl Into<On<'c>>, e: &EventRow) -> StoreResult<()> {
+    sql("INSERT INTO security_events (id, user_id, type, at, at_unix, user_agent, network, session_id)
+         SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM users WHERE id = ?)")
+    .bind(&e.id)
+    .bind(&e.user_id)
+    .bind(&e.kind)
+    .bind(&e.at)
+    .bind(e.at_unix)
+    .bind(&e.user_agent)
+    .bind(&e.network)
+    .bind(&e.session_id)
+    .bind(&e.user_id)
+    .execute(on)
+    .await?;
+    Ok(())
 }
 
 pub async fn insert_session(tx: &mut Tx, s: &SessionRow) -> StoreResult<()> {

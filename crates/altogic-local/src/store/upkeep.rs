@@ -62,20 +62,7 @@ impl Store {
 
     /// Keeps a copy of a sent mail for the dev mailbox.
     pub async fn insert_mail(&self, m: &MailRow) -> StoreResult<()> {
-        sql("INSERT INTO mails (id, to_addr, subject, action, link, code, text_body, html_body, created_at, seq)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, {mail_seq})")
-        .bind(&m.id)
-        .bind(&m.to)
-        .bind(&m.subject)
-        .bind(&m.action)
-        .bind(&m.link)
-        .bind(&m.code)
-        .bind(&m.text)
-        .bind(&m.html)
-        .bind(&m.created_at)
-        .execute(self.writer())
-        .await?;
-        Ok(())
+        super::steps::insert_mail(self.writer(), m).await
     }
 
     pub async fn clear_mails(&self) -> StoreResult<u64> {

@@ -127,6 +127,30 @@ impl TestServer {
     }
 }
 
+/// A REST call (`/_api/rest/v1{path}`) with the client key, and a session, a user agent and a JSON
+/// body if given: its status and JSON answer (Null when it has none).
+pub async fn call_as(t: &TestServer, method: reqwest::Method, path: &str, session: Option<&str>, user_agent: Option<&str>, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+    let mut req = t.raw(method, &format!("/_api/rest/v1{path}"));
+    if let Some(s) = session {
+        req = req.header("Session", s);
+    }
+    if let Some(ua) = user_agent {
+        req = req.header("User-Agent", ua);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+}
+
+/// [`call_as`] without a user agent.
+pub async fn call(t: &TestServer, method: reqwest::Method, path: &str, session: Option<&str>, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+    call_as(t, method, path, session, None, body).await
+}
+
 /// Counts calls of the session-invalidated hook.
 pub fn counting_hook() -> (Arc<AtomicUsize>, Arc<dyn Fn() + Send + Sync>) {
     let count = Arc::new(AtomicUsize::new(0));
