@@ -172,19 +172,6 @@ async fn sign_up_change_and_reset_refuse_weak_passwords_with_reasons() {
 
 // --- §5 deleting ---
 
-async fn upload(t: &TestServer, session: &str, name: &str) -> Value {
-    let resp = t
-        .raw(Method::POST, &format!("/_api/rest/v1/storage/bucket/upload-object?bucket=root&fileName={name}"))
-        .header("Session", session)
-        .header("Content-Type", "image/png")
-        .body(PNG.to_vec())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    resp.json().await.unwrap()
-}
-
 /// A server whose files' bytes live in `dir` (verification off).
 async fn folder_server(dir: &std::path::Path) -> TestServer {
     let url = format!("file://{}", dir.display());
@@ -205,14 +192,14 @@ async fn deleting_an_account_removes_everything_of_it_and_frees_the_address() {
     let t = folder_server(dir.path()).await;
     let (email, session) = account(&t, "delete").await;
     let other = sign_in_as(&t, &email, PASSWORD, PHONE_UA).await;
-    let file = upload(&t, &session, "avatar.png").await;
+    let file = upload_png(&t, &session, "avatar.png").await;
     let url = file["publicPath"].as_str().unwrap().to_string();
     assert_eq!(stored_objects(dir.path()), 1);
     t.client().auth().send_magic_link_email(&email).await.unwrap();
     t.wait_mails(&email, 1).await;
     // A bystander's account is untouched.
     let (bystander, bystander_session) = account(&t, "bystander").await;
-    upload(&t, &bystander_session, "avatar.png").await;
+    upload_png(&t, &bystander_session, "avatar.png").await;
 
     // The wrong password deletes nothing.
     let wrong = call(&t, Method::POST, "/auth/delete-account", Some(&session), Some(json!({"password": "not the password"}))).await;
@@ -357,7 +344,7 @@ async fn the_export_holds_what_the_service_knows_and_no_secret() {
     let t = open().await;
     let (email, session) = account(&t, "export").await;
     let phone = sign_in_as(&t, &email, PASSWORD, PHONE_UA).await;
-    upload(&t, &session, "avatar.png").await;
+    upload_png(&t, &session, "avatar.png").await;
     let (status, enrollment) = call(&t, Method::POST, "/auth/mfa/totp/enroll", Some(&session), None).await;
     assert_eq!(status, 200);
     let secret = enrollment["secret"].as_str().unwrap().to_string();

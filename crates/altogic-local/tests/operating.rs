@@ -37,18 +37,9 @@ async fn sign_in(t: &TestServer, email: &str) -> (u16, Value) {
     call(t, Method::POST, "/auth/signin-email", None, Some(json!({"email": email, "password": PASSWORD}))).await
 }
 
+/// The PNG uploaded as `avatar.png`; its public URL.
 async fn upload(t: &TestServer, session: &str) -> String {
-    let resp = t
-        .raw(Method::POST, "/_api/rest/v1/storage/bucket/upload-object?bucket=root&fileName=avatar.png")
-        .header("Session", session)
-        .header("Content-Type", "image/png")
-        .body(PNG.to_vec())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let info: Value = resp.json().await.unwrap();
-    info["publicPath"].as_str().unwrap().to_string()
+    upload_png(t, session, "avatar.png").await["publicPath"].as_str().unwrap().to_string()
 }
 
 /// The bytes at `url`, asked of `t` (a file URL's path is the same on every server).

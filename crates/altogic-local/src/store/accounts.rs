@@ -2,7 +2,7 @@
 //! Each is one transaction that re-checks what the request saw when it authenticated.
 
 use super::sql::sql;
-use super::steps::{email_taken, insert_user, end_credentials, insert_device, insert_link, insert_session, insert_ticket, lock_email, lock_user, mfa_on, recency, session_live, set_email, user_by_id, Ending, Recency};
+use super::steps::{email_taken, insert_registration, insert_user, end_credentials, insert_device, insert_link, insert_session, insert_ticket, lock_email, lock_user, mfa_on, recency, session_live, set_email, user_by_id, Ending, Recency};
 use super::{Checked, DeviceRow, SignedIn, TicketRow, EmailChange, LinkRow, ProfilePatch, ProfileUpdate, Registered, RegistrationRow, SessionRow, Store, StoreResult, UserRow};
 
 impl Store {
@@ -28,19 +28,7 @@ impl Store {
         let mut tx = self.tx().await?;
         lock_email(&mut tx, &r.email).await?;
         let owner: Option<UserRow> = sql("SELECT * FROM users WHERE email = ?").bind(&r.email).fetch_optional(&mut tx).await?;
-        sql("INSERT INTO registrations (id, email, password_hash, name, profile_picture, extra, created_at, expires_at, claimable)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(&r.id)
-        .bind(&r.email)
-        .bind(&r.password_hash)
-        .bind(&r.name)
-        .bind(&r.profile_picture)
-        .bind(&r.extra)
-        .bind(&r.created_at)
-        .bind(r.expires_at)
-        .bind(owner.is_none())
-        .execute(&mut tx)
-        .await?;
+        insert_registration(&mut tx, &RegistrationRow { claimable: owner.is_none(), ..r.clone() }).await?;
         match &owner {
             None => insert_link(&mut tx, confirm).await?,
             Some(owner) => insert_link(&mut tx, &LinkRow { user_id: owner.id.clone(), ..exists.clone() }).await?,

@@ -3,7 +3,7 @@
 //! target as it was, so running it again works.
 
 use super::sql::{sql, Tx};
-use super::steps::{insert_device, insert_event, insert_link, insert_mail, insert_session, insert_ticket, insert_user, lock};
+use super::steps::{insert_device, insert_event, insert_registration, insert_link, insert_mail, insert_session, insert_ticket, insert_user, lock};
 use super::{AccessTokenRow, DeviceRow, EventRow, FactorRow, FileRow, LinkRow, MailRow, RegistrationRow, SessionRow, Store, StoreResult, TicketRow, UserRow};
 
 /// A transaction of the target store that receives a copy.
@@ -47,18 +47,7 @@ impl Store {
 
         let registrations: Vec<RegistrationRow> = sql("SELECT * FROM registrations ORDER BY rowid").fetch_all(from()).await?;
         for r in &registrations {
-            sql("INSERT INTO registrations (id, email, password_hash, name, profile_picture, extra, created_at, expires_at, claimable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                .bind(&r.id)
-                .bind(&r.email)
-                .bind(&r.password_hash)
-                .bind(&r.name)
-                .bind(&r.profile_picture)
-                .bind(&r.extra)
-                .bind(&r.created_at)
-                .bind(r.expires_at)
-                .bind(r.claimable)
-                .execute(&mut *tx)
-                .await?;
+            insert_registration(tx, r).await?;
         }
         counts.push(("registrations", registrations.len() as u64));
 

@@ -177,6 +177,24 @@ pub async fn insert_user(tx: &mut Tx, u: &UserRow) -> StoreResult<bool> {
     Ok(inserted == 1)
 }
 
+/// Stores a pending sign-up (`claimable` as given: false when the address had an account).
+pub async fn insert_registration(tx: &mut Tx, r: &RegistrationRow) -> StoreResult<()> {
+    sql("INSERT INTO registrations (id, email, password_hash, name, profile_picture, extra, created_at, expires_at, claimable)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    .bind(&r.id)
+    .bind(&r.email)
+    .bind(&r.password_hash)
+    .bind(&r.name)
+    .bind(&r.profile_picture)
+    .bind(&r.extra)
+    .bind(&r.created_at)
+    .bind(r.expires_at)
+    .bind(r.claimable)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
 /// Keeps a copy of a mail for the dev mailbox (numbered after the others).
 pub async fn insert_mail<'c>(on: impl Into<On<'c>>, m: &MailRow) -> StoreResult<()> {
     sql("INSERT INTO mails (id, to_addr, subject, action, link, code, text_body, html_body, created_at, seq)

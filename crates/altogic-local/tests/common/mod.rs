@@ -146,6 +146,20 @@ pub async fn call_as(t: &TestServer, method: reqwest::Method, path: &str, sessio
     (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
 }
 
+/// Uploads the PNG as `name` to the root bucket with `session` (upload-object); the file's info.
+pub async fn upload_png(t: &TestServer, session: &str, name: &str) -> serde_json::Value {
+    let resp = t
+        .raw(reqwest::Method::POST, &format!("/_api/rest/v1/storage/bucket/upload-object?bucket=root&fileName={name}"))
+        .header("Session", session)
+        .header("Content-Type", "image/png")
+        .body(PNG.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.json().await.unwrap()
+}
+
 /// [`call_as`] without a user agent.
 pub async fn call(t: &TestServer, method: reqwest::Method, path: &str, session: Option<&str>, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
     call_as(t, method, path, session, None, body).await
