@@ -4,22 +4,27 @@
 #
 #   scripts/build-ui.sh           release build (cargo profile `ui-release`, wasm-opt -Oz)
 #   scripts/build-ui.sh --debug   debug build (no wasm-opt)
+#   scripts/build-ui.sh --crate bench/dioxus-floor   another web crate of the workspace, built the
+#                                 same way into its own dist/ (the bundle benchmark's floor app)
+#   UI_KEEP_NAMES=1 …             keeps the wasm's name section (for twiggy; not for shipping)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 UI="$ROOT/ui"
-DIST="$UI/dist"
 TARGET=wasm32-unknown-unknown
-NAME=altogic-auth-ui
 
 MODE=release
-for arg in "$@"; do
-  case "$arg" in
+while [ $# -gt 0 ]; do
+  case "$1" in
     --debug) MODE=debug ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
-    *) echo "unknown argument: $arg" >&2; exit 2 ;;
+    --crate) UI="$ROOT/${2:?--crate DIR}"; shift ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
+  shift
 done
+DIST="$UI/dist"
+NAME="$(awk -F'"' '/^name = / { print $2; exit }' "$UI/Cargo.toml")"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -107,20 +112,22 @@ fi
 # 5. wasm-bindgen + wasm-opt, only when the wasm changed (or the output is missing).
 mkdir -p "$DIST"
 STAMP="$DIST/.build-stamp"
-WANT="$MODE $TOOLCHAIN $WB_VERSION ${WASM_OPT:+opt} $(stat -c '%Y %s' "$WASM")"
+WANT="$MODE $TOOLCHAIN $WB_VERSION ${WASM_OPT:+opt} ${UI_KEEP_NAMES:+names} $(stat -c '%Y %s' "$WASM")"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ] \
    || [ ! -f "$DIST/$NAME.js" ] || [ ! -f "$DIST/${NAME}_bg.wasm" ]; then
   log "wasm-bindgen --target web → ui/dist"
   rm -rf "$DIST/$NAME.js" "$DIST/${NAME}_bg.wasm" "$DIST/${NAME}_bg.wasm.d.ts" "$DIST/$NAME.d.ts" "$DIST/snippets"
   ARGS=(--target web --no-typescript --out-dir "$DIST" --out-name "$NAME")
   [ "$MODE" = debug ] && ARGS+=(--debug --keep-debug)
+  STRIP=(--strip-debug --strip-producers)
+  [ -n "${UI_KEEP_NAMES:-}" ] && STRIP=(-g --strip-producers)
   wasm-bindgen "${ARGS[@]}" "$WASM"
   if [ "$MODE" = release ] && [ -n "$WASM_OPT" ]; then
     log "wasm-opt -Oz ($("$WASM_OPT" --version 2>/dev/null))"
     # Features as rustc/wasm-bindgen emit them for wasm32-unknown-unknown (all in Chromium & WebKitGTK).
     if "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
          --enable-mutable-globals --enable-reference-types --enable-multivalue \
-         --strip-debug --strip-producers \
+         "${STRIP[@]}" \
          -o "$DIST/${NAME}_bg.wasm.opt" "$DIST/${NAME}_bg.wasm"; then
       mv "$DIST/${NAME}_bg.wasm.opt" "$DIST/${NAME}_bg.wasm"
     else
@@ -140,8 +147,10 @@ for f in "$UI"/assets/*; do
 done
 
 # 7. Sizes.
-log "ui/dist ($MODE, $TOOLCHAIN)"
-for f in "$DIST/${NAME}_bg.wasm" "$DIST/$NAME.js" "$DIST/assets/style.css"; do
+log "${DIST#$ROOT/} ($MODE, $TOOLCHAIN)"
+SHIPPED=("$DIST/${NAME}_bg.wasm" "$DIST/$NAME.js")
+[ -f "$DIST/assets/style.css" ] && SHIPPED+=("$DIST/assets/style.css")
+for f in "${SHIPPED[@]}"; do
   printf '  %-28s %9s bytes  %8s gzip\n' "$(basename "$f")" "$(stat -c %s "$f")" "$(gzip -9c "$f" | wc -c)"
 done
-printf '  %-28s %9s        %8s gzip\n' "total" "" "$(cat "$DIST/${NAME}_bg.wasm" "$DIST/$NAME.js" "$DIST/assets/style.css" | gzip -9c | wc -c)"
+printf '  %-28s %9s        %8s gzip\n' "total" "" "$(cat "${SHIPPED[@]}" | gzip -9c | wc -c)"

@@ -9,6 +9,7 @@ compile_error!("the distribution build carries no built-in backend: build it wit
 mod backend;
 mod commands;
 mod errors;
+mod last_known;
 mod owner_only_file;
 mod redirect;
 mod session_life;
@@ -21,7 +22,7 @@ use std::time::Instant;
 use altogic::{user_agent, AltogicClient, ClientOptions};
 use altogic_auth_ipc::event;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 use tauri_plugin_deep_link::DeepLinkExt;
 
 /// What every command can reach.
@@ -107,10 +108,21 @@ async fn start<R: Runtime>(handle: AppHandle<R>) -> Result<(), String> {
     Ok(())
 }
 
-fn setup(app: &mut tauri::App, started: Instant, ready: watch::Sender<Option<Result<(), String>>>) -> Result<(), Box<dyn std::error::Error>> {
+/// How long start-up waits for the UI's first command (sent once its first frame is painted)
+/// before it begins anyway: a page that never calls (it failed to load) still gets a backend for
+/// the links that arrive.
+const FIRST_FRAME_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+fn setup(app: &mut tauri::App, started: Instant, ready: watch::Sender<Option<Result<(), String>>>, wanted: Arc<Notify>) -> Result<(), Box<dyn std::error::Error>> {
+    open_window(app)?;
     let handle = app.handle().clone();
     let starter = handle.clone();
     tauri::async_runtime::spawn(async move {
+        // After the first frame: the backend's database and first hash, and the keychain, would
+        // take the CPU the web process needs for it (on two cores, about a third of the launch).
+        let asked = tokio::time::timeout(FIRST_FRAME_WAIT, wanted.notified()).await.is_ok();
+        tracing::debug!(since_run_ms = started.elapsed().as_millis(), asked, "starting the backend");
+        delay_for_tests().await;
         let outcome = start(starter).await;
         match &outcome {
             Ok(()) => tracing::debug!(since_run_ms = started.elapsed().as_millis(), "started"),
@@ -136,6 +148,36 @@ fn setup(app: &mut tauri::App, started: Instant, ready: watch::Sender<Option<Res
     app.deep_link().on_open_url(move |event| redirect::deliver(&link_handle, event.urls().iter().map(|u| u.to_string())));
     tracing::debug!(since_run_ms = started.elapsed().as_millis(), "setup done: the window can paint");
     Ok(())
+}
+
+/// The main window (`create: false` in tauri.conf.json: made here, not before `setup`), with the
+/// last known state in its page ahead of the UI (see [`last_known`]) and the page's background
+/// colour, so that the first frame is the right screen and nothing flashes before it.
+fn open_window(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
+    let config = app.config().app.windows.iter().find(|w| w.label == "main").cloned().ok_or("no main window in tauri.conf.json")?;
+    let embedded = backend::configured(app.path().app_config_dir().ok().as_deref(), backend::process_env, backend::baked().as_ref()).is_none();
+    let state = match app.path().app_data_dir() {
+        Ok(dir) => last_known::read(&dir, embedded),
+        Err(_) => altogic_auth_ipc::AppState { user: None, embedded_backend: embedded, env_url: String::new() },
+    };
+    let window = tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
+        .initialization_script(last_known::script(&state))
+        .background_color(last_known::background(false))
+        .build()?;
+    // The system's theme is known once the window exists, and before it first paints.
+    if matches!(window.theme(), Ok(tauri::Theme::Dark)) {
+        let _ = window.set_background_color(Some(last_known::background(true)));
+    }
+    Ok(())
+}
+
+/// `ALTOGIC_AUTH_START_DELAY_MS` holds start-up back in debug builds: the end-to-end tests use it
+/// to show what the UI does, and that no command answers, before start-up is done.
+async fn delay_for_tests() {
+    #[cfg(debug_assertions)]
+    if let Some(ms) = std::env::var("ALTOGIC_AUTH_START_DELAY_MS").ok().and_then(|v| v.parse().ok()) {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
 }
 
 /// The window-state plugin writes its file when the app exits normally; an app ended otherwise (the
@@ -170,6 +212,7 @@ pub fn run() {
     let started = Instant::now();
     init_logging();
     let (ready_tx, ready_rx) = watch::channel(None);
+    let wanted = Arc::new(Notify::new());
     // The no-C build's TLS: graviola, installed before any HTTP client is built.
     #[cfg(feature = "no-c")]
     if rustls_graviola::default_provider().install_default().is_err() {
@@ -195,8 +238,11 @@ pub fn run() {
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_store::Builder::default().build())
         .manage(redirect::PendingRedirect::default())
-        .setup(move |app| setup(app, started, ready_tx))
-        .invoke_handler(commands::after_startup(ready_rx, commands::handlers()))
+        .setup({
+            let wanted = wanted.clone();
+            move |app| setup(app, started, ready_tx, wanted)
+        })
+        .invoke_handler(commands::after_startup(ready_rx, wanted, commands::handlers()))
         .run(tauri::generate_context!())
         .expect("error while running the Altogic Auth application");
 }

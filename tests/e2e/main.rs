@@ -10,6 +10,7 @@ mod links;
 mod newcomer;
 mod platform;
 mod profile;
+mod startup;
 mod support;
 mod two_step;
 

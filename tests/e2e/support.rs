@@ -134,10 +134,16 @@ impl Harness {
     /// `prefers-color-scheme: dark`.
     pub async fn dark(backend: AppBackend) -> Harness {
         let mut h = Harness::with(backend).await;
-        h.extra_env.push(("GTK_THEME".into(), "Adwaita:dark".into()));
-        h.stop_driver();
-        h.start_driver().await;
+        h.set_env("GTK_THEME", "Adwaita:dark").await;
         h
+    }
+
+    /// Adds `key=value` to the environment of the app's next launches (no app may be running).
+    pub async fn set_env(&mut self, key: &str, value: &str) {
+        self.extra_env.retain(|(k, _)| k != key);
+        self.extra_env.push((key.into(), value.into()));
+        self.stop_driver();
+        self.start_driver().await;
     }
 
     fn stop_driver(&mut self) {

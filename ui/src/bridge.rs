@@ -137,6 +137,30 @@ mod web {
         let _ = JsFuture::from(promise).await;
     }
 
+    /// Resolves once the page has painted the frame being prepared: the next animation frame, then
+    /// a task (the paint happens between the two).
+    pub async fn after_paint() {
+        let promise = Promise::new(&mut |resolve: Function, _reject: Function| {
+            let Some(window) = web_sys::window() else {
+                let _ = resolve.call0(&JsValue::NULL);
+                return;
+            };
+            let then = Closure::once_into_js(move || {
+                let scheduled = web_sys::window().map(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0).is_ok());
+                if scheduled != Some(true) {
+                    let _ = resolve.call0(&JsValue::NULL);
+                }
+            });
+            let _ = window.request_animation_frame(then.unchecked_ref());
+        });
+        let _ = JsFuture::from(promise).await;
+    }
+
+    /// What the shell put in the page before it loaded (see `altogic_auth_ipc::LAST_KNOWN_GLOBAL`).
+    pub fn last_known() -> Option<altogic_auth_ipc::AppState> {
+        get(&js_sys::global(), altogic_auth_ipc::LAST_KNOWN_GLOBAL).and_then(|v| serde_wasm_bindgen::from_value(v).ok())
+    }
+
     /// A new screen is shown: its title goes to the document, and focus to its heading, unless the
     /// screen puts it in a field itself (`autofocus`, whose label is read out instead). Without
     /// this, focus stays on the control that left the old screen, or falls to the page's start.
@@ -279,7 +303,7 @@ mod web {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use web::{copy_text, focus, locale_date, locale_date_time, read_avatar, remember_focus, restore_focus, screen_changed, sleep_ms, wrap_tab, Focus};
+pub use web::{after_paint, copy_text, focus, last_known, locale_date, locale_date_time, read_avatar, remember_focus, restore_focus, screen_changed, sleep_ms, wrap_tab, Focus};
 
 /// True when the page runs inside the Tauri shell.
 pub fn in_tauri() -> bool {
@@ -372,6 +396,14 @@ pub fn wrap_tab(_id: &str, _backwards: bool) -> bool {
 
 #[cfg(not(target_arch = "wasm32"))]
 pub async fn sleep_ms(_ms: i32) {}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn after_paint() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn last_known() -> Option<altogic_auth_ipc::AppState> {
+    None
+}
 
 #[cfg(not(target_arch = "wasm32"))]
 pub async fn copy_text(_text: &str) -> bool {

@@ -18,7 +18,7 @@ pub struct AppCtx {
     pub embedded: Signal<bool>,
     /// The backend's address now (the built-in one's may differ from a picture's of an earlier run).
     pub env_url: Signal<String>,
-    /// `app_state` has answered (or failed): guards may run.
+    /// The user is known (from the shell's last known state, or `app_state`'s answer): guards may run.
     pub ready: Signal<bool>,
     /// The last command could not reach the server.
     pub offline: Signal<bool>,
@@ -35,12 +35,17 @@ pub struct AppCtx {
 }
 
 impl AppCtx {
+    /// Starts from the state the shell last knew, when it put one in the page (see
+    /// `shell::start`): then the guards run on the first frame.
     pub fn new() -> Self {
+        let last = bridge::last_known();
+        let ready = last.is_some();
+        let last = last.unwrap_or(altogic_auth_ipc::AppState { user: None, embedded_backend: false, env_url: String::new() });
         AppCtx {
-            user: Signal::new(None),
-            embedded: Signal::new(false),
-            env_url: Signal::new(String::new()),
-            ready: Signal::new(false),
+            user: Signal::new(last.user),
+            embedded: Signal::new(last.embedded_backend),
+            env_url: Signal::new(last.env_url),
+            ready: Signal::new(ready),
             offline: Signal::new(false),
             arrived_redirect: Signal::new(None),
             outside_app: Signal::new(!bridge::in_tauri()),

@@ -57,8 +57,14 @@ pub fn Shell() -> Element {
 
 /// Startup: the stored user, then a mail link that may have opened the app; and from then on the
 /// shell's events, handed from JS callbacks to a task inside the Dioxus runtime.
+///
+/// The first screen is drawn from the state the shell last knew (put in the page before it
+/// loaded; see `AppCtx::new`), so it shows at once. `app_state` is asked only once that frame is
+/// painted: the shell starts its slow part (the built-in backend, the keychain) on the first
+/// call, so that work never competes with the first paint. Its answer then corrects the guards.
 fn start(mut ctx: AppCtx, nav: Navigator) {
     spawn(async move {
+        bridge::after_paint().await;
         match bridge::invoke::<GetAppState>(&NoArgs {}).await {
             Ok(s) => {
                 ctx.user.set(s.user);

@@ -93,6 +93,12 @@ impl From<altogic::User> for UserView {
     }
 }
 
+/// The global (`window.<name>`) where the shell puts, before the page loads, the [`AppState`] it
+/// knew when the app last ran: the UI draws its first screen from it instead of waiting for
+/// start-up (the built-in backend, the keychain). `env_url` is empty in it: the built-in backend's
+/// address is known only once it has started.
+pub const LAST_KNOWN_GLOBAL: &str = "__ALTOGIC_LAST_KNOWN__";
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AppState {

@@ -1,5 +1,6 @@
 //! Commands that arrive before start-up has finished: the window and the UI show first (see
-//! `crate::start`), so the UI's first calls may come while the backend is still starting.
+//! `crate::start`), so the UI's first calls may come while the backend is still starting. The
+//! first of them is also what starts it (`wanted`): the UI sends it once its first frame is painted.
 
 use std::sync::Arc;
 
@@ -7,7 +8,7 @@ use altogic_auth_ipc::codes;
 use altogic_auth_ipc::commands::ALL;
 use tauri::ipc::Invoke;
 use tauri::Runtime;
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 
 use crate::errors::CmdError;
 
@@ -15,8 +16,9 @@ use crate::errors::CmdError;
 pub type Started = watch::Receiver<Option<Result<(), String>>>;
 
 /// `handlers`, for commands that may arrive before start-up has finished (the window and the UI
-/// show first): such a command waits for it, then runs, or gets start-up's error to show.
-pub fn after_startup<R: Runtime>(ready: Started, handlers: impl Fn(Invoke<R>) -> bool + Send + Sync + 'static) -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'static {
+/// show first): such a command waits for it, then runs, or gets start-up's error to show. Each
+/// command of ours that arrives before then notifies `wanted` (a permit is kept if nobody waits).
+pub fn after_startup<R: Runtime>(ready: Started, wanted: Arc<Notify>, handlers: impl Fn(Invoke<R>) -> bool + Send + Sync + 'static) -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'static {
     let handlers = Arc::new(handlers);
     move |invoke| {
         let outcome = ready.borrow().clone();
@@ -28,6 +30,7 @@ pub fn after_startup<R: Runtime>(ready: Started, handlers: impl Fn(Invoke<R>) ->
         match outcome {
             Some(Err(why)) => refuse(invoke, &why),
             _ => {
+                wanted.notify_one();
                 let (handlers, mut ready) = (handlers.clone(), ready.clone());
                 tauri::async_runtime::spawn(async move {
                     let outcome = ready.wait_for(Option::is_some).await.map(|o| o.clone()).ok().flatten();

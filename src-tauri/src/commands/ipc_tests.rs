@@ -106,20 +106,32 @@ fn a_session_through_the_ipc() {
 }
 
 /// The app as `run` builds it before start-up has finished: no `AppCtx` yet, commands gated.
-fn starting_app() -> (tauri::App<MockRuntime>, tauri::WebviewWindow<MockRuntime>, tokio::sync::watch::Sender<Option<Result<(), String>>>) {
+/// `wanted` is what the gate notifies when a command asks for start-up.
+fn starting_app() -> (tauri::App<MockRuntime>, tauri::WebviewWindow<MockRuntime>, tokio::sync::watch::Sender<Option<Result<(), String>>>, Arc<tokio::sync::Notify>) {
     let (ready_tx, ready_rx) = tokio::sync::watch::channel(None);
-    let app = mock_builder().manage(PendingRedirect::default()).invoke_handler(super::after_startup(ready_rx, super::handlers())).build(mock_context(noop_assets())).unwrap();
+    let wanted = Arc::new(tokio::sync::Notify::new());
+    let app = mock_builder().manage(PendingRedirect::default()).invoke_handler(super::after_startup(ready_rx, wanted.clone(), super::handlers())).build(mock_context(noop_assets())).unwrap();
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
-    (app, webview, ready_tx)
+    (app, webview, ready_tx, wanted)
+}
+
+/// Whether `wanted` holds a notification (taken if so).
+fn notified(wanted: &tokio::sync::Notify) -> bool {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    rt.block_on(async { tokio::time::timeout(std::time::Duration::from_millis(50), wanted.notified()).await.is_ok() })
 }
 
 #[test]
 fn a_command_sent_during_start_up_waits_for_it_then_answers() {
-    let (app, webview, ready) = starting_app();
+    let (app, webview, ready, wanted) = starting_app();
+    // Tauri's own calls (the UI's event subscriptions) do not start the slow part; ours do.
+    let _ = invoke_on(&webview, "no_such_command", serde_json::json!({}));
+    assert!(!notified(&wanted), "only a command of ours asks for start-up");
     let (answered_tx, answered) = std::sync::mpsc::channel();
     let early = webview.clone();
     std::thread::spawn(move || answered_tx.send(invoke_on(&early, GetAppState::NAME, serde_json::json!({ ARGS_KEY: {} }))).unwrap());
     assert!(answered.recv_timeout(std::time::Duration::from_millis(300)).is_err(), "no answer before start-up has finished");
+    assert!(notified(&wanted), "the first command asked for start-up");
     // Start-up finishes: the context appears, then the outcome is told.
     let backend = Backend { env_url: "http://127.0.0.1:9".into(), client_key: "k".into(), embedded: None };
     tauri::Manager::manage(&app, AppCtx::new(backend, Arc::new(altogic::MemoryStore::default()), Arc::new(|_: String| {})).unwrap());
@@ -132,7 +144,7 @@ fn a_command_sent_during_start_up_waits_for_it_then_answers() {
 
 #[test]
 fn a_failed_start_up_is_the_answer_of_every_command_and_unknown_commands_stay_unknown() {
-    let (_app, webview, ready) = starting_app();
+    let (_app, webview, ready, _) = starting_app();
     let unknown = invoke_on(&webview, "no_such_command", serde_json::json!({})).unwrap_err().to_string();
     assert!(unknown.contains("not found"), "{unknown}");
     ready.send(Some(Err("the data dir is not writable".into()))).unwrap();

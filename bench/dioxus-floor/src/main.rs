@@ -1,0 +1,33 @@
+//! The floor of a Dioxus 0.7 web app (issue 21): the router with two routes, one signal, one
+//! button. Built exactly as the UI (scripts/build-ui.sh --crate bench/dioxus-floor), it is what the
+//! UI's bundle is measured against in scripts/bench.sh.
+
+use dioxus::prelude::*;
+
+#[derive(Routable, Clone, PartialEq, Debug)]
+enum Route {
+    #[route("/")]
+    Start {},
+    #[route("/next")]
+    Next {},
+}
+
+fn main() {
+    #[cfg(target_arch = "wasm32")]
+    dioxus::launch(|| rsx! { Router::<Route> {} });
+}
+
+#[component]
+fn Start() -> Element {
+    let mut clicks = use_signal(|| 0);
+    rsx! {
+        h1 { "Floor" }
+        button { id: "floor-button", onclick: move |_| clicks += 1, "Clicked {clicks} times" }
+        Link { to: Route::Next {}, "Next" }
+    }
+}
+
+#[component]
+fn Next() -> Element {
+    rsx! { Link { to: Route::Start {}, "Back" } }
+}
