@@ -6,7 +6,10 @@
 // This fake answers those two as a signed-out user with no pending mail link, through a resolved
 // promise like the real IPC (which is slower still: a message to the Rust side and back), and
 // fails anything else as the shell does when its server is away. Wire shapes: crates/ipc.
+// Like the shell, it also puts the last known state in the page before the UI loads
+// (altogic_auth_ipc::LAST_KNOWN_GLOBAL; src-tauri/src/last_known.rs): a first run knows no user.
 function fakeTauri(appState) {
+  window.__ALTOGIC_LAST_KNOWN__ = { ...appState, envUrl: '' };
   const calls = (window.__benchIpc = []);
   const answers = { app_state: appState, pending_redirect: null };
   window.__TAURI__ = {

@@ -19,12 +19,15 @@ import { bundleSizes, serveDir } from './lib.mjs';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET_BUNDLE_RATIO = 0.5;
 const TARGET_HOME_RATIO = 0.6;
+// Issue 21: our bundle against the smallest Dioxus app with the same framework features.
+const TARGET_FLOOR_RATIO = 1.3;
 const LOAD_TIMEOUT_MS = 30_000;
 // The Tauri window's size (440x700): both apps lay out as on the desktop app.
 const VIEWPORT = { width: 440, height: 700 };
 
-const USAGE = `usage: node bench/browser.mjs [--ours DIR] [--original DIR] [--runs N] [--verbose] [--screenshots DIR]
+const USAGE = `usage: node bench/browser.mjs [--ours DIR] [--original DIR] [--floor DIR] [--runs N] [--verbose] [--screenshots DIR]
   --ours DIR         our built UI (default: ui/dist)
+  --floor DIR        the Dioxus floor app's dist (scripts/build-ui.sh --crate bench/dioxus-floor)
   --original DIR     the original app's dist (from bench/build-original.sh); empty or absent: no comparison
   --runs N           fresh loads of each app, interleaved (default 21; at least 15 for a fair median)
   --verbose          per-file sizes and every load's time
@@ -148,6 +151,7 @@ async function main() {
     options: {
       ours: { type: 'string', default: path.join(ROOT, 'ui/dist') },
       original: { type: 'string', default: '' },
+      floor: { type: 'string', default: '' },
       runs: { type: 'string', default: '21' },
       verbose: { type: 'boolean', default: false },
       screenshots: { type: 'string' },
@@ -167,6 +171,10 @@ async function main() {
 
   const sizes = Object.fromEntries(Object.entries(dirs).map(([name, dir]) => [name, bundleSizes(name, dir)]));
   reportBundles(sizes.ours, sizes.original, opt.verbose);
+  if (opt.floor) {
+    const floor = bundleSizes('floor', path.resolve(opt.floor));
+    console.log(`bundle gzip vs floor: ours ${kB(sizes.ours.whole)}, Dioxus floor app ${kB(floor.whole)}, ratio ${ratio(sizes.ours.whole, floor.whole)} (target <= ${TARGET_FLOOR_RATIO})`);
+  }
 
   const names = Object.keys(dirs);
   const servers = {};

@@ -22,6 +22,8 @@ const SHIPPED = {
     p === 'altogic-auth-ui_bg.wasm' || p === 'altogic-auth-ui.js' ||
     (p.startsWith('snippets/') && p.endsWith('.js')) || /^assets\/[^/]+\.(js|css)$/.test(p),
   original: (p) => /\.(js|css|wasm)$/.test(p),
+  // The Dioxus floor app (bench/dioxus-floor): its wasm, glue and snippets.
+  floor: (p) => /\.(js|css|wasm)$/.test(p),
 };
 
 const gzip9 = (buf) => zlib.gzipSync(buf, { level: 9 }).length;

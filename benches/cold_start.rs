@@ -70,13 +70,37 @@ async fn main() {
     println!("cold start median: app {app_ms:.0} ms, bare Tauri {bare_ms:.0} ms, ratio {:.2} (target <= {TARGET_RATIO})", app_ms / bare_ms);
     let (app_ms, bare_ms) = (ms(median(&app_samples.shown)), ms(median(&bare_samples.shown)));
     println!("cold start to the Login form, median: app {app_ms:.0} ms, bare Tauri click shown {bare_ms:.0} ms, ratio {:.2}", app_ms / bare_ms);
-    memory_after_sign_in(&app).await;
+    let app_memory = memory_after_sign_in(&app).await;
+    let bare_memory = memory_after_click(&bare).await;
+    println!("memory after sign-in: app {}; bare Tauri after its click {}", app_memory.describe(), bare_memory.describe());
+    let (a, b) = (app_memory.total_mib(), bare_memory.total_mib());
+    println!("memory ratio: app {a:.1} MiB, bare Tauri {b:.1} MiB, ratio {:.2} (target <= {TARGET_RATIO})", a / b);
+}
+
+/// Resident memory (VmRSS) of a program's processes: its own, then each WebKit process it started.
+struct Memory {
+    own_kib: u64,
+    children: Vec<(String, u64)>,
+}
+
+impl Memory {
+    fn of(binary: &std::path::Path) -> Memory {
+        let pid = newest_pid_of(binary).expect("the program's process");
+        let children = descendants(pid).into_iter().map(|p| (process_name(p), rss_kib(p))).collect();
+        Memory { own_kib: rss_kib(pid), children }
+    }
+    fn total_mib(&self) -> f64 {
+        (self.own_kib + self.children.iter().map(|(_, k)| k).sum::<u64>()) as f64 / 1024.0
+    }
+    fn describe(&self) -> String {
+        let parts: Vec<String> = self.children.iter().map(|(name, kib)| format!("{name} {:.1}", *kib as f64 / 1024.0)).collect();
+        format!("{:.1} MiB (own process {:.1}; {})", self.total_mib(), self.own_kib as f64 / 1024.0, parts.join(", "))
+    }
 }
 
 /// The app's resident memory once a user has signed in, with a configured backend (the harness's
-/// server, so a built-in server's memory is not in it): its own process, then with the WebKit
-/// processes it started (web content, network).
-async fn memory_after_sign_in(s: &Subject) {
+/// server, so a built-in server's memory is not in it), WebKit's processes included.
+async fn memory_after_sign_in(s: &Subject) -> Memory {
     let mut h = Harness::with(AppBackend::TestServer).await;
     h.app_binary = s.binary.clone();
     let email = h.account("rss").await;
@@ -87,11 +111,26 @@ async fn memory_after_sign_in(s: &Subject) {
     app.click("#login-button").await;
     app.wait_path("/profile").await;
     tokio::time::sleep(Duration::from_secs(2)).await; // the profile's picture and sessions load
-    let pid = newest_pid_of(&s.binary).expect("the app's process");
-    let own = rss_kib(pid);
-    let all: u64 = descendants(pid).into_iter().map(rss_kib).sum::<u64>() + own;
-    println!("memory after sign-in: app process {:.1} MiB, with its WebKit processes {:.1} MiB", own as f64 / 1024.0, all as f64 / 1024.0);
+    let memory = Memory::of(&s.binary);
     app.close().await;
+    memory
+}
+
+/// The bare app's resident memory after its button was clicked (its whole use), measured alike.
+async fn memory_after_click(s: &Subject) -> Memory {
+    let mut h = Harness::with(s.backend).await;
+    h.app_binary = s.binary.clone();
+    let app = h.session(&[]).await;
+    find(&app, s.button).await.click().await.expect("the bare app's button");
+    find(&app, s.shown).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let memory = Memory::of(&s.binary);
+    app.close().await;
+    memory
+}
+
+fn process_name(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).map(|c| c.trim().to_string()).unwrap_or_else(|_| pid.to_string())
 }
 
 fn newest_pid_of(binary: &std::path::Path) -> Option<u32> {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Benchmarks (not tests) of issue 8's targets. Every figure is measured in this one run next to
-# its baseline (the original Ionic Vue app, a bare Tauri app, one argon2id hash), and the summary
-# at the end prints each figure with its ratio and target.
+# Benchmarks (not tests). Every figure is measured in this one run next to its baseline (the
+# original Ionic Vue app, the Dioxus floor app, a bare Tauri app, one argon2id hash), and the
+# summary at the end prints each figure with its ratio and target; the app's four (issue 21) last.
 #
 #   scripts/bench.sh                 everything (about 15 minutes warm; release builds the first time)
 #   BENCH_ONLY=server scripts/bench.sh   the server only
@@ -136,18 +136,29 @@ fi
 say "server  release binary target/release/altogic-local: $(stat -c %s target/release/altogic-local) bytes"
 [ "${BENCH_ONLY:-}" = server ] && exit 0
 
-echo "== UI: release build, then our bundle and Home against the original app in headless Chromium"
+echo "== UI: release build, the Dioxus floor app built the same way, then our bundle and Home against them in headless Chromium"
 scripts/build-ui.sh
+scripts/build-ui.sh --crate bench/dioxus-floor
 [ -d bench/node_modules/playwright-core ] && [ ! bench/package-lock.json -nt bench/node_modules/.package-lock.json ] \
   || npm ci --prefix bench --no-audit --no-fund --loglevel=error
 ORIGINAL=$(bench/build-original.sh || true)
 [ -n "$ORIGINAL" ] || echo "warning: the original app's sources are absent: no comparison" >&2
-node bench/browser.mjs ${ORIGINAL:+--original "$ORIGINAL"} | tee "$WORK/browser"
+node bench/browser.mjs --floor bench/dioxus-floor/dist ${ORIGINAL:+--original "$ORIGINAL"} | tee "$WORK/browser"
 grep -E "^bundle gzip:|^home interactive median:" "$WORK/browser" | sed 's/^/ui      /' >>"$SUMMARY"
 
 echo "== app cold start against a bare Tauri app, and memory after sign-in (release, WebDriver under Xvfb)"
 bench/cold-start.sh | tee "$WORK/cold"
 grep -E "^cold start median:|^memory after sign-in:" "$WORK/cold" | sed 's/^/app     /' >>"$SUMMARY"
+
+# Issue 21's four ratios, each against its target.
+{
+  echo ""
+  echo "== Start-up (issue 21): four ratios, each against its baseline from this run"
+  grep -E "^bundle gzip vs floor:" "$WORK/browser" | sed 's/^/1 UI bundle       /'
+  grep -E "^cold start median:" "$WORK/cold" | sed 's/^/2 cold start      /'
+  grep -E "^home interactive median:" "$WORK/browser" | sed 's/^/3 Home visible    /'
+  grep -E "^memory ratio:" "$WORK/cold" | sed 's/^/4 memory          /'
+} | tee -a "$SUMMARY"
 
 echo "== installed size: the release binary and the deb (tauri build)"
 scripts/setup.sh run >/dev/null

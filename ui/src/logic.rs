@@ -85,15 +85,19 @@ pub fn avatar_color(user_id: &str) -> String {
 }
 
 /// A picture URL of the built-in backend on its current address (`env_url`): pictures stored in
-/// an earlier run name that run's port, which may have had to change. Other URLs stay as they are.
-pub fn on_backend(picture: &str, env_url: &str, embedded: bool) -> String {
+/// an earlier run name that run's port, which may have had to change. None while that address is
+/// not known yet (the first screen is drawn before the backend starts). Other URLs stay as they are.
+pub fn on_backend(picture: &str, env_url: &str, embedded: bool) -> Option<String> {
     const LOOPBACK: &str = "http://127.0.0.1:";
-    let Some(rest) = picture.strip_prefix(LOOPBACK).filter(|_| embedded && !env_url.is_empty()) else {
-        return picture.to_string();
+    let Some(rest) = picture.strip_prefix(LOOPBACK).filter(|_| embedded) else {
+        return Some(picture.to_string());
     };
+    if env_url.is_empty() {
+        return None;
+    }
     match rest.find('/') {
-        Some(path) => format!("{}{}", env_url.trim_end_matches('/'), &rest[path..]),
-        None => picture.to_string(),
+        Some(path) => Some(format!("{}{}", env_url.trim_end_matches('/'), &rest[path..])),
+        None => Some(picture.to_string()),
     }
 }
 
@@ -261,10 +265,10 @@ mod tests {
     #[test]
     fn pictures_of_an_earlier_run_follow_the_built_in_backend() {
         let now = "http://127.0.0.1:7001";
-        assert_eq!(on_backend("http://127.0.0.1:5555/_storage/e/root/f", now, true), "http://127.0.0.1:7001/_storage/e/root/f");
-        assert_eq!(on_backend("http://127.0.0.1:5555/_storage/e/root/f", now, false), "http://127.0.0.1:5555/_storage/e/root/f", "a remote backend's URLs are its own");
-        assert_eq!(on_backend("https://cdn.example/f.png", now, true), "https://cdn.example/f.png");
-        assert_eq!(on_backend("http://127.0.0.1:5555/x", "", true), "http://127.0.0.1:5555/x");
+        assert_eq!(on_backend("http://127.0.0.1:5555/_storage/e/root/f", now, true).as_deref(), Some("http://127.0.0.1:7001/_storage/e/root/f"));
+        assert_eq!(on_backend("http://127.0.0.1:5555/_storage/e/root/f", now, false).as_deref(), Some("http://127.0.0.1:5555/_storage/e/root/f"), "a remote backend's URLs are its own");
+        assert_eq!(on_backend("https://cdn.example/f.png", now, true).as_deref(), Some("https://cdn.example/f.png"));
+        assert_eq!(on_backend("http://127.0.0.1:5555/x", "", true), None, "the built-in backend's address is not known yet: no request to an old port");
         assert_eq!(iso_date_time_part("2024-05-01T10:20:30.000Z"), "2024-05-01 10:20");
         assert_eq!(iso_date_time_part("2024-05-01"), "2024-05-01");
     }

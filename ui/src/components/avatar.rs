@@ -15,7 +15,7 @@ pub fn Avatar(user: UserView) -> Element {
     let name = user.name.clone().filter(|n| !n.trim().is_empty()).or(user.email.clone()).unwrap_or_default();
     let broken = use_signal(|| None::<String>);
     // A picture the built-in backend stored in an earlier run names that run's address.
-    let picture = user.profile_picture.as_deref().filter(|p| !p.is_empty()).map(|p| logic::on_backend(p, &ctx.env_url.read(), ctx.embedded.cloned()));
+    let picture = user.profile_picture.as_deref().filter(|p| !p.is_empty()).and_then(|p| logic::on_backend(p, &ctx.env_url.read(), ctx.embedded.cloned()));
     let picture = picture.filter(|p| broken().as_deref() != Some(p.as_str()));
 
     let change = move |_: FormEvent| {
