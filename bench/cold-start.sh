@@ -10,5 +10,12 @@ scripts/build-ui.sh
 cargo build --release --locked --quiet --manifest-path bench/bare-tauri/Cargo.toml --target-dir "$target"
 export BARE_TAURI_BIN="$target/release/bare-tauri"
 # Every sample's line goes to stderr; the summary lines start with "launch →" or "cold start".
-timeout 1800 xvfb-run -a dbus-run-session -- cargo bench --bench cold_start --locked
+# An unlocked keyring in the private D-Bus session, as on a desktop: a locked one would prompt
+# (and wait forever) when the sign-in stores its session. Private XDG dirs: a new keyring.
+home=$(mktemp -d)
+trap 'rm -rf "$home"' EXIT
+XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" XDG_CACHE_HOME="$home/cache" \
+  timeout 1800 xvfb-run -a dbus-run-session -- bash -c '
+  echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  exec cargo bench --bench cold_start --locked' 
 echo "release binaries: app $(stat -c %s "$target/release/altogic-auth") bytes, bare Tauri $(stat -c %s "$BARE_TAURI_BIN") bytes"
