@@ -32,6 +32,12 @@ export const APPS = {
     init: [[fakeTauri, SIGNED_OUT]],
     expect: [['#home-magic', 'Login With Magic Link'], ['#home-login', 'Login'], ['#home-register', 'Register']],
   },
+  // bench/dioxus-floor: its first screen's one button.
+  floor: {
+    probe: { selector: '#floor-button', text: 'Clicked 0 times', hydrated: null },
+    init: [],
+    expect: [['#floor-button', 'Clicked 0 times']],
+  },
   // Home.vue: three vue-router links inside <ion-content>. Stencil hides ion-content until it has
   // hydrated, and ion-router-outlet keeps a page at opacity 0 until its entering transition ends:
   // the probe waits for both (class "hydrated", then opacity/visibility along the flat tree).
