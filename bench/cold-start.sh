@@ -7,6 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 target=$(realpath "${CARGO_TARGET_DIR:-target}")
 scripts/build-ui.sh
+# The Dioxus floor app inside the bare Tauri app (its page swapped through TAURI_CONFIG): the
+# cold start any Dioxus UI of these features pays. Built first and copied aside, then the bare one.
+scripts/build-ui.sh --crate bench/dioxus-floor
+TAURI_CONFIG='{"build":{"frontendDist":"../dioxus-floor/dist"}}' \
+  cargo build --release --locked --quiet --manifest-path bench/bare-tauri/Cargo.toml --target-dir "$target"
+cp "$target/release/bare-tauri" "$target/release/bare-tauri-floor"
+export FLOOR_TAURI_BIN="$target/release/bare-tauri-floor"
 cargo build --release --locked --quiet --manifest-path bench/bare-tauri/Cargo.toml --target-dir "$target"
 export BARE_TAURI_BIN="$target/release/bare-tauri"
 # Every sample's line goes to stderr; the summary lines start with "launch →" or "cold start".

@@ -41,6 +41,8 @@ struct Subject {
 struct Samples {
     clicked: Vec<Duration>,
     shown: Vec<Duration>,
+    /// Launch → the page's navigation start (the process, the webview, its web process).
+    to_page: Vec<Duration>,
 }
 
 #[tokio::main]
@@ -53,14 +55,24 @@ async fn main() {
     let bare = Subject { name: "bare Tauri", binary: bare_binary(), backend: AppBackend::TestServer, button: "#bare-button", shown: "#bare-clicked" };
     let app = Subject { name: "app", binary: env!("CARGO_BIN_EXE_altogic-auth").into(), backend, button: "#home-login", shown: "#login-button" };
 
+    // The Dioxus floor app's page inside the bare app (FLOOR_TAURI_BIN; bench/cold-start.sh):
+    // how soon any Dioxus UI of the app's features can take a click in this webview.
+    let floor = std::env::var_os("FLOOR_TAURI_BIN").map(|binary| Subject { name: "Dioxus floor in bare Tauri", binary: binary.into(), backend: AppBackend::TestServer, button: "#floor-button", shown: "#floor-clicked" });
+
     // A warm-up, left out: the first launch of each also pays for a cold page cache (its binary,
     // WebKit) and the D-Bus session's first activations (accessibility bus, keyring).
     sample(&bare).await;
     sample(&app).await;
-    let (mut bare_samples, mut app_samples) = (Samples::default(), Samples::default());
+    if let Some(f) = &floor {
+        sample(f).await;
+    }
+    let (mut bare_samples, mut app_samples, mut floor_samples) = (Samples::default(), Samples::default(), Samples::default());
     for _ in 0..SAMPLES {
         record(&mut bare_samples, sample(&bare).await);
         record(&mut app_samples, sample(&app).await);
+        if let Some(f) = &floor {
+            record(&mut floor_samples, sample(f).await);
+        }
     }
 
     let app_backend = if backend == AppBackend::Embedded { "built-in backend" } else { "configured backend" };
@@ -70,6 +82,12 @@ async fn main() {
     println!("cold start median: app {app_ms:.0} ms, bare Tauri {bare_ms:.0} ms, ratio {:.2} (target <= {TARGET_RATIO})", app_ms / bare_ms);
     let (app_ms, bare_ms) = (ms(median(&app_samples.shown)), ms(median(&bare_samples.shown)));
     println!("cold start to the Login form, median: app {app_ms:.0} ms, bare Tauri click shown {bare_ms:.0} ms, ratio {:.2}", app_ms / bare_ms);
+    println!("launch → page's navigation start: app {}; bare Tauri {} (the rest of the cold start is the page's own)", report(&mut app_samples.to_page), report(&mut bare_samples.to_page));
+    if floor.is_some() {
+        let (app_ms, bare_ms, floor_ms) = (ms(median(&app_samples.clicked)), ms(median(&bare_samples.clicked)), ms(median(&floor_samples.clicked)));
+        println!("launch → first button clicked: Dioxus floor in bare Tauri {}", report(&mut floor_samples.clicked));
+        println!("cold start floor: Dioxus floor app {floor_ms:.0} ms, ratio to bare Tauri {:.2}; the app to the floor {:.2}", floor_ms / bare_ms, app_ms / floor_ms);
+    }
     let app_memory = memory_after_sign_in(&app).await;
     let bare_memory = memory_after_click(&bare).await;
     println!("memory after sign-in: app {}; bare Tauri after its click {}", app_memory.describe(), bare_memory.describe());
@@ -171,11 +189,12 @@ fn bare_binary() -> PathBuf {
 }
 
 /// One cold start of `s`: the time to its button clicked and to what the click shows.
-async fn sample(s: &Subject) -> (Duration, Duration) {
+async fn sample(s: &Subject) -> (Duration, Duration, Duration) {
     // Started before the clock: the harness's own server and tauri-driver are not the program's.
     let mut h = Harness::with(s.backend).await;
     h.app_binary = s.binary.clone();
     let start = Instant::now();
+    let launched_epoch_ms = epoch_ms();
     let app = h.session(&[]).await;
     // WebDriver's click fails unless the element can take it (shown, in view, not covered).
     while let Err(e) = find(&app, s.button).await.click().await {
@@ -185,9 +204,16 @@ async fn sample(s: &Subject) -> (Duration, Duration) {
     let clicked = start.elapsed();
     find(&app, s.shown).await;
     let shown = start.elapsed();
+    // Where the time went: before the page (process, webview) and in it (scripts, wasm, render).
+    let origin = app.client.execute("return performance.timeOrigin", vec![]).await.ok().and_then(|v| v.as_f64()).unwrap_or(launched_epoch_ms);
+    let to_page = Duration::from_secs_f64(((origin - launched_epoch_ms) / 1000.0).max(0.0));
     app.close().await;
-    eprintln!("{}: clicked {:.0} ms, shown {:.0} ms", s.name, ms(clicked), ms(shown));
-    (clicked, shown)
+    eprintln!("{}: clicked {:.0} ms, shown {:.0} ms, page started at {:.0} ms", s.name, ms(clicked), ms(shown), ms(to_page));
+    (clicked, shown, to_page)
+}
+
+fn epoch_ms() -> f64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64() * 1000.0
 }
 
 /// The element once it is on the page, looked for every POLL: the harness's waits look every
@@ -204,9 +230,10 @@ async fn find(app: &App, css: &str) -> Element {
     }
 }
 
-fn record(into: &mut Samples, (clicked, shown): (Duration, Duration)) {
+fn record(into: &mut Samples, (clicked, shown, to_page): (Duration, Duration, Duration)) {
     into.clicked.push(clicked);
     into.shown.push(shown);
+    into.to_page.push(to_page);
 }
 
 fn ms(d: Duration) -> f64 {

@@ -158,6 +158,9 @@ grep -E "^cold start median:|^memory after sign-in:" "$WORK/cold" | sed 's/^/app
   grep -E "^cold start median:" "$WORK/cold" | sed 's/^/2 cold start      /'
   grep -E "^home interactive median:" "$WORK/browser" | sed 's/^/3 Home visible    /'
   grep -E "^memory ratio:" "$WORK/cold" | sed 's/^/4 memory          /'
+  # The floors: the Dioxus floor app's own first screen, in Chromium and in the bare Tauri app.
+  grep -E "^floor first screen median:" "$WORK/browser" | sed 's/^/  floor Chromium  /'
+  grep -E "^cold start floor:" "$WORK/cold" | sed 's/^/  floor Tauri     /'
 } | tee -a "$SUMMARY"
 
 echo "== installed size: the release binary and the deb (tauri build)"
