@@ -156,19 +156,22 @@ fn setup(app: &mut tauri::App, started: Instant, ready: watch::Sender<Option<Res
 fn open_window(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let config = app.config().app.windows.iter().find(|w| w.label == "main").cloned().ok_or("no main window in tauri.conf.json")?;
     let embedded = backend::configured(app.path().app_config_dir().ok().as_deref(), backend::process_env, backend::baked().as_ref()).is_none();
-    let state = match app.path().app_data_dir() {
-        Ok(dir) => last_known::read(&dir, embedded),
-        Err(_) => altogic_auth_ipc::AppState { user: None, embedded_backend: embedded, env_url: String::new() },
-    };
-    let window = tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
-        .initialization_script(last_known::script(&state))
-        .background_color(last_known::background(false))
-        .build()?;
-    // The system's theme is known once the window exists, and before it first paints.
-    if matches!(window.theme(), Ok(tauri::Theme::Dark)) {
-        let _ = window.set_background_color(Some(last_known::background(true)));
+    let state = app.path().app_data_dir().ok().and_then(|dir| last_known::read(&dir, embedded));
+    let mut builder = tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?.background_color(last_known::background(dark_theme()));
+    if let Some(state) = &state {
+        builder = builder.initialization_script(last_known::script(state));
     }
+    builder.build()?;
     Ok(())
+}
+
+/// Whether the page will draw in its dark colours, known without asking anyone: on Linux WebKit
+/// follows GTK, whose `GTK_THEME` names a dark variant ("Adwaita:dark"). Not `Window::theme`: on
+/// Linux that is a D-Bus call to the desktop portal (up to seconds on the main thread, before the
+/// first frame), and it does not see `GTK_THEME`. Elsewhere, or without it, the light colour: no
+/// worse than a webview's default white.
+fn dark_theme() -> bool {
+    cfg!(target_os = "linux") && std::env::var("GTK_THEME").is_ok_and(|t| t.to_ascii_lowercase().ends_with(":dark"))
 }
 
 /// `ALTOGIC_AUTH_START_DELAY_MS` holds start-up back in debug builds: the end-to-end tests use it

@@ -50,8 +50,12 @@ async fn the_first_screen_shows_before_start_up_and_no_command_answers_until_it_
     other.auth().sign_in_with_email(&email, PASSWORD).await.unwrap();
     other.auth().sign_out_all_except_current().await.unwrap();
     app.close().await;
+    let launched = Instant::now();
     let app = h.launch().await;
     app.wait_path("/profile").await;
+    app.text_contains("#hello", "Hello, Robin").await;
+    assert!(launched.elapsed() < HELD, "the last known Profile before start-up ({:?})", launched.elapsed());
     app.wait_path("/login").await;
+    app.text_contains("#login-notice", "Your session has ended. Please sign in again.").await;
     app.close().await;
 }

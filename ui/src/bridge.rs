@@ -138,13 +138,16 @@ mod web {
     }
 
     /// Resolves once the page has painted the frame being prepared: the next animation frame, then
-    /// a task (the paint happens between the two).
+    /// a task (the paint happens between the two). A hidden window runs no animation frames: then
+    /// after 100 ms at most, so start-up never waits for the window to be shown.
     pub async fn after_paint() {
         let promise = Promise::new(&mut |resolve: Function, _reject: Function| {
             let Some(window) = web_sys::window() else {
                 let _ = resolve.call0(&JsValue::NULL);
                 return;
             };
+            // Resolving twice is harmless: whichever comes first counts.
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 100);
             let then = Closure::once_into_js(move || {
                 let scheduled = web_sys::window().map(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0).is_ok());
                 if scheduled != Some(true) {
@@ -156,8 +159,23 @@ mod web {
         let _ = JsFuture::from(promise).await;
     }
 
-    /// What the shell put in the page before it loaded (see `altogic_auth_ipc::LAST_KNOWN_GLOBAL`).
+    /// What the shell put in the page before it loaded (see `altogic_auth_ipc::LAST_KNOWN_GLOBAL`),
+    /// on the webview's first page only. The shell's script is the same for every later load of
+    /// the page (a reload, a phone re-creating the page), and by then the state may have changed
+    /// (a sign-out, a deletion): a later load waits for `app_state` instead. sessionStorage lives
+    /// as long as the webview, so it tells a first load from a later one.
     pub fn last_known() -> Option<altogic_auth_ipc::AppState> {
+        const SEEN: &str = "altogic-auth:first-page-seen";
+        let storage = get(&js_sys::global(), "sessionStorage")?;
+        let call = |name: &str, args: &[&str]| -> Option<JsValue> {
+            let f: Function = get(&storage, name)?.dyn_into().ok()?;
+            let args: js_sys::Array = args.iter().map(|a| JsValue::from_str(a)).collect();
+            f.apply(&storage, &args).ok()
+        };
+        if call("getItem", &[SEEN]).is_some_and(|v| !v.is_null()) {
+            return None;
+        }
+        call("setItem", &[SEEN, "1"]);
         get(&js_sys::global(), altogic_auth_ipc::LAST_KNOWN_GLOBAL).and_then(|v| serde_wasm_bindgen::from_value(v).ok())
     }
 

@@ -60,8 +60,9 @@ pub fn Shell() -> Element {
 ///
 /// The first screen is drawn from the state the shell last knew (put in the page before it
 /// loaded; see `AppCtx::new`), so it shows at once. `app_state` is asked only once that frame is
-/// painted: the shell starts its slow part (the built-in backend, the keychain) on the first
-/// call, so that work never competes with the first paint. Its answer then corrects the guards.
+/// painted: the shell starts its slow part (the built-in backend, the keychain) on that call (the
+/// first screen's own calls wait for it), so that work never competes with the first paint. Its
+/// answer then corrects the guards.
 fn start(mut ctx: AppCtx, nav: Navigator) {
     spawn(async move {
         bridge::after_paint().await;
@@ -72,6 +73,8 @@ fn start(mut ctx: AppCtx, nav: Navigator) {
                 ctx.env_url.set(s.env_url);
             }
             Err(e) => {
+                // Start-up failed: no screen may go on from the last known user.
+                ctx.user.set(None);
                 ctx.fail(e);
             }
         }

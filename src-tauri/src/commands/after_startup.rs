@@ -1,11 +1,13 @@
 //! Commands that arrive before start-up has finished: the window and the UI show first (see
-//! `crate::start`), so the UI's first calls may come while the backend is still starting. The
-//! first of them is also what starts it (`wanted`): the UI sends it once its first frame is painted.
+//! `crate::start`), so the UI's first calls may come while the backend is still starting.
+//! `app_state`, which the UI sends once its first frame is painted, is also what starts it
+//! (`wanted`); the first screen's own calls (Profile's lists) just wait.
 
 use std::sync::Arc;
 
 use altogic_auth_ipc::codes;
-use altogic_auth_ipc::commands::ALL;
+use altogic_auth_ipc::commands::{GetAppState, ALL};
+use altogic_auth_ipc::Command;
 use tauri::ipc::Invoke;
 use tauri::Runtime;
 use tokio::sync::{watch, Notify};
@@ -16,8 +18,8 @@ use crate::errors::CmdError;
 pub type Started = watch::Receiver<Option<Result<(), String>>>;
 
 /// `handlers`, for commands that may arrive before start-up has finished (the window and the UI
-/// show first): such a command waits for it, then runs, or gets start-up's error to show. Each
-/// command of ours that arrives before then notifies `wanted` (a permit is kept if nobody waits).
+/// show first): such a command waits for it, then runs, or gets start-up's error to show.
+/// `app_state` arriving before then notifies `wanted` (a permit is kept if nobody waits).
 pub fn after_startup<R: Runtime>(ready: Started, wanted: Arc<Notify>, handlers: impl Fn(Invoke<R>) -> bool + Send + Sync + 'static) -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'static {
     let handlers = Arc::new(handlers);
     move |invoke| {
@@ -30,7 +32,9 @@ pub fn after_startup<R: Runtime>(ready: Started, wanted: Arc<Notify>, handlers: 
         match outcome {
             Some(Err(why)) => refuse(invoke, &why),
             _ => {
-                wanted.notify_one();
+                if invoke.message.command() == GetAppState::NAME {
+                    wanted.notify_one();
+                }
                 let (handlers, mut ready) = (handlers.clone(), ready.clone());
                 tauri::async_runtime::spawn(async move {
                     let outcome = ready.wait_for(Option::is_some).await.map(|o| o.clone()).ok().flatten();
