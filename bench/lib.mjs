@@ -17,13 +17,15 @@ function walk(dir, rel = '') {
 // What the webview downloads and runs. Ours: the wasm, its wasm-bindgen glue and snippets, and
 // assets/ (boot.js, style.css); not index.html, nor icons. The original (Vite): every script,
 // stylesheet and wasm in dist/, the lazily loaded screens' chunks included.
+// Every script, stylesheet and wasm in the dist.
+const anyAsset = (p) => /\.(js|css|wasm)$/.test(p);
 const SHIPPED = {
   ours: (p) =>
     p === 'altogic-auth-ui_bg.wasm' || p === 'altogic-auth-ui.js' ||
     (p.startsWith('snippets/') && p.endsWith('.js')) || /^assets\/[^/]+\.(js|css)$/.test(p),
-  original: (p) => /\.(js|css|wasm)$/.test(p),
+  original: anyAsset,
   // The Dioxus floor app (bench/dioxus-floor): its wasm, glue and snippets.
-  floor: (p) => /\.(js|css|wasm)$/.test(p),
+  floor: anyAsset,
 };
 
 const gzip9 = (buf) => zlib.gzipSync(buf, { level: 9 }).length;

@@ -80,10 +80,10 @@ impl AppCtx {
 /// cannot paint, and on WebKitGTK a setup blocking for more than about 40 ms also made the first
 /// draw wait up to 500 ms for the web process. So `setup` only hooks things up and this runs in
 /// the background; commands that arrive meanwhile wait for it (see [`commands::after_startup`]).
-async fn start<R: Runtime>(handle: AppHandle<R>) -> Result<(), String> {
+/// `configured`: the backend chosen by [`configured_backend`], None for the built-in one.
+async fn start<R: Runtime>(handle: AppHandle<R>, configured: Option<(String, String)>) -> Result<(), String> {
     let t = Instant::now();
-    let config_dir = handle.path().app_config_dir().ok();
-    let backend = match backend::configured(config_dir.as_deref(), backend::process_env, backend::baked().as_ref()) {
+    let backend = match configured {
         Some((env_url, client_key)) => {
             backend::check_transport(&env_url, cfg!(debug_assertions))?;
             backend::Backend { env_url, client_key, embedded: None }
@@ -108,22 +108,29 @@ async fn start<R: Runtime>(handle: AppHandle<R>) -> Result<(), String> {
     Ok(())
 }
 
-/// How long start-up waits for the UI's first command (sent once its first frame is painted)
-/// before it begins anyway: a page that never calls (it failed to load) still gets a backend for
-/// the links that arrive.
+/// How long start-up waits for the UI's `app_state` (sent once its first frame is painted) before
+/// it begins anyway: a page that never calls (it failed to load) still gets a backend for the
+/// links that arrive.
 const FIRST_FRAME_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// The backend named by the environment, backend.json or the build (see [`backend::configured`]);
+/// None: the built-in one. Read once: the window needs to know which, and start-up uses it.
+fn configured_backend<R: Runtime>(handle: &AppHandle<R>) -> Option<(String, String)> {
+    backend::configured(handle.path().app_config_dir().ok().as_deref(), backend::process_env, backend::baked().as_ref())
+}
+
 fn setup(app: &mut tauri::App, started: Instant, ready: watch::Sender<Option<Result<(), String>>>, wanted: Arc<Notify>) -> Result<(), Box<dyn std::error::Error>> {
-    open_window(app)?;
+    let configured = configured_backend(app.handle());
+    open_window(app, configured.is_none())?;
     let handle = app.handle().clone();
     let starter = handle.clone();
     tauri::async_runtime::spawn(async move {
         // After the first frame: the backend's database and first hash, and the keychain, would
-        // take the CPU the web process needs for it (on two cores, about a third of the launch).
+        // compete on two cores with the web process drawing it.
         let asked = tokio::time::timeout(FIRST_FRAME_WAIT, wanted.notified()).await.is_ok();
         tracing::debug!(since_run_ms = started.elapsed().as_millis(), asked, "starting the backend");
         delay_for_tests().await;
-        let outcome = start(starter).await;
+        let outcome = start(starter, configured).await;
         match &outcome {
             Ok(()) => tracing::debug!(since_run_ms = started.elapsed().as_millis(), "started"),
             Err(e) => tracing::error!(error = %e, "the app could not start"),
@@ -152,10 +159,10 @@ fn setup(app: &mut tauri::App, started: Instant, ready: watch::Sender<Option<Res
 
 /// The main window (`create: false` in tauri.conf.json: made here, not before `setup`), with the
 /// last known state in its page ahead of the UI (see [`last_known`]) and the page's background
-/// colour, so that the first frame is the right screen and nothing flashes before it.
-fn open_window(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
+/// colour, so that the first frame is the right screen and nothing flashes before it. `embedded`:
+/// the built-in backend will run (the UI then offers the Dev mailbox).
+fn open_window(app: &mut tauri::App, embedded: bool) -> Result<(), Box<dyn std::error::Error>> {
     let config = app.config().app.windows.iter().find(|w| w.label == "main").cloned().ok_or("no main window in tauri.conf.json")?;
-    let embedded = backend::configured(app.path().app_config_dir().ok().as_deref(), backend::process_env, backend::baked().as_ref()).is_none();
     let state = app.path().app_data_dir().ok().and_then(|dir| last_known::read(&dir, embedded));
     let mut builder = tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?.background_color(last_known::background(dark_theme()));
     if let Some(state) = &state {

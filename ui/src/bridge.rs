@@ -126,14 +126,17 @@ mod web {
         }
     }
 
+    /// Calls `resolve` after `ms` milliseconds (`setTimeout`), or at once if it cannot be scheduled.
+    fn resolve_after(resolve: &Function, ms: i32) {
+        let scheduled = web_sys::window().map(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(resolve, ms).is_ok());
+        if scheduled != Some(true) {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    }
+
     /// Resolves after `ms` milliseconds (`setTimeout`).
     pub async fn sleep_ms(ms: i32) {
-        let promise = Promise::new(&mut |resolve: Function, _reject: Function| {
-            let scheduled = web_sys::window().map(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).is_ok());
-            if scheduled != Some(true) {
-                let _ = resolve.call0(&JsValue::NULL);
-            }
-        });
+        let promise = Promise::new(&mut |resolve: Function, _reject: Function| resolve_after(&resolve, ms));
         let _ = JsFuture::from(promise).await;
     }
 
@@ -142,18 +145,10 @@ mod web {
     /// after 100 ms at most, so start-up never waits for the window to be shown.
     pub async fn after_paint() {
         let promise = Promise::new(&mut |resolve: Function, _reject: Function| {
-            let Some(window) = web_sys::window() else {
-                let _ = resolve.call0(&JsValue::NULL);
-                return;
-            };
             // Resolving twice is harmless: whichever comes first counts.
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 100);
-            let then = Closure::once_into_js(move || {
-                let scheduled = web_sys::window().map(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0).is_ok());
-                if scheduled != Some(true) {
-                    let _ = resolve.call0(&JsValue::NULL);
-                }
-            });
+            resolve_after(&resolve, 100);
+            let Some(window) = web_sys::window() else { return };
+            let then = Closure::once_into_js(move || resolve_after(&resolve, 0));
             let _ = window.request_animation_frame(then.unchecked_ref());
         });
         let _ = JsFuture::from(promise).await;
